@@ -1,0 +1,177 @@
+import bodyParser from 'body-parser';
+import type { NextFunction, Request, Response } from 'express';
+import { isAliyunLiveCallbackConfig } from './aliyun-live-callback-config';
+import { translator } from './lib/i18n';
+import { mountRoute, pathTaken } from './lib/http-route';
+import { CidrList, clientAddress } from './lib/ip-allow';
+import { Node, NodeAPI, NodeDef, NodeMessage } from './lib/node-red';
+import { TtlSet } from './lib/ttl-set';
+import { parseCallback } from './vendors/aliyun-live/callback-event';
+import { CallbackVerifier } from './vendors/aliyun-live/callback-verifier';
+
+export const TYPE = 'aliyun-live-asr-callback';
+
+const DEFAULT_MAX_AGE_S = 300;
+const DEFAULT_MAX_BODY_KB = 256;
+const STATUS_EVERY_MS = 1000;
+
+type Rejection = { status: number; reason: string; detail?: string };
+
+interface Options {
+  path: string;
+  maxAgeMs: number;
+  maxBodyBytes: number;
+  finalOnly: boolean;
+  audit: boolean;
+  allowFrom?: CidrList;
+  trustedProxies?: CidrList;
+}
+
+function readOptions(def: NodeDef, callbackUrl: string): Options {
+  const maxAge = Number(def.maxAge);
+  const maxBody = Number(def.maxBodyKb);
+  let path = String(def.path ?? '').trim();
+  if (!path && callbackUrl) {
+    try {
+      path = new URL(callbackUrl).pathname;
+    } catch {
+      path = '';
+    }
+  }
+  if (path && !path.startsWith('/')) path = `/${path}`;
+  return {
+    path,
+    maxAgeMs: (Number.isFinite(maxAge) && maxAge > 0 ? maxAge : DEFAULT_MAX_AGE_S) * 1000,
+    maxBodyBytes: Math.round((Number.isFinite(maxBody) && maxBody > 0 ? maxBody : DEFAULT_MAX_BODY_KB) * 1024),
+    finalOnly: def.finalOnly === true,
+    audit: def.auditOutput === true,
+    allowFrom: String(def.allowFrom ?? '').trim() ? CidrList.parse(String(def.allowFrom)) : undefined,
+    trustedProxies: String(def.trustedProxies ?? '').trim() ? CidrList.parse(String(def.trustedProxies)) : undefined,
+  };
+}
+
+export default function register(RED: NodeAPI): void {
+  const t = translator(RED, 'aliyun-live-config');
+
+  function AliyunLiveAsrCallback(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    if (RED.settings.httpNodeRoot === false) {
+      node.warn(t('callback.disabled', {}, 'httpNodeRoot is false: HTTP endpoints are disabled, so no callbacks can arrive.'));
+      node.status({ fill: 'red', shape: 'ring', text: t('status.disabled', {}, 'HTTP disabled') });
+      return;
+    }
+    const shared = def.callback ? RED.nodes.getNode(String(def.callback)) : undefined;
+    const callbackUrl = isAliyunLiveCallbackConfig(shared) ? shared.callbackUrl : '';
+    const authKey = isAliyunLiveCallbackConfig(shared) ? shared.authKey() : undefined;
+    let opts: Options;
+    try {
+      opts = readOptions(def, callbackUrl);
+    } catch (err) {
+      node.error(t('callback.badOption', { detail: (err as Error).message }, `Invalid option: ${(err as Error).message}`));
+      node.status({ fill: 'red', shape: 'ring', text: t('status.misconfigured', {}, 'misconfigured') });
+      return;
+    }
+    if (!opts.path) {
+      node.error(t('callback.noPath', {}, 'Set a path, or a callback URL in the callback config node.'));
+      node.status({ fill: 'red', shape: 'ring', text: t('status.misconfigured', {}, 'misconfigured') });
+      return;
+    }
+    const verifier = authKey && callbackUrl ? new CallbackVerifier({ callbackUrl, authKey, maxAgeMs: opts.maxAgeMs }) : undefined;
+    const seen = new TtlSet(opts.maxAgeMs);
+    const counts = { accepted: 0, rejected: 0, duplicates: 0 };
+    let statusTimer: NodeJS.Timeout | undefined;
+    const idleStatus = verifier
+      ? { fill: 'green' as const, shape: 'dot' as const, text: opts.path }
+      : { fill: 'yellow' as const, shape: 'ring' as const, text: t('status.verifyOff', { path: opts.path }, `verification off ${opts.path}`) };
+
+    if (!verifier) node.warn(t('callback.verifyOff', {}, 'No AuthKey and callback URL configured: callbacks are accepted without signature verification.'));
+    if (pathTaken(RED.httpNode, opts.path)) node.warn(t('callback.pathTaken', { path: opts.path }, `Another route already answers ${opts.path}; it may receive these callbacks first.`));
+    node.status(idleStatus);
+
+    // Status is shown at most once a second: at thousands of callbacks a second, per-event updates would cost more than verification.
+    const showCounts = (): void => {
+      if (statusTimer) return;
+      statusTimer = setTimeout(() => {
+        statusTimer = undefined;
+        node.status({ ...idleStatus, text: t('status.counts', counts, `${counts.accepted} ok, ${counts.rejected} rejected`) });
+      }, STATUS_EVERY_MS);
+    };
+
+    const reject = (req: Request, res: Response, rejection: Rejection): void => {
+      counts.rejected++;
+      showCounts();
+      if (!res.headersSent) {
+        if (rejection.status === 405) res.set('Allow', 'POST');
+        res.status(rejection.status).json({ error: rejection.reason, message: rejection.detail ?? rejection.reason });
+      }
+      if (rejection.status === 400 || rejection.status === 413) {
+        node.warn(t('callback.rejected', { status: rejection.status, reason: rejection.detail ?? rejection.reason }, `Rejected a callback (${rejection.status}): ${rejection.detail ?? rejection.reason}`));
+      }
+      if (opts.audit) {
+        node.send([null, {
+          payload: {
+            status: rejection.status,
+            reason: rejection.reason,
+            detail: rejection.detail,
+            method: req.method,
+            path: req.path,
+            ip: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.trustedProxies),
+            sigTime: typeof req.headers['sig-time'] === 'string' ? req.headers['sig-time'].slice(0, 64) : undefined,
+            at: Date.now(),
+          },
+          topic: 'rejected',
+        }]);
+      }
+    };
+
+    const guard = (req: Request, res: Response, next: NextFunction): void => {
+      if (req.method !== 'POST') return reject(req, res, { status: 405, reason: 'methodNotAllowed' });
+      if (opts.allowFrom && !opts.allowFrom.has(clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.trustedProxies))) {
+        return reject(req, res, { status: 403, reason: 'sourceNotAllowed' });
+      }
+      const length = Number(req.headers['content-length']);
+      if (Number.isFinite(length) && length > opts.maxBodyBytes) return reject(req, res, { status: 413, reason: 'tooLarge', detail: `body of ${length} bytes is over the ${opts.maxBodyBytes}-byte limit` });
+      if (verifier) {
+        const outcome = verifier.verify(req.headers['sig-time'], req.headers['asr-sig']);
+        if (!outcome.ok) return reject(req, res, { status: 401, reason: outcome.reason });
+      }
+      next();
+    };
+
+    // Skips bodies the admin app already parsed (httpAdminRoot and httpNodeRoot both "/").
+    const readBody = bodyParser.text({ type: () => true, limit: opts.maxBodyBytes });
+
+    const accept = (req: Request, res: Response): void => {
+      const parsed = parseCallback(req.body);
+      if (!parsed.ok) return reject(req, res, { status: 400, reason: parsed.reason, detail: parsed.detail });
+      if (!seen.add(parsed.dedupeKey)) {
+        counts.duplicates++;
+        res.status(200).json({ ok: true, duplicate: true });
+        return;
+      }
+      res.status(200).json({ ok: true });
+      counts.accepted++;
+      showCounts();
+      if (opts.finalOnly && !parsed.event.final) return;
+      const msg: NodeMessage = { payload: parsed.event, topic: parsed.event.taskId, taskId: parsed.event.taskId };
+      node.send(opts.audit ? [msg, null] : msg);
+    };
+
+    const onParseError = (err: { type?: string; status?: number; message?: string }, req: Request, res: Response, _next: NextFunction): void => {
+      const status = err.type === 'entity.too.large' ? 413 : 400;
+      reject(req, res, { status, reason: err.type ?? 'badBody', detail: status === 413 ? `body is over the ${opts.maxBodyBytes}-byte limit` : 'the body could not be read' });
+    };
+
+    const unmount = mountRoute(RED.httpNode, opts.path, [guard, readBody, accept, onParseError]);
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      unmount();
+      if (statusTimer) clearTimeout(statusTimer);
+      seen.clear();
+      done();
+    });
+  }
+
+  RED.nodes.registerType(TYPE, AliyunLiveAsrCallback);
+}

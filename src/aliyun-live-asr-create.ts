@@ -1,0 +1,53 @@
+import { isAliyunLiveCallbackConfig } from './aliyun-live-callback-config';
+import { liveConfigOf } from './aliyun-live-config';
+import { onInput } from './lib/action-node';
+import { translator } from './lib/i18n';
+import { mergeAllowed } from './lib/merge';
+import { Node, NodeAPI, NodeDef } from './lib/node-red';
+import { readTypedParams } from './lib/typed-params';
+import { CREATE_PARAM_NAMES } from './vendors/aliyun-live/create-params';
+
+export const TYPE = 'aliyun-live-asr-create';
+
+/** Vendor parameter -> editor property (its TypedInput type is `<property>Type`). */
+export const EDITOR_PROPS: Record<string, string> = {
+  Mode: 'mode',
+  StreamURL: 'streamUrl',
+  SDKAppID: 'sdkAppId',
+  ChannelID: 'channelId',
+  RtcUserId: 'rtcUserId',
+  Language: 'language',
+  CallbackURL: 'callbackUrl',
+  TranslateEnabled: 'translateEnabled',
+  TargetLanguages: 'targetLanguages',
+  AutoTerminateEnabled: 'autoTerminateEnabled',
+  AutoTerminateDelay: 'autoTerminateDelay',
+  ReportInterval: 'reportInterval',
+};
+
+export default function register(RED: NodeAPI): void {
+  const t = translator(RED, 'aliyun-live-config');
+
+  function AliyunLiveAsrCreate(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    onInput(node, t, async (msg) => {
+      const live = liveConfigOf(RED, t, def.live);
+      const fromEditor = await readTypedParams(RED, node, def, EDITOR_PROPS, msg);
+      const callback = def.callback ? RED.nodes.getNode(String(def.callback)) : undefined;
+      if (isAliyunLiveCallbackConfig(callback)) {
+        if (callback.callbackUrl) fromEditor.CallbackURL = callback.callbackUrl;
+        const authKey = callback.authKey();
+        if (authKey) fromEditor.AuthKey = authKey;
+      }
+      const params = mergeAllowed(fromEditor, msg.payload, CREATE_PARAM_NAMES);
+      const res = await live.client().createRtcAsrTask(params);
+      msg.payload = res;
+      msg.taskId = res.TaskId;
+      msg.aliyun = { action: 'CreateRtcAsrTask', requestId: res.RequestId };
+      return { status: res.TaskId };
+    });
+  }
+
+  RED.nodes.registerType(TYPE, AliyunLiveAsrCreate);
+}

@@ -1,0 +1,32 @@
+import { liveConfigOf } from './aliyun-live-config';
+import { onInput } from './lib/action-node';
+import { translator } from './lib/i18n';
+import { Node, NodeAPI, NodeDef } from './lib/node-red';
+import { readTypedParams } from './lib/typed-params';
+
+export const TYPE = 'aliyun-live-asr-stop';
+
+export default function register(RED: NodeAPI): void {
+  const t = translator(RED, 'aliyun-live-config');
+
+  function AliyunLiveAsrStop(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const deleteAfterStop = def.deleteAfterStop === true || def.deleteAfterStop === 'true';
+    onInput(node, t, async (msg) => {
+      const live = liveConfigOf(RED, t, def.live);
+      const { TaskId } = await readTypedParams(RED, node, def, { TaskId: 'taskId' }, msg);
+      const client = live.client();
+      const stopped = await client.stopRtcAsrTask(TaskId);
+      msg.payload = stopped;
+      msg.taskId = TaskId;
+      msg.aliyun = { action: 'StopRtcAsrTask', requestId: stopped.RequestId };
+      if (!deleteAfterStop) return { status: t('status.stopped', {}, 'stopped') };
+      const deleted = await client.deleteRtcAsrTask(TaskId);
+      msg.aliyun = { action: 'DeleteRtcAsrTask', requestId: deleted.RequestId, stopRequestId: stopped.RequestId };
+      return { status: t('status.deleted', {}, 'stopped and deleted') };
+    });
+  }
+
+  RED.nodes.registerType(TYPE, AliyunLiveAsrStop);
+}

@@ -1,0 +1,136 @@
+import type { Request, Response } from 'express';
+import { SpeechApiError } from './lib/errors';
+import { requireConfig } from './lib/action-node';
+import { localizeError, Translate, translator } from './lib/i18n';
+import { Node, NodeAPI, NodeDef, resolveSecret } from './lib/node-red';
+import { AliyunLiveClient, DEFAULT_ENDPOINT, DEFAULT_REGION, SignatureVersion } from './vendors/aliyun-live/client';
+
+export const TYPE = 'aliyun-live-config';
+
+interface Credentials {
+  accessKeyId?: string;
+  accessKeySecret?: string;
+  securityToken?: string;
+}
+
+interface Settings {
+  region: string;
+  endpoint: string;
+  signatureVersion: SignatureVersion;
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+export interface AliyunLiveConfigNode extends Node<Credentials> {
+  settings: Settings;
+  /** One client per config node: its sockets, limiter slot and lifetime follow the node. */
+  client(): AliyunLiveClient;
+}
+
+export function isAliyunLiveConfig(node: unknown): node is AliyunLiveConfigNode {
+  return !!node && (node as Node).type === TYPE && typeof (node as AliyunLiveConfigNode).client === 'function';
+}
+
+/** The Alibaba Cloud Live config node an action node names, or an error for done(). */
+export function liveConfigOf(RED: NodeAPI, t: Translate, id: unknown): AliyunLiveConfigNode {
+  return requireConfig('aliyun', (nodeId) => RED.nodes.getNode(nodeId), id, isAliyunLiveConfig, t, 'Alibaba Cloud Live');
+}
+
+/** Node-RED's placeholder for a password field the editor did not change. */
+const UNCHANGED_PASSWORD = '__PWRD__';
+
+function readSettings(def: Record<string, unknown>): Settings {
+  const timeout = Number(def.timeout);
+  const retries = Number(def.maxRetries);
+  return {
+    region: String(def.region || DEFAULT_REGION).trim(),
+    endpoint: String(def.endpoint || DEFAULT_ENDPOINT).trim(),
+    signatureVersion: def.signatureVersion === 'v2' ? 'v2' : 'v3',
+    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? Math.round(timeout * 1000) : 10000,
+    maxRetries: Number.isInteger(retries) && retries >= 0 && retries <= 10 ? retries : 3,
+  };
+}
+
+function makeClient(settings: Settings, creds: Credentials): AliyunLiveClient {
+  return new AliyunLiveClient({
+    accessKeyId: creds.accessKeyId ?? '',
+    accessKeySecret: creds.accessKeySecret ?? '',
+    securityToken: creds.securityToken || undefined,
+    endpoint: settings.endpoint,
+    regionId: settings.region,
+    signatureVersion: settings.signatureVersion,
+    timeoutMs: settings.timeoutMs,
+    maxRetries: settings.maxRetries,
+  });
+}
+
+export default function register(RED: NodeAPI): void {
+  const t = translator(RED, TYPE);
+
+  function AliyunLiveConfig(this: AliyunLiveConfigNode, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    node.settings = readSettings(def);
+    let client: AliyunLiveClient | undefined;
+    node.client = () => {
+      if (!client) {
+        client = makeClient(node.settings, {
+          accessKeyId: resolveSecret(RED, node, node.credentials.accessKeyId),
+          accessKeySecret: resolveSecret(RED, node, node.credentials.accessKeySecret),
+          securityToken: resolveSecret(RED, node, node.credentials.securityToken),
+        });
+      }
+      return client;
+    };
+    node.on('close', (_removed: boolean, done: () => void) => {
+      client?.close();
+      client = undefined;
+      done();
+    });
+  }
+
+  RED.nodes.registerType(TYPE, AliyunLiveConfig, {
+    credentials: {
+      accessKeyId: { type: 'text' },
+      accessKeySecret: { type: 'password' },
+      securityToken: { type: 'password' },
+    },
+  });
+
+  // "Test connection": one cheap authenticated read. The browser may send what it
+  // has typed; stored secrets stay on the server and only an outcome goes back.
+  RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), (req: Request, res: Response) => {
+    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+    const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
+    const stored: Credentials = isAliyunLiveConfig(deployed) ? deployed.credentials : {};
+    const pick = (field: keyof Credentials): string | undefined => {
+      const typed = body[field];
+      return typeof typed === 'string' && typed !== '' && typed !== UNCHANGED_PASSWORD ? typed : stored[field];
+    };
+    const settings = readSettings(body);
+    const usesStoredSecret = pick('accessKeySecret') === stored.accessKeySecret;
+    if (usesStoredSecret && isAliyunLiveConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
+      // A stored secret only ever signs requests for the endpoint it was deployed with.
+      res.status(400).json({ ok: false, code: 'EndpointChanged', message: t('test.endpointChanged', {}, 'Re-enter the AccessKey secret to test a different endpoint.') });
+      return;
+    }
+    let client: AliyunLiveClient | undefined;
+    Promise.resolve()
+      .then(() => {
+        client = makeClient({ ...settings, maxRetries: 0 }, {
+          accessKeyId: resolveSecret(RED, {}, pick('accessKeyId')),
+          accessKeySecret: resolveSecret(RED, {}, pick('accessKeySecret')),
+          securityToken: resolveSecret(RED, {}, pick('securityToken')),
+        });
+        return client.queryRtcAsrTasks();
+      })
+      .then(
+        (r) => res.json({ ok: true, requestId: r.RequestId, running: Object.keys(r.Tasks).length, message: t('test.ok', { count: Object.keys(r.Tasks).length }, 'Connected.') }),
+        (err: unknown) => {
+          const e = localizeError(t, err);
+          res.json({ ok: false, code: err instanceof SpeechApiError ? err.code : 'error', message: e.message });
+        },
+      )
+      .finally(() => client?.close());
+  });
+}

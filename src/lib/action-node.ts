@@ -1,0 +1,50 @@
+import { SpeechApiError, Vendor } from './errors';
+import { localizeError, Translate } from './i18n';
+import { DoneFn, Node, NodeMessage, SendFn } from './node-red';
+
+/** What an action succeeded with: the status text to show. */
+export interface ActionResult {
+  status: string;
+}
+
+/**
+ * The input handler every action node shares: blue dot while requests are in
+ * flight, green with the result, red ring with the error code; exactly one of
+ * send+done() or done(err) per message, whatever `work` throws.
+ */
+export function onInput(node: Node, t: Translate, work: (msg: NodeMessage) => Promise<ActionResult>): void {
+  let inFlight = 0;
+  node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
+    inFlight++;
+    node.status({ fill: 'blue', shape: 'dot', text: t('status.sending', { count: inFlight }, 'sending') });
+    Promise.resolve()
+      .then(() => work(msg))
+      .then(
+        (result) => {
+          inFlight--;
+          node.status({ fill: 'green', shape: 'dot', text: result.status });
+          send(msg);
+          done();
+        },
+        (err: unknown) => {
+          inFlight--;
+          const code = err instanceof SpeechApiError ? err.code : 'error';
+          node.status({ fill: 'red', shape: 'ring', text: code });
+          done(localizeError(t, err));
+        },
+      );
+  });
+}
+
+/** The config node a node names, or an error a Catch node can see. */
+export function requireConfig<T>(vendor: Vendor, getNode: (id: string) => unknown, id: unknown, isT: (n: unknown) => n is T, t: Translate, what: string): T {
+  const config = typeof id === 'string' && id ? getNode(id) : undefined;
+  if (!isT(config)) {
+    throw new SpeechApiError({
+      vendor,
+      code: 'NoConfig',
+      message: t('errors.NoConfig', { what }, `No ${what} config node is selected, or it is disabled.`),
+    });
+  }
+  return config;
+}

@@ -1,0 +1,67 @@
+export type Vendor = 'aliyun' | 'agora' | 'unisound';
+
+export interface SpeechApiErrorInit {
+  vendor: Vendor;
+  code: string;
+  message: string;
+  httpStatus?: number;
+  requestId?: string;
+  retryable?: boolean;
+  /** Seconds the vendor asked us to wait before retrying. */
+  retryAfter?: number;
+  /** Problems found before sending (validation errors), one per field. */
+  problems?: Problem[];
+}
+
+/** One reason a request was refused before it was sent. */
+export interface Problem {
+  field: string;
+  /** Stable key for i18n: `validation.<rule>`. */
+  rule: string;
+  message: string;
+  params?: Record<string, string | number>;
+}
+
+/**
+ * The one error type every vendor client throws. It deliberately carries no
+ * request, headers or config: HTTP client errors hold the Authorization header,
+ * and anything reachable from an error can end up in a Catch node's msg or a log.
+ */
+export class SpeechApiError extends Error {
+  readonly vendor: Vendor;
+  readonly code: string;
+  readonly httpStatus?: number;
+  readonly requestId?: string;
+  readonly retryable: boolean;
+  readonly retryAfter?: number;
+  readonly problems?: Problem[];
+
+  constructor(init: SpeechApiErrorInit) {
+    super(init.message);
+    this.name = 'SpeechApiError';
+    this.vendor = init.vendor;
+    this.code = init.code;
+    this.httpStatus = init.httpStatus;
+    this.requestId = init.requestId;
+    this.retryable = init.retryable ?? false;
+    this.retryAfter = init.retryAfter;
+    this.problems = init.problems;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name, vendor: this.vendor, code: this.code, message: this.message,
+      httpStatus: this.httpStatus, requestId: this.requestId, retryable: this.retryable,
+      problems: this.problems,
+    };
+  }
+}
+
+export function validationError(vendor: Vendor, problems: Problem[]): SpeechApiError {
+  return new SpeechApiError({
+    vendor,
+    code: 'InvalidInput',
+    message: problems.map((p) => p.message).join('; '),
+    problems,
+  });
+}

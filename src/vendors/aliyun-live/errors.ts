@@ -1,0 +1,81 @@
+import { SpeechApiError } from '../../lib/errors';
+import { RawResponse } from '../../lib/http';
+
+/** What to do about the common codes, in the user's words; the vendor's own Message follows. */
+const ADVICE: Record<string, string> = {
+  'InvalidAccessKeyId.NotFound': 'Check the AccessKey ID in the Alibaba Cloud Live config node.',
+  'InvalidAccessKeyId.Inactive': 'This AccessKey is disabled; enable it or use another in the config node.',
+  SignatureDoesNotMatch: 'Check the AccessKey secret in the Alibaba Cloud Live config node.',
+  IncompleteSignature: 'The request signature was incomplete; check the endpoint points at an Alibaba Cloud API.',
+  'InvalidTimeStamp.Expired': "This machine's clock is more than 15 minutes off; synchronise it (NTP).",
+  SignatureNonceUsed: 'A request was replayed; it was not sent twice on purpose.',
+  'InvalidSecurityToken.Expired': 'The STS security token has expired; refresh it in the config node.',
+  'InvalidSecurityToken.Mismatch': 'The STS security token does not belong to this AccessKey.',
+  Throttling: 'Alibaba Cloud allows 20 requests per second per account; slow the flow down.',
+  'Throttling.User': 'Alibaba Cloud allows 20 requests per second per account; slow the flow down.',
+  'Throttling.Api': 'This API is being rate limited by Alibaba Cloud; slow the flow down.',
+  ConfigNotFound: 'No task with this TaskId exists: it was deleted, never existed, or belongs to another account.',
+  'Forbidden.RAM': 'The RAM user lacks permission for this live:* action; grant it in the RAM console.',
+  InternalError: 'Alibaba Cloud had a server error; try again later.',
+  ServiceUnavailable: 'Alibaba Cloud is temporarily unavailable; try again later.',
+};
+
+interface ErrorBody {
+  Code?: string;
+  code?: string;
+  Message?: string;
+  message?: string;
+  RequestId?: string;
+  requestId?: string;
+  RetCode?: number;
+  Description?: string;
+}
+
+export function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Maps an Alibaba POP response to a SpeechApiError, or undefined when it is a success. */
+export function toAliyunError(res: RawResponse): SpeechApiError | undefined {
+  const parsed = parseJson(res.body);
+  const body = (parsed && typeof parsed === 'object' ? parsed : undefined) as ErrorBody | undefined;
+  const requestId = body?.RequestId ?? body?.requestId;
+  const ok = res.status >= 200 && res.status < 300;
+  if (ok && body && (body.RetCode === undefined || body.RetCode === 2000)) return undefined;
+  if (!body) {
+    return new SpeechApiError({
+      vendor: 'aliyun',
+      code: 'InvalidResponse',
+      httpStatus: res.status,
+      retryable: res.status >= 500 || ok,
+      message: `Alibaba Cloud answered HTTP ${res.status} with a body that is not JSON; check the endpoint in the config node.`,
+    });
+  }
+  if (ok) {
+    return new SpeechApiError({
+      vendor: 'aliyun',
+      code: `RetCode.${body.RetCode}`,
+      httpStatus: res.status,
+      requestId,
+      message: `Alibaba Cloud refused the request (RetCode ${body.RetCode}): ${body.Description ?? 'no description'}.`,
+    });
+  }
+  const code = body.Code ?? body.code ?? `HTTP${res.status}`;
+  const vendorMessage = body.Message ?? body.message ?? '';
+  const retryAfter = Number(res.headers['x-acs-retry-after']);
+  const throttled = /^Throttling/.test(code);
+  const advice = ADVICE[code];
+  return new SpeechApiError({
+    vendor: 'aliyun',
+    code,
+    httpStatus: res.status,
+    requestId,
+    retryable: throttled || res.status >= 500,
+    retryAfter: Number.isInteger(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    message: [`${code}: ${vendorMessage}`.trim(), advice].filter(Boolean).join(' '),
+  });
+}
