@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'events';
 import http from 'http';
 import https from 'https';
 import axios, { AxiosInstance, AxiosResponse, Method } from 'axios';
@@ -55,6 +56,8 @@ export class HttpClient {
 
   constructor(private readonly opts: HttpClientOptions) {
     this.maxRetries = opts.maxRetries ?? 3;
+    // Every queued request listens for close; hundreds may be queued behind the rate limit.
+    setMaxListeners(0, this.closing.signal);
     this.axios = axios.create({
       baseURL: opts.baseURL,
       timeout: opts.timeoutMs ?? 10000,

@@ -42,9 +42,9 @@ export function validateCreate(input: CreateRtcAsrTaskParams): { params: Record<
   const raw = { ...input } as Record<string, unknown>;
   // One RtcUserId is documented; an array of exactly one is the natural msg shape.
   if (Array.isArray(raw.RtcUserId) && raw.RtcUserId.length === 1) raw.RtcUserId = raw.RtcUserId[0];
-  if (Array.isArray(raw.RtcUserId)) {
+  const severalUsers = Array.isArray(raw.RtcUserId);
+  if (severalUsers) {
     problems.push({ field: 'RtcUserId', rule: 'single', message: 'RtcUserId takes exactly one user ID.', params: { field: 'RtcUserId' } });
-    delete raw.RtcUserId;
   }
   for (const name of ['Mode', 'Language', 'CallbackURL']) {
     if (isBlank(raw[name])) problems.push({ field: name, rule: 'required', message: `${name} is required.`, params: { field: name } });
@@ -56,7 +56,7 @@ export function validateCreate(input: CreateRtcAsrTaskParams): { params: Record<
     }
   }
   for (const [name, rule] of Object.entries(CREATE_PARAMS)) {
-    if (isBlank(raw[name])) continue;
+    if (isBlank(raw[name]) || (name === 'RtcUserId' && severalUsers)) continue;
     const value = normalize(name, raw[name], rule, problems);
     if (value !== undefined) params[name] = value;
   }
