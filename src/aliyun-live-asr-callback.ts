@@ -39,6 +39,8 @@ function readOptions(def: NodeDef, callbackUrl: string): Options {
     }
   }
   if (path && !path.startsWith('/')) path = `/${path}`;
+  // Express reads ':', '*', '(' and '?' as patterns; a callback path is a literal.
+  if (path && !/^[A-Za-z0-9._~/-]+$/.test(path)) throw new Error(`path "${path}" may only contain letters, digits and . _ ~ / -`);
   return {
     path,
     maxAgeMs: (Number.isFinite(maxAge) && maxAge > 0 ? maxAge : DEFAULT_MAX_AGE_S) * 1000,

@@ -34,13 +34,15 @@ export default function register(RED: NodeAPI): void {
     onInput(node, t, async (msg) => {
       const live = liveConfigOf(RED, t, def.live);
       const fromEditor = await readTypedParams(RED, node, def, EDITOR_PROPS, msg);
+      const params = mergeAllowed(fromEditor, msg.payload, CREATE_PARAM_NAMES);
+      // The shared callback config wins over msg.payload: the callback node verifies
+      // against exactly this URL and key, so any other pair would only produce 401s.
       const callback = def.callback ? RED.nodes.getNode(String(def.callback)) : undefined;
       if (isAliyunLiveCallbackConfig(callback)) {
-        if (callback.callbackUrl) fromEditor.CallbackURL = callback.callbackUrl;
+        if (callback.callbackUrl) params.CallbackURL = callback.callbackUrl;
         const authKey = callback.authKey();
-        if (authKey) fromEditor.AuthKey = authKey;
+        if (authKey) params.AuthKey = authKey;
       }
-      const params = mergeAllowed(fromEditor, msg.payload, CREATE_PARAM_NAMES);
       const res = await live.client().createRtcAsrTask(params);
       msg.payload = res;
       msg.taskId = res.TaskId;

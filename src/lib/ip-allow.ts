@@ -15,11 +15,13 @@ export class CidrList {
     const blocks = new net.BlockList();
     const entries = text.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
     for (const entry of entries) {
-      const [address, prefixText] = entry.split('/');
+      const parts = entry.split('/');
+      const [address, prefixText] = parts;
       const family = net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined;
       const max = family === 'ipv4' ? 32 : 128;
       const prefix = prefixText === undefined ? max : Number(prefixText);
-      if (!family || !/^\d*$/.test(prefixText ?? '') || !Number.isInteger(prefix) || prefix < 0 || prefix > max) {
+      // "10.0.0.1/" must not read as /0: one typo would admit every address.
+      if (!family || parts.length > 2 || (prefixText !== undefined && !/^\d+$/.test(prefixText)) || prefix < 0 || prefix > max) {
         throw new Error(`"${entry}" is not an IP address or CIDR range`);
       }
       blocks.addSubnet(address, prefix, family);

@@ -85,6 +85,15 @@ describe('Alibaba Live action nodes against the emulator', function () {
       emulator.requests[0].params.should.containDeep({ CallbackURL: 'https://hooks.example.com/asr/abc', AuthKey: 'k3y' });
     });
 
+    it('keeps the callback config\'s URL and AuthKey even when msg.payload names others', async () => {
+      const cb = { id: 'cbcfg', type: 'aliyun-live-callback-config', callbackUrl: 'https://hooks.example.com/asr/abc' };
+      await load([liveConfig(emulator), cb, createNode({ callback: 'cbcfg' })], { ...liveCredentials(), cbcfg: { authKey: 'k3y' } });
+      const result = outcome();
+      helper.getNode('create').receive({ payload: { CallbackURL: 'https://elsewhere.example.com/x', AuthKey: 'other' } });
+      await result;
+      emulator.requests[0].params.should.containDeep({ CallbackURL: 'https://hooks.example.com/asr/abc', AuthKey: 'k3y' });
+    });
+
     it('rejects invalid input with every problem named, and sends nothing', async () => {
       await load([liveConfig(emulator), createNode()], liveCredentials());
       const result = outcome();

@@ -186,6 +186,12 @@ describe('aliyun-live-asr-callback', function () {
     out[0].payload.text.should.equal('pre-parsed');
   });
 
+  it('refuses a path that Express would read as a pattern, and registers nothing', async () => {
+    await start({ path: '/cb/:anything' });
+    helper.getNode('cb').error.should.be.calledWithMatch(/may only contain/);
+    (RED.httpNode._router?.stack ?? []).filter((l: any) => l.route).should.have.length(0);
+  });
+
   it('leaves exactly one route after redeploys, and none after the flow is removed', async () => {
     await start();
     const routes = () => RED.httpNode._router.stack.filter((l: any) => l.route && l.route.path === PATH).length;

@@ -49,6 +49,8 @@ describe('shared runtime pieces', () => {
     it('rejects bad entries by name', () => {
       (() => CidrList.parse('10.0.0.0/33')).should.throw(/10.0.0.0\/33/);
       (() => CidrList.parse('example.com')).should.throw(/example.com/);
+      (() => CidrList.parse('10.0.0.1/')).should.throw(/10.0.0.1\//);
+      (() => CidrList.parse('10.0.0.1/8/8')).should.throw();
     });
     it('honours X-Forwarded-For only from trusted proxies, right-most untrusted hop', () => {
       const proxies = CidrList.parse('127.0.0.1');
