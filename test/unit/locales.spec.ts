@@ -1,0 +1,63 @@
+import fs from 'fs';
+import path from 'path';
+import should from 'should';
+
+const ROOT = path.join(__dirname, '..', '..');
+const LANGS = ['en-US', 'zh-CN', 'ja'];
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const TYPES = Object.keys(pkg['node-red'].nodes) as string[];
+
+function flatten(obj: Record<string, unknown>, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === 'object') for (const [kk, vv] of flatten(v as Record<string, unknown>, key)) out.set(kk, vv);
+    else out.set(key, String(v));
+  }
+  return out;
+}
+
+const catalogue = (lang: string, type: string) => flatten(JSON.parse(fs.readFileSync(path.join(ROOT, 'nodes', 'locales', lang, `${type}.json`), 'utf8')));
+const placeholders = (s: string) => (s.match(/__[A-Za-z0-9]+__/g) ?? []).sort().join(',');
+
+describe('translations', () => {
+  for (const type of TYPES) {
+    describe(type, () => {
+      it('has a catalogue and help in every language', () => {
+        for (const lang of LANGS) {
+          fs.existsSync(path.join(ROOT, 'nodes', 'locales', lang, `${type}.json`)).should.be.true(`${lang}/${type}.json`);
+          if (lang !== 'en-US') fs.existsSync(path.join(ROOT, 'nodes', 'locales', lang, `${type}.html`)).should.be.true(`${lang}/${type}.html`);
+        }
+        fs.readFileSync(path.join(ROOT, 'nodes', `${type}.html`), 'utf8').should.match(new RegExp(`data-help-name="${type}"`));
+      });
+
+      it('has every key, with the same placeholders, in every language', () => {
+        const en = catalogue('en-US', type);
+        for (const lang of LANGS.slice(1)) {
+          const other = catalogue(lang, type);
+          [...en.keys()].filter((k) => !other.has(k)).should.eql([], `${lang} lacks keys`);
+          [...other.keys()].filter((k) => !en.has(k)).should.eql([], `${lang} has extra keys`);
+          for (const [k, v] of en) should(placeholders(other.get(k)!)).equal(placeholders(v), `${lang} ${k}`);
+        }
+      });
+
+      it('resolves every data-i18n key its editor uses', () => {
+        const html = fs.readFileSync(path.join(ROOT, 'nodes', `${type}.html`), 'utf8');
+        const en = catalogue('en-US', type);
+        const keys = [...html.matchAll(/data-i18n="([^"]+)"/g)].flatMap((m) => m[1].split(';')).map((k) => k.replace(/^\[[a-z-]+\]/, ''));
+        for (const key of keys) {
+          if (key.includes(':')) continue; // another catalogue (node-red core or a sibling node)
+          en.has(key).should.be.true(`${type}: ${key}`);
+        }
+      });
+    });
+  }
+
+  it('has every runtime string the Alibaba nodes use', () => {
+    const en = catalogue('en-US', 'aliyun-live-config');
+    const src = fs.readdirSync(path.join(ROOT, 'src')).filter((f) => f.startsWith('aliyun-live')).map((f) => fs.readFileSync(path.join(ROOT, 'src', f), 'utf8')).join('\n');
+    const used = [...src.matchAll(/\bt\('([a-zA-Z]+\.[a-zA-Z_.]+)'/g)].map((m) => m[1]);
+    used.length.should.be.above(10);
+    for (const key of used) en.has(key).should.be.true(key);
+  });
+});
