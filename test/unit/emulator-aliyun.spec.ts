@@ -157,6 +157,13 @@ describe('AliyunLiveEmulator: signatures and gateway checks', () => {
     const r = await v3(emu, 'QueryRtcAsrTasks', {}, { unsigned: { 'x-acs-extra': '1' } });
     assertError(r, 400, 'IncompleteSignature', MSG.incomplete);
     assertOk(await v3(emu, 'QueryRtcAsrTasks', {}, { signedExtra: { 'x-acs-extra': '1' } }));
+    assertError(await v3(emu, 'QueryRtcAsrTasks', {}, { signHost: false }), 400, 'IncompleteSignature', MSG.incomplete);
+  });
+
+  it('rejects a signed header whose value changed in transit', async () => {
+    const req = signV3(emu.url, { action: 'QueryRtcAsrTasks', signedExtra: { 'x-acs-extra': 'a' } });
+    req.headers['x-acs-extra'] = 'b';
+    assertError(await send(req), 400, 'SignatureDoesNotMatch', MSG.sig);
   });
 
   it('answers IncompleteSignature when no scheme is recognisable', async () => {
