@@ -1,11 +1,10 @@
 import fs from 'fs';
 import path from 'path';
 import should from 'should';
-import { ALL_NODES, helper } from './harness';
+import { ALL_NODES, coreNode, helper } from './harness';
 
 const ROOT = path.join(__dirname, '..', '..');
-const core = (file: string) => require(require.resolve(`@node-red/nodes/core/${file}`));
-const CORE_NODES = ['common/20-inject.js', 'common/21-debug.js', 'common/25-catch.js', 'common/90-comment.js', 'function/15-change.js', 'network/21-httpin.js'].map(core);
+const CORE_NODES = ['common/20-inject.js', 'common/21-debug.js', 'common/25-catch.js', 'common/90-comment.js', 'function/15-change.js', 'network/21-httpin.js'].map(coreNode);
 
 function examples(dir = path.join(ROOT, 'examples')): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? examples(path.join(dir, e.name)) : e.name.endsWith('.json') ? [path.join(dir, e.name)] : []));
@@ -15,7 +14,10 @@ describe('example flows', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const files = examples();
 
+  let started = false;
   afterEach(async () => {
+    if (!started) return;
+    started = false;
     await helper.unload();
     await helper.stopServer();
   });
@@ -31,6 +33,7 @@ describe('example flows', () => {
       Array.isArray(flow).should.be.true();
       JSON.stringify(flow).should.not.match(/accessKeySecret|authKey"\s*:/);
       await helper.startServer();
+      started = true;
       await helper.load([...CORE_NODES, ...ALL_NODES], flow, {});
       for (const n of flow) if (n.type !== 'tab') should.exist(helper.getNode(n.id), `${n.type} ${n.id}`);
     });

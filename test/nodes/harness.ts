@@ -1,7 +1,13 @@
+import path from 'path';
 import helper from 'node-red-node-test-helper';
 import { AliyunLiveEmulator, DEFAULT_CREDENTIALS } from '../emulator';
 
-helper.init(require.resolve('node-red'));
+/** The Node-RED under test: this project's (4.x), or another install named by NODE_RED_PATH (5.x on Node 22). */
+export const NODE_RED_DIR = process.env.NODE_RED_PATH ?? path.dirname(require.resolve('node-red/package.json'));
+helper.init(require.resolve(NODE_RED_DIR));
+
+/** A core node module of the Node-RED under test, e.g. 'common/20-inject.js'. */
+export const coreNode = (file: string) => require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [NODE_RED_DIR] }));
 
 type Msg = Record<string, any>;
 
