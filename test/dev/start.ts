@@ -1,0 +1,191 @@
+/**
+ * `npm start`: the whole package running locally with no cloud account.
+ *
+ *  1. starts the vendor emulators on loopback (Alibaba Live on 127.0.0.1:18080, or EMULATOR_PORT);
+ *  2. starts a real Node-RED on 127.0.0.1:1880 (or PORT) with the persistent user
+ *     directory .tmp/node-red, in which this checkout is linked as an installed package;
+ *  3. deploys every examples/**\/*.json flow, pointed at the emulator, and prints
+ *     what to click. Ctrl-C stops Node-RED and the emulators.
+ */
+import path from 'path';
+import { startEmulators, DEFAULT_CREDENTIALS, type RunningEmulators } from '../emulator';
+import { HOST, REPO_ROOT, createUserDir, linkPackage, startNodeRed, type FlowNode, type NodeRedProcess } from '../e2e/node-red-process';
+import { mergeFlows, pointAtEmulator, readExamples } from '../e2e/example-flows';
+
+const AUTH_KEY = 'local-dev-authkey';
+const EXPECTED_TYPES = Object.keys(require(path.join(REPO_ROOT, 'package.json'))['node-red'].nodes as Record<string, string>);
+
+function portFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name}=${raw} is not a port number`);
+  return n;
+}
+
+function log(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Prints emulator traffic as it happens: every API call, sentence ends, and failed callback pushes. */
+function watchEmulator(emus: RunningEmulators): () => void {
+  const emu = emus.aliyun;
+  let nextRequest = 0;
+  let nextCallback = 0;
+  const perTask = new Map<string, { ok: number; failed: number }>();
+  const refusedReported = new Set<string>();
+  const knownTasks = new Set<string>();
+  const tick = () => {
+    while (nextRequest < emu.requests.length) {
+      const r = emu.requests[nextRequest];
+      if (r.status === 0 && !r.fault && Date.now() - r.at < 15000) break; // not answered yet
+      nextRequest++;
+      const task = r.params.TaskId ? ` TaskId=${r.params.TaskId}` : '';
+      log(`[emulator] ${r.action ?? r.method ?? '?'} (${r.scheme ?? 'unsigned'}) -> ${r.status || r.fault}${r.code ? ` ${r.code}` : ''}${task}`);
+    }
+    for (const t of emu.tasks.values()) {
+      if (knownTasks.has(t.taskId)) continue;
+      knownTasks.add(t.taskId);
+      log(`[emulator] task created: ${t.taskId} (mode ${t.mode}, language ${t.language}, CallbackURL ${t.callbackUrl})`);
+    }
+    while (nextCallback < emu.callbackLog.length) {
+      const d = emu.callbackLog[nextCallback++];
+      const counts = perTask.get(d.taskId) ?? { ok: 0, failed: 0 };
+      perTask.set(d.taskId, counts);
+      const ok = typeof d.status === 'number' && d.status >= 200 && d.status < 300;
+      if (ok) counts.ok++;
+      else counts.failed++;
+      if (d.status === 'refused-non-loopback') {
+        if (!refusedReported.has(d.taskId)) {
+          refusedReported.add(d.taskId);
+          log(`[emulator] task ${d.taskId}: CallbackURL ${d.url} is not a loopback address, so no transcript is pushed (the emulator never calls the internet)`);
+        }
+        continue;
+      }
+      if (!ok) {
+        log(`[emulator] callback ${d.event ?? ''} for ${d.taskId} -> ${d.url} failed: ${d.status}`);
+      } else if (d.event === 'SentenceEnd' || d.event === 'TranscriptionStarted' || counts.ok === 1) {
+        let text = '';
+        try {
+          text = String(JSON.parse(JSON.parse(d.body).content).payload.result ?? '');
+        } catch {
+          text = '';
+        }
+        log(`[emulator] callback ${d.event} -> ${d.url} ${d.status}${text ? ` "${text}"` : ''} (${counts.ok} delivered for ${d.taskId})`);
+      }
+    }
+  };
+  const timer = setInterval(tick, 250);
+  return () => {
+    clearInterval(timer);
+    tick();
+  };
+}
+
+function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], exampleNames: string[], callbackUrls: string[]): void {
+  const [[keyId]] = Object.entries(DEFAULT_CREDENTIALS);
+  const rule = '─'.repeat(78);
+  log('');
+  log(rule);
+  log(` Node-RED editor:   ${red.adminUrl}/`);
+  log(` Alibaba Live API:  ${emus.aliyun.url}  <- a LOCAL EMULATOR, not live.aliyuncs.com`);
+  log('');
+  log(' Every "Alibaba Cloud Live" config node points at the emulator with its built-in');
+  log(` AccessKey (${keyId}), so no cloud account or real AccessKey is needed.`);
+  for (const url of callbackUrls) log(` Transcript callbacks: the emulator posts signed results to ${url}`);
+  log(` (AuthKey "${AUTH_KEY}"). Nothing here talks to Alibaba Cloud.`);
+  log('');
+  log(` Deployed from examples/: ${exampleNames.join(', ')}`);
+  log('');
+  log(' What to click: open the editor, open the Debug sidebar (bug icon, top right), then');
+  log(' press the square button on the left of an inject node:');
+  const tabs = flows.filter((n) => n.type === 'tab');
+  for (const tab of tabs) {
+    const injects = flows.filter((n) => n.type === 'inject' && n.z === tab.id).sort((a, b) => (a.y ?? 0) - (b.y ?? 0));
+    if (!injects.length) continue;
+    log(`   tab "${tab.label}":`);
+    for (const inj of injects) log(`     [${inj.name || inj.id}]   (or: curl -X POST ${red.adminUrl}/inject/${inj.id})`);
+  }
+  log('');
+  log(' On "Live subtitles", [start subtitles] creates a task; the emulator then streams');
+  log(' transcript events to the callback node every 50 ms until you press [stop subtitles].');
+  log(' On "Live ASR: create, query, stop", press the buttons in order.');
+  log('');
+  log(` Node-RED user directory: ${path.relative(process.cwd(), red.userDir.dir) || red.userDir.dir}  (flows are redeployed on every start)`);
+  log(' Press Ctrl-C to stop Node-RED and the emulator.');
+  log(rule);
+  log('');
+}
+
+async function main(): Promise<void> {
+  const port = portFromEnv('PORT', 1880);
+  const emulatorPort = portFromEnv('EMULATOR_PORT', 18080);
+
+  let emus: RunningEmulators;
+  try {
+    emus = await startEmulators({ port: emulatorPort, host: HOST });
+  } catch (err) {
+    throw new Error(`could not start the Alibaba Live emulator on ${HOST}:${emulatorPort} (${(err as Error).message}); set EMULATOR_PORT to another port`);
+  }
+  log(`Alibaba Live emulator listening on ${emus.aliyun.url}`);
+
+  let red: NodeRedProcess | undefined;
+  let stopWatching: (() => void) | undefined;
+  let stopping = false;
+  const shutdown = async (reason: string, code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log(`\n${reason}: stopping Node-RED and the emulator...`);
+    stopWatching?.();
+    try {
+      await red?.stop();
+    } finally {
+      await emus.close();
+    }
+    log('Stopped.');
+    process.exit(code);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => void shutdown(sig, 0));
+  }
+
+  try {
+    const userDir = await createUserDir({ dir: path.join(REPO_ROOT, '.tmp', 'node-red'), port, httpAdminRoot: '/' });
+    linkPackage(userDir.dir);
+    log(`Starting Node-RED on ${HOST}:${port} (user directory ${userDir.dir})...`);
+    red = await startNodeRed(userDir, { echo: true, handleSignals: false, removeUserDirOnStop: false });
+  } catch (err) {
+    await emus.close();
+    if (/already in use/.test((err as Error).message)) throw new Error(`${(err as Error).message} (set PORT, e.g. PORT=1881 npm start)`);
+    throw err;
+  }
+  void red.exited.then(({ code, signal }) => {
+    if (!stopping) {
+      log(`Node-RED exited unexpectedly (code ${code}, signal ${signal}).`);
+      void shutdown('Node-RED exited', 1);
+    }
+  });
+
+  const sets = await red.nodeSets();
+  const loaded = new Set(sets.filter((s) => s.enabled !== false && !s.err).flatMap((s) => s.types));
+  const missing = EXPECTED_TYPES.filter((t) => !loaded.has(t));
+  const broken = sets.filter((s) => s.err && s.module === require(path.join(REPO_ROOT, 'package.json')).name);
+  for (const s of broken) log(`!! node set ${s.id} failed to load: ${s.err}`);
+  if (missing.length) log(`!! these node types are not loaded: ${missing.join(', ')} (did the build run?)`);
+
+  const examples = readExamples();
+  const [[accessKeyId, accessKeySecret]] = Object.entries(DEFAULT_CREDENTIALS);
+  const flows = pointAtEmulator(
+    mergeFlows(examples.map((e) => e.flows)),
+    { emulatorUrl: emus.aliyun.url, accessKeyId, accessKeySecret, nodeRedUrl: red.url, authKey: AUTH_KEY },
+  );
+  await red.deploy(flows);
+  const callbackUrls = flows.filter((n) => n.type === 'aliyun-live-callback-config').map((n) => String(n.callbackUrl));
+  banner(red, emus, flows, examples.map((e) => e.name), callbackUrls);
+  stopWatching = watchEmulator(emus);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`npm start failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

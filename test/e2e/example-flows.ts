@@ -1,0 +1,109 @@
+/**
+ * The shipped example flows, pointed at a local emulator: used by `npm start` and
+ * by the end-to-end tests, so both deploy exactly what users import.
+ */
+import fs from 'fs';
+import path from 'path';
+import { FlowNode, REPO_ROOT } from './node-red-process';
+
+export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
+
+export interface ExampleFile {
+  /** Path relative to examples/, e.g. 'aliyun-live/live-subtitles.json'. */
+  name: string;
+  flows: FlowNode[];
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(full));
+    else if (entry.isFile() && entry.name.endsWith('.json')) out.push(full);
+  }
+  return out;
+}
+
+/** Every examples/**\/*.json flow file, sorted by path. */
+export function readExamples(): ExampleFile[] {
+  return walk(EXAMPLES_DIR).map((file) => {
+    const flows = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (!Array.isArray(flows)) throw new Error(`${file} is not a flow array`);
+    return { name: path.relative(EXAMPLES_DIR, file).split(path.sep).join('/'), flows };
+  });
+}
+
+/** One example by its path under examples/. */
+export function readExample(name: string): FlowNode[] {
+  const found = readExamples().find((e) => e.name === name);
+  if (!found) throw new Error(`no example ${name} in ${EXAMPLES_DIR}`);
+  return found.flows;
+}
+
+/** All example files merged into one full deployment; fails on an id used twice. */
+export function mergeFlows(files: FlowNode[][]): FlowNode[] {
+  const seen = new Map<string, number>();
+  const merged: FlowNode[] = [];
+  files.forEach((flows, i) => {
+    for (const node of flows) {
+      const prev = seen.get(node.id);
+      if (prev !== undefined) throw new Error(`node id ${node.id} appears in example #${prev} and #${i}`);
+      seen.set(node.id, i);
+      merged.push(node);
+    }
+  });
+  return merged;
+}
+
+export interface LocalTargets {
+  /** The Alibaba Live emulator base URL, e.g. http://127.0.0.1:18080. */
+  emulatorUrl: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  /** Where the Alibaba emulator posts callbacks: Node-RED's HTTP base URL, e.g. http://127.0.0.1:1880. */
+  nodeRedUrl: string;
+  /** AuthKey given to every callback config node. */
+  authKey: string;
+}
+
+/**
+ * A deep copy of `flows` with every `aliyun-live-config` pointed at the emulator
+ * (credentials inline, which Node-RED stores encrypted on deploy) and every
+ * `aliyun-live-callback-config` given `<nodeRedUrl><path of its callback node>`
+ * and an AuthKey.
+ */
+export function pointAtEmulator(flows: FlowNode[], targets: LocalTargets): FlowNode[] {
+  const copy: FlowNode[] = JSON.parse(JSON.stringify(flows));
+  const base = targets.nodeRedUrl.replace(/\/+$/, '');
+  for (const node of copy) {
+    if (node.type === 'aliyun-live-config') {
+      node.endpoint = targets.emulatorUrl;
+      node.credentials = { accessKeyId: targets.accessKeyId, accessKeySecret: targets.accessKeySecret };
+    } else if (node.type === 'aliyun-live-callback-config') {
+      const receiver = copy.find((n) => n.type === 'aliyun-live-asr-callback' && n.callback === node.id && n.path);
+      let urlPath: string = receiver ? String(receiver.path) : '';
+      if (!urlPath) {
+        try {
+          urlPath = new URL(String(node.callbackUrl)).pathname;
+        } catch {
+          urlPath = '/aliyun/asr-callback';
+        }
+      }
+      if (!urlPath.startsWith('/')) urlPath = `/${urlPath}`;
+      node.callbackUrl = `${base}${urlPath}`;
+      node.credentials = { authKey: targets.authKey };
+    }
+  }
+  return copy;
+}
+
+export function nodesOfType(flows: FlowNode[], type: string): FlowNode[] {
+  return flows.filter((n) => n.type === type);
+}
+
+/** The inject node with this name (the label of its button in the editor). */
+export function injectNamed(flows: FlowNode[], name: string): FlowNode {
+  const node = flows.find((n) => n.type === 'inject' && n.name === name);
+  if (!node) throw new Error(`no inject node named "${name}"; have: ${flows.filter((n) => n.type === 'inject').map((n) => n.name).join(', ')}`);
+  return node;
+}
