@@ -111,7 +111,7 @@ export default function register(RED: NodeAPI): void {
     const usesStoredSecret = pick('accessKeySecret') === stored.accessKeySecret;
     if (usesStoredSecret && isAliyunLiveConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
       // A stored secret only ever signs requests for the endpoint it was deployed with.
-      res.status(400).json({ ok: false, code: 'EndpointChanged', message: t('test.endpointChanged', {}, 'Re-enter the AccessKey secret to test a different endpoint.') });
+      res.json({ ok: false, code: 'EndpointChanged', message: t('test.endpointChanged', {}, 'Re-enter the AccessKey secret to test a different endpoint.') });
       return;
     }
     let client: AliyunLiveClient | undefined;
