@@ -3,7 +3,7 @@ import { SpeechApiError } from './lib/errors';
 import { requireConfig } from './lib/action-node';
 import { localizeError, Translate, translator } from './lib/i18n';
 import { Node, NodeAPI, NodeDef, resolveSecret } from './lib/node-red';
-import { AliyunLiveClient, DEFAULT_ENDPOINT, DEFAULT_REGION, SignatureVersion } from './vendors/aliyun-live/client';
+import { AliyunLiveClient, DEFAULT_ENDPOINT, DEFAULT_REGION, REQUESTS_PER_SECOND, SignatureVersion } from './vendors/aliyun-live/client';
 
 export const TYPE = 'aliyun-live-config';
 
@@ -19,6 +19,7 @@ interface Settings {
   signatureVersion: SignatureVersion;
   timeoutMs: number;
   maxRetries: number;
+  requestsPerSecond: number;
 }
 
 export interface AliyunLiveConfigNode extends Node<Credentials> {
@@ -42,12 +43,14 @@ const UNCHANGED_PASSWORD = '__PWRD__';
 function readSettings(def: Record<string, unknown>): Settings {
   const timeout = Number(def.timeout);
   const retries = Number(def.maxRetries);
+  const rate = Number(def.rateLimit);
   return {
     region: String(def.region || DEFAULT_REGION).trim(),
     endpoint: String(def.endpoint || DEFAULT_ENDPOINT).trim(),
     signatureVersion: def.signatureVersion === 'v2' ? 'v2' : 'v3',
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? Math.round(timeout * 1000) : 10000,
     maxRetries: Number.isInteger(retries) && retries >= 0 && retries <= 10 ? retries : 3,
+    requestsPerSecond: Number.isInteger(rate) && rate >= 1 && rate <= 1000 ? rate : REQUESTS_PER_SECOND,
   };
 }
 
@@ -61,6 +64,7 @@ function makeClient(settings: Settings, creds: Credentials): AliyunLiveClient {
     signatureVersion: settings.signatureVersion,
     timeoutMs: settings.timeoutMs,
     maxRetries: settings.maxRetries,
+    requestsPerSecond: settings.requestsPerSecond,
   });
 }
 

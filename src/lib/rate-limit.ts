@@ -43,13 +43,15 @@ export class RateLimiter {
 export class RateLimiterRegistry {
   private readonly limiters = new Map<string, RateLimiter>();
 
-  constructor(private readonly limit: number, private readonly windowMs = 1000) {}
+  constructor(private readonly windowMs = 1000) {}
 
-  for(key: string): RateLimiter {
-    let limiter = this.limiters.get(key);
+  /** The limiter for `key` at `limit` per window; config nodes that disagree on the limit get separate ones. */
+  for(key: string, limit: number): RateLimiter {
+    const id = `${key}|${limit}`;
+    let limiter = this.limiters.get(id);
     if (!limiter) {
-      limiter = new RateLimiter(this.limit, this.windowMs);
-      this.limiters.set(key, limiter);
+      limiter = new RateLimiter(limit, this.windowMs);
+      this.limiters.set(id, limiter);
     }
     return limiter;
   }

@@ -22,6 +22,8 @@ export interface AliyunLiveClientOptions {
   signatureVersion?: SignatureVersion;
   timeoutMs?: number;
   maxRetries?: number;
+  /** The account's quota for these APIs: 20 by default, higher where Alibaba Cloud raised it. */
+  requestsPerSecond?: number;
   now?: () => number;
 }
 
@@ -50,7 +52,7 @@ export interface CallOptions {
  * The gateway counts arrivals; spacing starts over 1.1 s leaves room for requests
  * that leave together but arrive apart (a fresh socket, a busy event loop).
  */
-const limiters = new RateLimiterRegistry(REQUESTS_PER_SECOND, 1100);
+const limiters = new RateLimiterRegistry(1100);
 
 /** A small SDK for the four live-subtitle RPC actions of ApsaraVideo Live. */
 export class AliyunLiveClient {
@@ -68,7 +70,7 @@ export class AliyunLiveClient {
       baseURL: this.endpoint.origin,
       timeoutMs: opts.timeoutMs,
       maxRetries: opts.maxRetries,
-      limiter: limiters.for(`${this.endpoint.host}|${opts.accessKeyId}`),
+      limiter: limiters.for(`${this.endpoint.host}|${opts.accessKeyId}`, opts.requestsPerSecond ?? REQUESTS_PER_SECOND),
       toError: toAliyunError,
     });
   }
