@@ -112,7 +112,8 @@ export default function register(RED: NodeAPI): void {
       return typeof typed === 'string' && typed !== '' && typed !== UNCHANGED_PASSWORD ? typed : stored[field];
     };
     const settings = readSettings(body);
-    const usesStoredSecret = pick('accessKeySecret') === stored.accessKeySecret;
+    // Stored secrets (the AccessKey secret and the STS token) only ever go to the endpoint they were deployed with.
+    const usesStoredSecret = (['accessKeySecret', 'securityToken'] as const).some((f) => !!stored[f] && pick(f) === stored[f]);
     if (usesStoredSecret && isAliyunLiveConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
       // A stored secret only ever signs requests for the endpoint it was deployed with.
       res.json({ ok: false, code: 'EndpointChanged', message: t('test.endpointChanged', {}, 'Re-enter the AccessKey secret to test a different endpoint.') });

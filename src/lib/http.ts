@@ -78,7 +78,12 @@ export class HttpClient {
   async send(build: () => OutgoingRequest, options: SendOptions): Promise<RawResponse> {
     for (let attempt = 0; ; attempt++) {
       this.throwIfAborted(options.signal);
-      if (this.opts.limiter) await this.opts.limiter.acquire();
+      if (this.opts.limiter) {
+        // A cancelled request gives its place in the queue up at once (a redeploy must not leave it holding a slot).
+        await this.opts.limiter.acquire(this.mergedSignal(options.signal)).catch(() => {
+          throw this.abortedError();
+        });
+      }
       this.throwIfAborted(options.signal);
       let error: SpeechApiError;
       let safeToRepeat = false;

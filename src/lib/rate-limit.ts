@@ -9,9 +9,25 @@ export class RateLimiter {
 
   constructor(readonly limit: number, readonly windowMs = 1000, private readonly now = Date.now) {}
 
-  acquire(): Promise<void> {
-    return new Promise((resolve) => {
-      this.waiters.push(resolve);
+  /** Resolves when the caller may start; rejects (and gives up its place) when `signal` aborts first. */
+  acquire(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const admit = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        const i = this.waiters.indexOf(admit);
+        if (i >= 0) this.waiters.splice(i, 1);
+        if (this.waiters.length === 0 && this.timer) {
+          clearTimeout(this.timer);
+          this.timer = undefined;
+        }
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(admit);
       this.drain();
     });
   }

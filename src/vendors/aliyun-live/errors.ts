@@ -65,7 +65,8 @@ export function toAliyunError(res: RawResponse): SpeechApiError | undefined {
     });
   }
   const code = body.Code ?? body.code ?? `HTTP${res.status}`;
-  const vendorMessage = body.Message ?? body.message ?? '';
+  // A bad signature is answered with the gateway's string to sign, which holds the AccessKey ID and any STS token.
+  const vendorMessage = (body.Message ?? body.message ?? '').replace(/\s*server string to sign is:[\s\S]*$/i, '');
   const retryAfter = Number(res.headers['x-acs-retry-after']);
   const throttled = /^Throttling/.test(code);
   const advice = ADVICE[code];

@@ -1,0 +1,78 @@
+/**
+ * A burst into the create node reaches the vendor at no more than its documented
+ * rate per AccessKey (Alibaba: 20 requests/s), and every msg gets exactly one success.
+ *
+ * RATE_LIMIT_MESSAGES (default 1000) sets the burst; at 20 per 1.1 s, 1000 take ~55 s.
+ */
+import should from 'should';
+import { ALL_NODES, helper, tab } from '../nodes/harness';
+import { ACTION_CASES, ActionCase, EmulatorLike, eventually, Msg } from './kit';
+
+const MESSAGES = Number(process.env.RATE_LIMIT_MESSAGES ?? 1000);
+
+/** Per vendor: the documented limit per credential, and the window it is counted in. */
+const LIMITS: Record<string, { perWindow: number; windowMs: number }> = {
+  aliyun: { perWindow: 20, windowMs: 1000 },
+};
+
+/** The busiest window of `windowMs` over sorted arrival times: how many arrivals it holds. */
+export function busiestWindow(times: number[], windowMs: number): { count: number; at: number } {
+  let best = { count: 0, at: 0 };
+  let lo = 0;
+  for (let hi = 0; hi < times.length; hi++) {
+    while (times[hi] - times[lo] >= windowMs) lo++;
+    if (hi - lo + 1 > best.count) best = { count: hi - lo + 1, at: times[lo] };
+  }
+  return best;
+}
+
+const CASES: ActionCase[] = ACTION_CASES.filter((c) => c.name === c.type && !c.idempotent);
+
+describe('reliability: rate limit per AccessKey', function () {
+  for (const c of CASES) {
+    const limit = LIMITS[c.kit.vendor];
+    const expectedS = (MESSAGES / limit.perWindow) * (limit.windowMs / 1000);
+    this.timeout(Math.max(60000, expectedS * 2500));
+
+    describe(c.name, () => {
+      let emu: EmulatorLike;
+      before(async () => {
+        emu = await c.kit.startEmulator();
+        await helper.startServer();
+      });
+      after(async () => {
+        await helper.unload();
+        await helper.stopServer();
+        await emu.close();
+      });
+
+      it(`spreads a burst of ${MESSAGES} msgs to ≤ ${limit.perWindow} requests per ${limit.windowMs} ms, losing none`, async () => {
+        // Retries stay on: a request throttled anyway would be retried, and show up as extra arrivals.
+        await helper.load(ALL_NODES, tab([c.kit.configNode(emu.url, { timeoutS: 5, maxRetries: 2 }), c.node()]), c.kit.credentials(c.kit.defaultSecrets));
+        const outcomes = new Map<number, string[]>();
+        helper.getNode('out').on('input', (m: Msg) => outcomes.set(m.n, [...(outcomes.get(m.n) ?? []), 'out']));
+        helper.getNode('errors').on('input', (m: Msg) => outcomes.set(m.n, [...(outcomes.get(m.n) ?? []), `error:${m.error?.code}`]));
+        const t0 = Date.now();
+        for (let n = 0; n < MESSAGES; n++) helper.getNode('act').receive({ ...c.validMsg(emu), n });
+        const done = await eventually(() => outcomes.size === MESSAGES, expectedS * 2000, 50);
+        const seconds = (Date.now() - t0) / 1000;
+        done.should.be.true(`${outcomes.size} of ${MESSAGES} msgs finished`);
+        await new Promise((r) => setTimeout(r, 200));
+
+        const arrivals = emu.requests.map((r) => r.at).sort((a, b) => a - b);
+        const busiest = busiestWindow(arrivals, limit.windowMs);
+        const throttled = emu.requests.filter((r) => /^Throttling/.test(r.code ?? '')).length;
+        const rate = MESSAGES / seconds;
+        console.log(`      ${MESSAGES} msgs in ${seconds.toFixed(1)} s (${rate.toFixed(1)} req/s); busiest ${limit.windowMs} ms window: ${busiest.count} requests; throttled by the vendor: ${throttled}`);
+
+        const failures = [...outcomes.entries()].filter(([, l]) => l.length !== 1 || l[0] !== 'out');
+        should(failures.slice(0, 5)).eql([], `${failures.length} msgs did not end in exactly one success`);
+        emu.requests.length.should.equal(MESSAGES, 'one request per msg: no retries were needed');
+        throttled.should.equal(0);
+        busiest.count.should.be.belowOrEqual(limit.perWindow);
+        // And not needlessly slow: at least 80 % of the allowed rate.
+        rate.should.be.aboveOrEqual(0.8 * limit.perWindow * (1000 / limit.windowMs));
+      });
+    });
+  }
+});
