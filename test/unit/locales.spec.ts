@@ -20,6 +20,16 @@ function flatten(obj: Record<string, unknown>, prefix = ''): Map<string, string>
 const catalogue = (lang: string, type: string) => flatten(JSON.parse(fs.readFileSync(path.join(ROOT, 'nodes', 'locales', lang, `${type}.json`), 'utf8')));
 const placeholders = (s: string) => (s.match(/__[A-Za-z0-9]+__/g) ?? []).sort().join(',');
 
+/** The help of a node in a language: English from nodes/<type>.html, the others from locales/<lang>/<type>.html. */
+function help(lang: string, type: string): string {
+  const file = lang === 'en-US' ? path.join(ROOT, 'nodes', `${type}.html`) : path.join(ROOT, 'nodes', 'locales', lang, `${type}.html`);
+  const html = fs.readFileSync(file, 'utf8');
+  const m = new RegExp(`<script[^>]*\\sdata-help-name="${type}"[^>]*>([\\s\\S]*?)</script>`).exec(html);
+  should.exist(m, `${lang}: no help for ${type}`);
+  return m![1];
+}
+const sections = (html: string) => [...html.matchAll(/<h3>([^<]*)<\/h3>/g)].map((m) => m[1].trim());
+
 describe('translations', () => {
   for (const type of TYPES) {
     describe(type, () => {
@@ -38,6 +48,22 @@ describe('translations', () => {
           [...en.keys()].filter((k) => !other.has(k)).should.eql([], `${lang} lacks keys`);
           [...other.keys()].filter((k) => !en.has(k)).should.eql([], `${lang} has extra keys`);
           for (const [k, v] of en) should(placeholders(other.get(k)!)).equal(placeholders(v), `${lang} ${k}`);
+        }
+      });
+
+      it('has an Example section in its English help', () => {
+        const en = sections(help('en-US', type));
+        en.filter((h) => /^Examples?$/.test(h)).length.should.equal(1, `${type}: ${en.join(' | ')}`);
+        // Before References, like every other section.
+        if (en.includes('References')) en.findIndex((h) => /^Examples?$/.test(h)).should.be.below(en.indexOf('References'));
+      });
+
+      it('has the same help sections in every language', () => {
+        const en = sections(help('en-US', type));
+        en.length.should.be.above(0);
+        for (const lang of LANGS.slice(1)) {
+          const other = sections(help(lang, type));
+          other.length.should.equal(en.length, `${lang}/${type}.html has ${other.length} <h3> sections (${other.join(' | ')}), English has ${en.length} (${en.join(' | ')})`);
         }
       });
 
