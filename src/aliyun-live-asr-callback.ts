@@ -17,6 +17,15 @@ const STATUS_EVERY_MS = 1000;
 
 type Rejection = { status: number; reason: string; detail?: string };
 
+const OK_BODY = '{"ok":true}';
+const DUPLICATE_BODY = '{"ok":true,"duplicate":true}';
+
+/** The hot path: a fixed body with no ETag hashing or JSON serialisation per callback. */
+function reply(res: Response, body: string): void {
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
 interface Options {
   path: string;
   maxAgeMs: number;
@@ -149,10 +158,10 @@ export default function register(RED: NodeAPI): void {
       if (!parsed.ok) return reject(req, res, { status: 400, reason: parsed.reason, detail: parsed.detail });
       if (!seen.add(parsed.dedupeKey)) {
         counts.duplicates++;
-        res.status(200).json({ ok: true, duplicate: true });
+        reply(res, DUPLICATE_BODY);
         return;
       }
-      res.status(200).json({ ok: true });
+      reply(res, OK_BODY);
       counts.accepted++;
       showCounts();
       if (opts.finalOnly && !parsed.event.final) return;
