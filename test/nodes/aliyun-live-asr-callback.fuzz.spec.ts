@@ -3,6 +3,7 @@ import { AddressInfo } from 'net';
 import should from 'should';
 import { ALL_NODES, helper, tab } from './harness';
 import { callbackBody, post, signedHeaders } from './callback-client';
+import { mulberry32 } from '../support/random';
 
 type Msg = Record<string, any>;
 const CALLBACK_URL = 'https://public.example.com/cb/fuzz';
@@ -10,18 +11,6 @@ const AUTH_KEY = 'fuzz-auth-key';
 const PATH = '/cb/fuzz';
 const REQUESTS = 3000;
 
-/** Deterministic so a failure can be replayed. */
-function prng(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n) => {
-    // mulberry32: integer-exact in JS, unlike a float LCG whose low bits stick
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n | 0;
-  };
-}
 
 /** Bodies that are invalid by construction: none may ever produce a message, whatever the headers. */
 function malformedBody(rand: (n: number) => number): string | Buffer {
@@ -90,7 +79,7 @@ describe('aliyun-live-asr-callback under hostile input', function () {
   });
 
   it(`answers ${REQUESTS} randomized malformed requests with 4xx, emits nothing, and keeps serving`, async () => {
-    const rand = prng(20261124);
+    const rand = mulberry32(20261124);
     const statuses = new Map<number, number>();
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown) => unhandled.push(e);

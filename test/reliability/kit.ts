@@ -14,19 +14,9 @@ import { RateLimiter } from '../../nodes/lib/rate-limit';
 import { TtlSet } from '../../nodes/lib/ttl-set';
 
 export type Msg = Record<string, any>;
-export type Rand = (n: number) => number;
-
-/** mulberry32: deterministic, so any failing input can be replayed from its seed. */
-export function mulberry32(seed: number): Rand {
-  let s = seed >>> 0;
-  return (n) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n) | 0;
-  };
-}
+import type { Rand } from '../support/random';
+export { mulberry32 } from '../support/random';
+export type { Rand } from '../support/random';
 
 // ---------------------------------------------------------------------------
 // Vendors
