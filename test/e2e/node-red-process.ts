@@ -21,8 +21,9 @@ export const PACKAGE_NAME: string = JSON.parse(fs.readFileSync(path.join(REPO_RO
 export const CREDENTIAL_SECRET = 'node-red-speech-e2e-credential-secret';
 export const HOST = '127.0.0.1';
 
-/** The red.js of the Node-RED this checkout depends on (devDependency). */
+/** The red.js of the Node-RED under test: NODE_RED_PATH (the Node-RED 5 run), else this checkout's devDependency. */
 export function redJsPath(): string {
+  if (process.env.NODE_RED_PATH) return path.join(process.env.NODE_RED_PATH, 'red.js');
   return require.resolve('node-red/red.js', { paths: [REPO_ROOT] });
 }
 
