@@ -117,6 +117,14 @@ describe('e2e: npm pack, install into Node-RED, deploy create-query-stop', funct
   });
 
   describe('the Node-RED process', () => {
+    it('runs the Node-RED under test (this checkout\'s, or NODE_RED_PATH\'s in the Node-RED 5 run)', async () => {
+      const dir = process.env.NODE_RED_PATH ?? path.dirname(require.resolve('node-red/package.json'));
+      const expected = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+      const settings = await red!.admin.get('/settings');
+      assert.equal(String((settings.data as { version?: string }).version).replace(/-git$/, ''), expected);
+      process.stdout.write(`      (Node-RED ${expected} on Node.js ${process.version})\n`);
+    });
+
     it('loads all node types from the installed package without errors (GET /nodes)', async () => {
       const sets = await red!.nodeSets();
       const ours = sets.filter((s) => s.module === PACKAGE_NAME);
