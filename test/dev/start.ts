@@ -92,7 +92,7 @@ function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], 
   log('');
   log(' Every "Alibaba Cloud Live" config node points at the emulator with its built-in');
   log(` AccessKey (${keyId}), so no cloud account or real AccessKey is needed.`);
-  for (const url of callbackUrls) log(` Transcript callbacks: the emulator posts signed results to ${url}`);
+  for (const url of new Set(callbackUrls)) log(` Transcript callbacks: the emulator posts signed results to ${url}`);
   log(` (AuthKey "${AUTH_KEY}"). Nothing here talks to Alibaba Cloud.`);
   log('');
   log(` Deployed from examples/: ${exampleNames.join(', ')}`);
