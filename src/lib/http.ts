@@ -65,6 +65,8 @@ export class HttpClient {
       httpsAgent: this.httpsAgent,
       // The redirect follower buffers every body to replay it; vendors never redirect API calls.
       maxRedirects: 0,
+      // These APIs answer in kilobytes; a misconfigured endpoint must not fill the heap.
+      maxContentLength: 16 * 1024 * 1024,
       validateStatus: () => true,
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
