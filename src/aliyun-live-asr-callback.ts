@@ -8,6 +8,7 @@ import { Node, NodeAPI, NodeDef, NodeMessage } from './lib/node-red';
 import { TtlSet } from './lib/ttl-set';
 import { parseCallback } from './vendors/aliyun-live/callback-event';
 import { CallbackVerifier } from './vendors/aliyun-live/callback-verifier';
+import { PROBE_HEADER } from './vendors/aliyun-live/callback-probe';
 
 export const TYPE = 'aliyun-live-asr-callback';
 
@@ -146,6 +147,11 @@ export default function register(RED: NodeAPI): void {
       if (verifier) {
         const outcome = verifier.verify(req.headers['sig-time'], req.headers['asr-sig']);
         if (!outcome.ok) return reject(req, res, { status: 401, reason: outcome.reason });
+      }
+      // A "Test callback URL" probe: answered once it passed every check above, never emitted.
+      if (req.headers[PROBE_HEADER] === '1') {
+        res.status(204).end();
+        return;
       }
       next();
     };

@@ -1,4 +1,7 @@
-import { Node, NodeAPI, NodeDef, resolveSecret } from './lib/node-red';
+import type { Request, Response } from 'express';
+import { translator } from './lib/i18n';
+import { Node, NodeAPI, NodeDef, resolveSecret, UNCHANGED_PASSWORD } from './lib/node-red';
+import { probeCallbackUrl } from './vendors/aliyun-live/callback-probe';
 
 export const TYPE = 'aliyun-live-callback-config';
 
@@ -22,4 +25,34 @@ export default function register(RED: NodeAPI): void {
     this.authKey = () => resolveSecret(RED, this, this.credentials.authKey);
   }
   RED.nodes.registerType(TYPE, AliyunLiveCallbackConfig, { credentials: { authKey: { type: 'password' } } });
+
+  const t = translator(RED, TYPE);
+
+  // "Test callback URL": from this server, through whatever proxy the public URL
+  // crosses, to the callback node, proving both reachability and that it verifies.
+  RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), (req: Request, res: Response) => {
+    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+    const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
+    const stored = isAliyunLiveCallbackConfig(deployed) ? deployed : undefined;
+    const callbackUrl = typeof body.callbackUrl === 'string' ? body.callbackUrl.trim() : '';
+    const typed = typeof body.authKey === 'string' && body.authKey !== '' && body.authKey !== UNCHANGED_PASSWORD ? body.authKey : undefined;
+    if (!typed && stored && callbackUrl !== stored.callbackUrl) {
+      // The stored AuthKey only ever signs probes for the URL it was deployed with.
+      res.json({ ok: false, code: 'UrlChanged', message: t('test.urlChanged', {}, 'Re-enter the AuthKey to test a different callback URL.') });
+      return;
+    }
+    const authKey = resolveSecret(RED, {}, typed) ?? stored?.authKey();
+    if (!authKey) {
+      res.json({ ok: false, code: 'NoAuthKey', message: t('test.noAuthKey', {}, 'Set an AuthKey first: without one nothing can be verified.') });
+      return;
+    }
+    probeCallbackUrl(callbackUrl, authKey).then((outcome) => {
+      if (outcome.ok) {
+        res.json({ ok: true, message: t('test.ok', {}, 'Reachable, and the callback node verified the signature.') });
+        return;
+      }
+      const params = { status: outcome.status ?? '', detail: outcome.detail ?? '' };
+      res.json({ ok: false, code: outcome.code, message: t(`test.${outcome.code}`, params, `${outcome.code} ${params.status}${params.detail}`.trim()) });
+    });
+  });
 }

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { SpeechApiError } from './lib/errors';
 import { requireConfig } from './lib/action-node';
 import { localizeError, Translate, translator } from './lib/i18n';
-import { Node, NodeAPI, NodeDef, resolveSecret } from './lib/node-red';
+import { Node, NodeAPI, NodeDef, resolveSecret, UNCHANGED_PASSWORD } from './lib/node-red';
 import { AliyunLiveClient, DEFAULT_ENDPOINT, DEFAULT_REGION, REQUESTS_PER_SECOND, SignatureVersion } from './vendors/aliyun-live/client';
 
 export const TYPE = 'aliyun-live-config';
@@ -36,9 +36,6 @@ export function isAliyunLiveConfig(node: unknown): node is AliyunLiveConfigNode 
 export function liveConfigOf(RED: NodeAPI, t: Translate, id: unknown): AliyunLiveConfigNode {
   return requireConfig('aliyun', (nodeId) => RED.nodes.getNode(nodeId), id, isAliyunLiveConfig, t, 'Alibaba Cloud Live');
 }
-
-/** Node-RED's placeholder for a password field the editor did not change. */
-const UNCHANGED_PASSWORD = '__PWRD__';
 
 function readSettings(def: Record<string, unknown>): Settings {
   const timeout = Number(def.timeout);

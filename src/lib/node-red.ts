@@ -73,6 +73,9 @@ export function evaluateProperty(RED: NodeAPI, node: object, value: unknown, typ
   });
 }
 
+/** What the editor sends for a password field the user did not change; the stored value applies. */
+export const UNCHANGED_PASSWORD = '__PWRD__';
+
 const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
 /**
