@@ -4,9 +4,11 @@
  * from a load generator in another process (keep-alive, SOAK_CONNECTIONS = 32).
  *
  * Every callback is answered 200 and becomes exactly one message; the event-dedupe
- * cache never passes its cap; and memory is bounded: sent in two halves, heap (after
- * GC) and RSS after the second half, when the cache is already full, are no bigger
- * than after the first, and RSS grows less than MAX_RSS_GROWTH_MB overall.
+ * cache never passes its cap; and memory is bounded: sent in two halves, the heap after
+ * GC and the memory outside V8's heap (RSS - heapTotal: buffers, sockets) after the
+ * second half, when the cache is already full, are no bigger than after the first.
+ * RSS itself is reported, not asserted: V8 grows its reserved heap (heapTotal) under
+ * allocation pressure and keeps it, so RSS moves by 100 MB from run to run with no leak.
  */
 import http from 'http';
 import { AddressInfo } from 'net';
@@ -20,18 +22,10 @@ const TOTAL = Number(process.env.SOAK_CALLBACKS ?? 200_000);
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 32);
 /** The dedupe cache's cap (src/lib/ttl-set.ts, default maxEntries). */
 const DEDUPE_CAP = 100_000;
-/**
- * Overall RSS growth allowed. Measured on the 2-core dev machine: Node-RED's own
- * http in → http response flow grows RSS by ~100 MB over 100,000 requests, and
- * 200,000 callbacks through the callback node by +190..+295 MB, while the heap
- * after GC grows by only ~28 MB (the full 100,000-entry dedupe cache): the rest is
- * heap V8 keeps reserved (heapTotal 130..240 MB) and socket buffers. So 150 MB
- * cannot hold; a leak shows in the heap-after-GC check below, which is tight.
- */
-const MAX_RSS_GROWTH_MB = Number(process.env.SOAK_MAX_RSS_GROWTH_MB ?? 400);
-/** Growth allowed over the second half, once the cache is full: noise, not a leak (1 KB per callback would be ~100 MB). */
+/** The full cache of 100,000 event keys is ~28 MB after GC; anything well past that is a leak. */
+const MAX_HEAP_GROWTH_MB = 64;
 const MAX_SECOND_HALF_HEAP_GROWTH_MB = 16;
-const MAX_SECOND_HALF_RSS_GROWTH_MB = 100;
+const MAX_SECOND_HALF_OFF_HEAP_GROWTH_MB = 100;
 
 const MB = 1048576;
 const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
@@ -113,10 +107,11 @@ describe('reliability: soak', function () {
         out.should.equal(TOTAL, 'one message per callback');
         maxDedupe.should.be.belowOrEqual(DEDUPE_CAP);
         Math.max(...dedupeSizes()).should.equal(Math.min(TOTAL, DEDUPE_CAP), 'every distinct event is remembered, up to the cap');
-        (end.rss - start.rss).should.be.below(MAX_RSS_GROWTH_MB * MB, `RSS grew by ${mb(end.rss - start.rss)}`);
+        (end.heap - start.heap).should.be.below(MAX_HEAP_GROWTH_MB * MB, `the heap after GC grew by ${mb(end.heap - start.heap)}`);
         if (half >= DEDUPE_CAP) {
           (end.heap - middle.heap).should.be.below(MAX_SECOND_HALF_HEAP_GROWTH_MB * MB, `the heap kept growing once the cache was full: ${mb(middle.heap)} → ${mb(end.heap)}`);
-          (end.rss - middle.rss).should.be.below(MAX_SECOND_HALF_RSS_GROWTH_MB * MB, `RSS kept growing once the cache was full: ${mb(middle.rss)} → ${mb(end.rss)}`);
+          const offHeap = (x: Sample): number => x.rss - x.heapTotal;
+          (offHeap(end) - offHeap(middle)).should.be.below(MAX_SECOND_HALF_OFF_HEAP_GROWTH_MB * MB, `memory outside the V8 heap kept growing once the cache was full: ${mb(offHeap(middle))} → ${mb(offHeap(end))}`);
         }
       });
     });
