@@ -228,7 +228,7 @@ describe('Alibaba Live action nodes against the emulator', function () {
 
     it('keeps a burst within 20 requests/second per AccessKey, losing none', async () => {
       await load([liveConfig(emulator), queryNode()], liveCredentials());
-      const seen = collect(3500);
+      const seen = collect(5000);
       for (let i = 0; i < 50; i++) helper.getNode('query').receive({ i });
       const { out, errors } = await seen;
       errors.length.should.equal(0);

@@ -41,7 +41,8 @@ describe('aliyun-live-asr-callback', function () {
     helper.getNode('out2').on('input', (m: Msg) => rejected.push(m));
   }
 
-  const settle = () => new Promise((r) => setTimeout(r, 30));
+  // node.send delivers asynchronously; long enough on a loaded machine, and to prove that nothing came.
+  const settle = () => new Promise((r) => setTimeout(r, 100));
   const send = (body: string, headers: Record<string, string> = signedHeaders(CALLBACK_URL, AUTH_KEY)) => post(base, PATH, body, headers);
 
   beforeEach(() => helper.startServer());
