@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { translator } from './lib/i18n';
-import { Node, NodeAPI, NodeDef, resolveSecret, UNCHANGED_PASSWORD } from './lib/node-red';
+import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret } from './lib/node-red';
 import { probeCallbackUrl } from './vendors/aliyun-live/callback-probe';
 
 export const TYPE = 'aliyun-live-callback-config';
@@ -31,11 +31,11 @@ export default function register(RED: NodeAPI): void {
   // "Test callback URL": from this server, through whatever proxy the public URL
   // crosses, to the callback node, proving both reachability and that it verifies.
   RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), (req: Request, res: Response) => {
-    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+    const body = adminBody(req);
     const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
     const stored = isAliyunLiveCallbackConfig(deployed) ? deployed : undefined;
     const callbackUrl = typeof body.callbackUrl === 'string' ? body.callbackUrl.trim() : '';
-    const typed = typeof body.authKey === 'string' && body.authKey !== '' && body.authKey !== UNCHANGED_PASSWORD ? body.authKey : undefined;
+    const typed = typedSecret(body.authKey);
     if (!typed && stored && callbackUrl !== stored.callbackUrl) {
       // The stored AuthKey only ever signs probes for the URL it was deployed with.
       res.json({ ok: false, code: 'UrlChanged', message: t('test.urlChanged', {}, 'Re-enter the AuthKey to test a different callback URL.') });

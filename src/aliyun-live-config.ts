@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { SpeechApiError } from './lib/errors';
 import { requireConfig } from './lib/action-node';
 import { localizeError, Translate, translator } from './lib/i18n';
-import { Node, NodeAPI, NodeDef, resolveSecret, UNCHANGED_PASSWORD } from './lib/node-red';
+import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret } from './lib/node-red';
 import { AliyunLiveClient, DEFAULT_ENDPOINT, DEFAULT_REGION, REQUESTS_PER_SECOND, SignatureVersion } from './vendors/aliyun-live/client';
 
 export const TYPE = 'aliyun-live-config';
@@ -101,18 +101,14 @@ export default function register(RED: NodeAPI): void {
   // "Test connection": one cheap authenticated read. The browser may send what it
   // has typed; stored secrets stay on the server and only an outcome goes back.
   RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), (req: Request, res: Response) => {
-    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+    const body = adminBody(req);
     const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
     const stored: Credentials = isAliyunLiveConfig(deployed) ? deployed.credentials : {};
-    const pick = (field: keyof Credentials): string | undefined => {
-      const typed = body[field];
-      return typeof typed === 'string' && typed !== '' && typed !== UNCHANGED_PASSWORD ? typed : stored[field];
-    };
+    const pick = (field: keyof Credentials): string | undefined => typedSecret(body[field]) ?? stored[field];
     const settings = readSettings(body);
-    // Stored secrets (the AccessKey secret and the STS token) only ever go to the endpoint they were deployed with.
     const usesStoredSecret = (['accessKeySecret', 'securityToken'] as const).some((f) => !!stored[f] && pick(f) === stored[f]);
     if (usesStoredSecret && isAliyunLiveConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
-      // A stored secret only ever signs requests for the endpoint it was deployed with.
+      // Stored secrets (the AccessKey secret and the STS token) only ever go to the endpoint they were deployed with.
       res.json({ ok: false, code: 'EndpointChanged', message: t('test.endpointChanged', {}, 'Re-enter the AccessKey secret to test a different endpoint.') });
       return;
     }

@@ -76,6 +76,16 @@ export function evaluateProperty(RED: NodeAPI, node: object, value: unknown, typ
 /** What the editor sends for a password field the user did not change; the stored value applies. */
 export const UNCHANGED_PASSWORD = '__PWRD__';
 
+/** A secret the editor sent in a test request, or undefined where the stored one applies. */
+export function typedSecret(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' && value !== UNCHANGED_PASSWORD ? value : undefined;
+}
+
+/** The JSON body of an admin request, or an empty object. */
+export function adminBody(req: { body?: unknown }): Record<string, unknown> {
+  return (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+}
+
 const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
 /**
