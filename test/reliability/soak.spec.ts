@@ -5,10 +5,10 @@
  *
  * Every callback is answered 200 and becomes exactly one message; the event-dedupe
  * cache never passes its cap; and memory is bounded: sent in two halves, the heap after
- * GC and the memory outside V8's heap (RSS - heapTotal: buffers, sockets) after the
- * second half, when the cache is already full, are no bigger than after the first.
- * RSS itself is reported, not asserted: V8 grows its reserved heap (heapTotal) under
- * allocation pressure and keeps it, so RSS moves by 100 MB from run to run with no leak.
+ * GC and external memory (Buffers, sockets' data) after the second half, when the cache
+ * is already full, are no bigger than after the first. RSS itself is reported, not
+ * asserted: V8 and the C allocator keep pages they have freed, so RSS moved by 80–135 MB
+ * in the second half of runs whose live heap grew by 5 MB (seen on CI, twice).
  */
 import http from 'http';
 import { AddressInfo } from 'net';
@@ -25,7 +25,7 @@ const DEDUPE_CAP = 100_000;
 /** The full cache of 100,000 event keys is ~28 MB after GC; anything well past that is a leak. */
 const MAX_HEAP_GROWTH_MB = 64;
 const MAX_SECOND_HALF_HEAP_GROWTH_MB = 16;
-const MAX_SECOND_HALF_OFF_HEAP_GROWTH_MB = 100;
+const MAX_SECOND_HALF_OFF_HEAP_GROWTH_MB = 16;
 
 const MB = 1048576;
 const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
@@ -34,12 +34,14 @@ interface Sample {
   rss: number;
   heap: number;
   heapTotal: number;
+  /** V8-accounted memory outside the JS heap: Buffers and other external allocations. */
+  external: number;
 }
 
 function sample(): Sample {
   collectGarbage();
   const m = process.memoryUsage();
-  return { rss: m.rss, heap: m.heapUsed, heapTotal: m.heapTotal };
+  return { rss: m.rss, heap: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
 }
 
 describe('reliability: soak', function () {
@@ -100,7 +102,7 @@ describe('reliability: soak', function () {
         const seconds = results.reduce((t, r) => t + r.seconds, 0);
         const [start, middle, end] = samples;
         console.log(`      ${TOTAL.toLocaleString('en')} callbacks in ${seconds.toFixed(1)} s (${Math.round(TOTAL / seconds)}/s; p99 ${results.map((r) => r.p99).join('/')} ms over ${CONNECTIONS} connections)`);
-        console.log(`      RSS ${mb(start.rss)} → ${mb(end.rss)} (+${mb(end.rss - start.rss)}); heap after GC ${mb(start.heap)} → ${mb(middle.heap)} → ${mb(end.heap)}; dedupe cache max ${maxDedupe.toLocaleString('en')}`);
+        console.log(`      RSS ${mb(start.rss)} → ${mb(end.rss)} (+${mb(end.rss - start.rss)}); heap after GC ${mb(start.heap)} → ${mb(middle.heap)} → ${mb(end.heap)}; external ${mb(start.external)} → ${mb(middle.external)} → ${mb(end.external)}; dedupe cache max ${maxDedupe.toLocaleString('en')}`);
 
         const sum = (k: keyof LoadResult): number => results.reduce((t, r) => t + r[k], 0);
         should({ ok: sum('ok'), non2xx: sum('non2xx'), errors: sum('errors'), timeouts: sum('timeouts') }).eql({ ok: TOTAL, non2xx: 0, errors: 0, timeouts: 0 });
@@ -110,8 +112,7 @@ describe('reliability: soak', function () {
         (end.heap - start.heap).should.be.below(MAX_HEAP_GROWTH_MB * MB, `the heap after GC grew by ${mb(end.heap - start.heap)}`);
         if (half >= DEDUPE_CAP) {
           (end.heap - middle.heap).should.be.below(MAX_SECOND_HALF_HEAP_GROWTH_MB * MB, `the heap kept growing once the cache was full: ${mb(middle.heap)} → ${mb(end.heap)}`);
-          const offHeap = (x: Sample): number => x.rss - x.heapTotal;
-          (offHeap(end) - offHeap(middle)).should.be.below(MAX_SECOND_HALF_OFF_HEAP_GROWTH_MB * MB, `memory outside the V8 heap kept growing once the cache was full: ${mb(offHeap(middle))} → ${mb(offHeap(end))}`);
+          (end.external - middle.external).should.be.below(MAX_SECOND_HALF_OFF_HEAP_GROWTH_MB * MB, `external memory kept growing once the cache was full: ${mb(middle.external)} → ${mb(end.external)}`);
         }
       });
     });
