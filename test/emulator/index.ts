@@ -1,31 +1,46 @@
 /**
  * One place that starts every vendor emulator, for tests and for `npm start`-style
- * manual runs. Only Alibaba exists so far; Agora and Unisound will get their own ports.
+ * manual runs: Alibaba on `port`, Agora on the next port, each on its own.
  */
 import { AliyunLiveEmulator, DEFAULT_CREDENTIALS, type AliyunLiveEmulatorOptions } from './aliyun-live';
+import { AgoraEmulator } from './agora';
 
 export { AliyunLiveEmulator, DEFAULT_CREDENTIALS } from './aliyun-live';
+export { AgoraEmulator, AGORA_DEFAULTS } from './agora';
 export { FaultInjector } from './faults';
 
 export interface StartEmulatorsOptions extends AliyunLiveEmulatorOptions {
-  /** Port of the Alibaba emulator; 0 (default) picks a free one. */
+  /** Port of the Alibaba emulator; the others take the ports after it. 0 (default) picks free ones. */
   port?: number;
   host?: string;
 }
 
 export interface RunningEmulators {
   aliyun: AliyunLiveEmulator;
+  agora: AgoraEmulator;
   close(): Promise<void>;
 }
 
 export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<RunningEmulators> {
   const { port = 0, host = '127.0.0.1', ...aliyunOptions } = opts;
+  const next = (offset: number) => (port === 0 ? 0 : port + offset);
   const aliyun = new AliyunLiveEmulator(aliyunOptions);
-  await aliyun.listen(port, host);
+  const agora = new AgoraEmulator();
+  const started: Array<{ close(): Promise<void> }> = [];
+  try {
+    await aliyun.listen(port, host);
+    started.push(aliyun);
+    await agora.listen(next(1), host);
+    started.push(agora);
+  } catch (err) {
+    await Promise.all(started.map((e) => e.close()));
+    throw err;
+  }
   return {
     aliyun,
+    agora,
     close: async () => {
-      await aliyun.close();
+      await Promise.all(started.map((e) => e.close()));
     },
   };
 }
@@ -36,6 +51,7 @@ if (require.main === module) {
     (emus) => {
       const [[keyId, secret]] = Object.entries(DEFAULT_CREDENTIALS);
       console.log(`Alibaba Live emulator: ${emus.aliyun.url}`);
+      console.log(`Agora STT emulator: ${emus.agora.url}`);
       console.log(`  AccessKeyId: ${keyId}`);
       console.log(`  AccessKeySecret: ${secret}`);
       const stop = () => void emus.close().then(() => process.exit(0));
