@@ -1,3 +1,4 @@
+import 'should';
 import fs from 'fs';
 import path from 'path';
 import { declaredNodeSets, editorDefinitions } from '../support/editor-definitions';
