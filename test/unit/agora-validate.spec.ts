@@ -183,6 +183,9 @@ describe('Agora update validation', () => {
     prepareUpdate('v6', { rtcConfig: { unSubscribeAudioUids: [3], subscribeAudioUids: [] }, uidLanguagesConfig: [] }).updateMask
       .should.equal('uidLanguagesConfig,rtcConfig.subscribeAudioUids,rtcConfig.unSubscribeAudioUids');
     prepareUpdate('v7', { translateConfig: { enable: false } }).updateMask.should.equal('translateConfig.enable');
+    const only = prepareUpdate('v7', { translateConfig: { languages: [{ source: 'en-US', target: ['fr-FR'] }], forceTranslateInterval: 3 } });
+    only.updateMask.should.equal('translateConfig.languages');
+    Object.keys(only.body.translateConfig as object).should.eql(['languages']);
   });
 
   it('reports every problem at once', () => {
@@ -198,6 +201,10 @@ describe('Agora update validation', () => {
       'translateConfig.enable:required', 'translateConfig.languages[0].target:maxItems',
     ]);
     validateUpdate('v7', { translateConfig: { enable: true } }).map((p) => `${p.field}:${p.rule}`).should.eql(['translateConfig.languages:required']);
+    validateUpdate('v7', { translateConfig: {} }).map((p) => `${p.field}:${p.rule}`).should.eql(['translateConfig:noChanges']);
+    const three = { enable: true, languages: ['en-US', 'de-DE', 'ja-JP'].map((source) => ({ source, target: ['fr-FR'] })) };
+    validateUpdate('v7', { translateConfig: three }).should.be.empty();
+    validateUpdate('v6', { translateConfig: three }).map((p) => `${p.field}:${p.rule}`).should.eql(['translateConfig.languages:maxItems']);
   });
 
   it('sends uids as strings and lets an empty uidLanguagesConfig clear it', () => {
