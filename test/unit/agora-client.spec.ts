@@ -213,6 +213,20 @@ describe('AgoraSttClient over HTTP (loopback server)', () => {
     (other.at - same[0]).should.be.below(250);
   });
 
+  it('a start waiting for its channel slot is cancelled by close(), sending nothing', async () => {
+    srv = await server(() => ({ status: 200, body: { agent_id: 'A' } }));
+    c = client(srv.url, { startSpacingMs: 60000 });
+    await c.start(v7Body);
+    const waiting = rejection(c.start(v7Body));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const timersBefore = activeTimers();
+    c.close();
+    (await waiting).code.should.equal('Aborted');
+    srv.seen.should.have.length(1);
+    activeTimers().should.equal(timersBefore - 1);
+    (await rejection(c.query({ taskId: 'A' }))).code.should.equal('Aborted');
+  });
+
   it('updates: queued at least updateSpacingMs after start and each other, increasing sequenceId, updateMask from the fields', async () => {
     srv = await server((r) => (r.path.endsWith('/join') ? { status: 200, body: { agent_id: 'AG' } } : { status: 200, body: { agent_id: 'AG', status: 'RUNNING' } }));
     c = client(srv.url, { updateSpacingMs: 200 });
