@@ -62,7 +62,7 @@ describe('Agora start validation', () => {
   it('checks languages: 1–4 language codes', () => {
     rules('v7', { ...v7, languages: ['en-US', 'zh-CN', 'ja-JP', 'fr-FR'] }).should.be.empty();
     rules('v7', { ...v7, languages: 'en-US' }).should.eql(['languages:array']);
-    rules('v7', { ...v7, languages: ['en US', 3] }).should.eql(['languages[0]:pattern', 'languages[1]:pattern']);
+    rules('v7', { ...v7, languages: ['en US', 3, 'x'.repeat(33)] }).should.eql(['languages[0]:language', 'languages[1]:language', 'languages[2]:length']);
   });
 
   it('checks uidLanguagesConfig: ≤5 items of {uid, languages ≤4}', () => {
