@@ -329,3 +329,20 @@ describe('joinSegments', () => {
     joinSegments(['สวัสดี', 'ครับ'], 'th-TH').should.equal('สวัสดีครับ');
   });
 });
+
+describe('agora stt decode: start-up cost', () => {
+  it('loading the node module does not load protobufjs; the first protobuf decode does', () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { execFileSync } = require('child_process') as typeof import('child_process');
+    const script = `
+      const loaded = () => Object.keys(require.cache).some((k) => k.includes('protobufjs'));
+      require('./nodes/agora-stt-decode');
+      const atLoad = loaded();
+      require('./nodes/vendors/agora/stt-decode').decodeSttMessage(Buffer.from('{"transcript":{"text":"x"}}'));
+      const afterJson = loaded();
+      require('./nodes/vendors/agora/stt-decode').decodeSttMessage(Buffer.from([0x6a, 10, ...Buffer.from('transcribe'), 0x52, 3, 0x0a, 1, 0x41]));
+      console.log(JSON.stringify([atLoad, afterJson, loaded()]));`;
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: require('path').join(__dirname, '..', '..'), encoding: 'utf8' });
+    JSON.parse(out).should.eql([false, false, true]);
+  });
+});
