@@ -343,3 +343,134 @@ describe('UnisoundEmulator: create, poll, delete, list', () => {
     assert.deepEqual((await call(emu, 'GET', '/v1/files?purpose=t2a_async_output')).json.files, []);
   });
 });
+
+describe('UnisoundEmulator: create-task rules', () => {
+  let emu: UnisoundEmulator;
+  let fileId: number;
+  before(async () => {
+    emu = await started({ tasksPerMinute: 10_000 });
+    fileId = await uploaded(emu);
+  });
+  after(() => emu.close());
+
+  const create = (json: unknown) => call(emu, 'POST', '/v1/audio/asr/tasks', { json });
+  const url = 'https://example.com/test.opus';
+
+  it('accepts the documented minimal bodies and every optional field in range', async () => {
+    assertBase(await create({ file_url: url, model: 'u2-asr', format: 'opus', sample_rate: 16000, channel: 1 }), 200, 0);
+    assertBase(await create({ file_url: 'http://example.com/' + 'a'.repeat(2048 - 'http://example.com/'.length), model: 'u2-asr', format: 'mp3' }), 200, 0);
+    for (const format of ['mp3', 'opus', 'wav', 'amr', 'm4a', 'ogg']) assertBase(await create(createBody(fileId, { format })), 200, 0);
+    const full = createBody(fileId, {
+      sample_rate: 8000, channel: 1, enable_itn: false, enable_auto_lang: true, language: 'ja-JP', enable_speaker: true,
+      speaker_num: 3, speaker_ids: Array.from({ length: 10 }, (_, i) => `vp${i}`), word_info: true,
+      context: '会'.repeat(500), hotwords: Array.from({ length: 200 }, () => '云知声语音'), unknown_field: { ignored: true },
+    });
+    assertBase(await create(full), 200, 0);
+    assertBase(await create(createBody(fileId, { channel: 2, enable_speaker: false })), 200, 0);
+    const logged = emu.requests.filter((r) => r.action === 'create' && r.status === 200).pop();
+    assert.equal(logged?.params.channel, '2');
+    assert.equal(logged?.params.model, 'u2-asr');
+  });
+
+  const bad: [string, Record<string, unknown>, RegExp][] = [
+    ['missing model', { model: undefined }, /model is required/],
+    ['wrong model', { model: 'u1-asr' }, /model must be u2-asr/],
+    ['missing format', { format: undefined }, /format is required/],
+    ['format not in the list', { format: 'flac' }, /format must be one of/],
+    ['format in upper case', { format: 'WAV' }, /format must be one of/],
+    ['file_id as a string', { file_id: '123' }, /file_id must be a positive integer/],
+    ['file_id fractional', { file_id: 1.5 }, /file_id must be a positive integer/],
+    ['both file_id and file_url', { file_url: url }, /mutually exclusive/],
+    ['neither file_id nor file_url', { file_id: undefined }, /file_id or file_url is required/],
+    ['file_url not http(s)', { file_id: undefined, file_url: 'ftp://example.com/a.wav' }, /file_url must be an absolute http\(s\) URL/],
+    ['file_url relative', { file_id: undefined, file_url: '/a.wav' }, /file_url must be an absolute/],
+    ['file_url too long', { file_id: undefined, file_url: 'https://example.com/' + 'a'.repeat(2030) }, /file_url must be at most 2048/],
+    ['sample_rate 0', { sample_rate: 0 }, /sample_rate must be a positive integer/],
+    ['sample_rate string', { sample_rate: '16000' }, /sample_rate/],
+    ['channel 3', { channel: 3 }, /channel must be 1 or 2/],
+    ['channel "1"', { channel: '1' }, /channel must be 1 or 2/],
+    ['enable_itn as a string', { enable_itn: 'true' }, /enable_itn must be a boolean/],
+    ['word_info as 1', { word_info: 1 }, /word_info must be a boolean/],
+    ['enable_speaker null', { enable_speaker: null }, /enable_speaker must be a boolean/],
+    ['enable_auto_lang string', { enable_auto_lang: 'false' }, /enable_auto_lang must be a boolean/],
+    ['language unknown', { language: 'zh' }, /language must be one of/],
+    ['enable_speaker with stereo', { channel: 2, enable_speaker: true }, /enable_speaker requires channel 1/],
+    ['speaker_num without enable_speaker', { speaker_num: 2 }, /speaker_num requires enable_speaker/],
+    ['speaker_num 0', { enable_speaker: true, speaker_num: 0 }, /speaker_num must be a positive integer/],
+    ['speaker_ids without enable_speaker', { speaker_ids: ['a'] }, /speaker_ids requires enable_speaker/],
+    ['speaker_ids over 10', { enable_speaker: true, speaker_ids: Array.from({ length: 11 }, (_, i) => `v${i}`) }, /speaker_ids must have at most 10/],
+    ['speaker_ids not strings', { enable_speaker: true, speaker_ids: [1] }, /speaker_ids must be an array of strings/],
+    ['context over 500', { context: 'x'.repeat(501) }, /context must be at most 500/],
+    ['context not a string', { context: 5 }, /context must be a string/],
+    ['hotwords over 200', { hotwords: Array.from({ length: 201 }, () => 'a') }, /hotwords must have at most 200/],
+    ['hotword over 5 chars', { hotwords: ['ok', '云知声语音链'] }, /hotwords items must be at most 5/],
+    ['hotwords a string', { hotwords: 'abc' }, /hotwords must be an array of strings/],
+  ];
+
+  for (const [name, patch, msg] of bad) {
+    it(`refuses ${name} with 400 100001 naming the field`, async () => {
+      const body: Record<string, unknown> = createBody(fileId);
+      for (const [k, v] of Object.entries(patch)) {
+        if (v === undefined) delete body[k];
+        else body[k] = v;
+      }
+      const before = emu.tasks.size;
+      assertBase(await create(body), 400, 100001, msg);
+      assert.equal(emu.tasks.size, before);
+    });
+  }
+
+  it('lists every problem at once, and refuses non-JSON bodies', async () => {
+    const r = await create({ model: 'x', format: 'x', channel: 9 });
+    assertBase(r, 400, 100001, /model must be u2-asr; file_id or file_url is required; format must be one of .*; channel must be 1 or 2/);
+    assertBase(await create([1]), 400, 100001, /body must be a JSON object/);
+    assertBase(await call(emu, 'POST', '/v1/audio/asr/tasks', { raw: '{"model":', contentType: 'application/json' }), 400, 100001, /valid JSON/);
+    assertBase(await call(emu, 'POST', '/v1/audio/asr/tasks', { raw: JSON.stringify(createBody(fileId)), contentType: 'text/plain' }), 400, 100001, /Content-Type/);
+    assertBase(await call(emu, 'POST', '/v1/audio/asr/tasks', { raw: JSON.stringify(createBody(fileId)), contentType: 'application/json; charset=utf-8' }), 200, 0);
+  });
+});
+
+describe('UnisoundEmulator: 20 tasks per minute', () => {
+  it('refuses the 21st create in any 60 s window with 429 100501, per key; polls do not count', async () => {
+    let clock = 1_000_000;
+    const emu = await started({ now: () => clock, apiKeys: { [KEY]: {}, other: {} } });
+    try {
+      const fileId = await uploaded(emu);
+      const create = (key: string = KEY) => call(emu, 'POST', '/v1/audio/asr/tasks', { json: createBody(fileId), key });
+      let id = '';
+      for (let i = 0; i < 20; i++) {
+        const r = await create();
+        assertBase(r, 200, 0);
+        id = r.json.task_id;
+        clock += 1000;
+      }
+      assertBase(await create(), 429, 100501);
+      for (let i = 0; i < 25; i++) assertBase(await call(emu, 'GET', `/v1/audio/asr/tasks/${id}`), 200, 0);
+      // Another key has its own window, and an invalid create spends it too (the limiter runs before validation).
+      const byUrl = (json: unknown) => call(emu, 'POST', '/v1/audio/asr/tasks', { json, key: 'other' });
+      assertBase(await byUrl({ model: 'u2-asr' }), 400, 100001);
+      for (let i = 0; i < 19; i++) assertBase(await byUrl({ model: 'u2-asr', format: 'wav', file_url: 'https://e.com/a.wav' }), 200, 0);
+      assertBase(await byUrl({ model: 'u2-asr', format: 'wav', file_url: 'https://e.com/a.wav' }), 429, 100501);
+      assert.equal(emu.requests.filter((r) => r.code === 100501).length, 2);
+      clock = 1_000_000 + 60_000;
+      assertBase(await create(), 200, 0);
+      assertBase(await create(), 429, 100501);
+      clock += 1000;
+      assertBase(await create(), 200, 0);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it("rateLimitScope 'tasks' counts polls as well", async () => {
+    const emu = await started({ tasksPerMinute: 2, rateLimitScope: 'tasks', now: () => 5 });
+    try {
+      const id = (await call(emu, 'POST', '/v1/audio/asr/tasks', { json: { model: 'u2-asr', format: 'wav', file_url: 'https://e.com/a.wav' } })).json.task_id;
+      assertBase(await call(emu, 'GET', `/v1/audio/asr/tasks/${id}`), 200, 0);
+      assertBase(await call(emu, 'GET', `/v1/audio/asr/tasks/${id}`), 429, 100501);
+      assertBase(await call(emu, 'GET', '/v1/files'), 200, 0);
+    } finally {
+      await emu.close();
+    }
+  });
+});
