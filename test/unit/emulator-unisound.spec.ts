@@ -1,6 +1,7 @@
 import assert from 'assert/strict';
 import http from 'http';
 import { createHash } from 'crypto';
+import { execFile } from 'child_process';
 import { Readable } from 'stream';
 import vm from 'vm';
 import v8 from 'v8';
@@ -472,5 +473,238 @@ describe('UnisoundEmulator: 20 tasks per minute', () => {
     } finally {
       await emu.close();
     }
+  });
+});
+
+/** Deterministic bytes produced on demand, so the test itself never holds the upload. */
+function generated(totalBytes: number, chunkBytes = 64 * 1024): { stream: Readable; sha256: () => string } {
+  const hash = createHash('sha256');
+  let sent = 0;
+  let n = 0;
+  const stream = new Readable({
+    read() {
+      if (sent >= totalBytes) return void this.push(null);
+      const chunk = Buffer.alloc(Math.min(chunkBytes, totalBytes - sent), n++ % 251);
+      chunk.writeUInt32LE(n, 0);
+      sent += chunk.length;
+      hash.update(chunk);
+      this.push(chunk);
+    },
+  });
+  return { stream, sha256: () => hash.digest('hex') };
+}
+
+function gcFn(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+}
+
+interface Growth {
+  /** heap + Buffers (ArrayBuffer backing stores), where a server that kept chunks would show. */
+  peak: number;
+  /** What is still held after the work, after a GC. */
+  retained: number;
+}
+
+/**
+ * The emulator's memory over a baseline, sampled after a GC every 100 ms. The client runs
+ * in a child process so its own stream buffers do not count. `external` is not used: it
+ * lags the GC by tens of MB.
+ */
+async function measure(work: Promise<unknown>): Promise<Growth> {
+  const gc = gcFn();
+  const used = () => {
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const base = used();
+  const g: Growth = { peak: 0, retained: 0 };
+  const timer = setInterval(() => (g.peak = Math.max(g.peak, used() - base)), 100);
+  try {
+    await work;
+  } finally {
+    clearInterval(timer);
+  }
+  g.retained = used() - base;
+  g.peak = Math.max(g.peak, g.retained);
+  return g;
+}
+
+/** Uploads `bytes` generated on the fly from a child process; resolves its reply and the sha256 it sent. */
+const CHILD_UPLOAD = `
+const FormData = require(process.env.FORM_DATA_PATH);
+const http = require('http');
+const { Readable } = require('stream');
+const { createHash } = require('crypto');
+const [url, total] = [process.argv[1], Number(process.argv[2])];
+const hash = createHash('sha256');
+let sent = 0, n = 0;
+const stream = new Readable({ read() {
+  if (sent >= total) return this.push(null);
+  const c = Buffer.alloc(Math.min(65536, total - sent), n++ % 251);
+  c.writeUInt32LE(n, 0);
+  sent += c.length;
+  hash.update(c);
+  this.push(c);
+} });
+const form = new FormData();
+form.append('purpose', 'a2t_async_input');
+form.append('file', stream, { filename: 'long.wav', contentType: 'audio/wav' });
+const headers = { ...form.getHeaders(), authorization: 'Bearer ' + process.env.UNISOUND_KEY };
+const req = http.request(url + '/v1/files/upload', { method: 'POST', headers });
+req.on('response', (r) => {
+  const chunks = [];
+  r.on('data', (c) => chunks.push(c));
+  r.on('end', () => process.stdout.write(JSON.stringify({ status: r.statusCode, body: Buffer.concat(chunks).toString(), sha256: hash.digest('hex') })));
+});
+req.on('error', (e) => process.stdout.write(JSON.stringify({ error: e.code || e.message })));
+form.pipe(req);
+`;
+
+function childUpload(emu: UnisoundEmulator, bytes: number): Promise<{ status: number; body: string; sha256: string; error?: string }> {
+  const env = { ...process.env, FORM_DATA_PATH: require.resolve('form-data'), UNISOUND_KEY: KEY };
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, ['-e', CHILD_UPLOAD, emu.url, String(bytes)], { env }, (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout)))),
+  );
+}
+
+describe('UnisoundEmulator: streamed uploads', function () {
+  this.timeout(60_000);
+  const MB = 1024 * 1024;
+
+  it('streams a 50 MB upload with flat memory and the right sha256', async () => {
+    const emu = await started();
+    try {
+      let r: Awaited<ReturnType<typeof childUpload>> | undefined;
+      const g = await measure(childUpload(emu, 50 * MB).then((x) => (r = x)));
+      assert.ok(r);
+      assert.equal(r.status, 200, r.body);
+      const file = JSON.parse(r.body).file;
+      assert.equal(file.bytes, 50 * MB);
+      assert.equal(emu.files.get(file.file_id)?.sha256, r.sha256);
+      const mb = (n: number) => `${(n / MB).toFixed(1)} MB`;
+      if (process.env.DEBUG_MEMORY) console.log(g);
+      assert.ok(g.peak < 24 * MB, `memory grew by ${mb(g.peak)} while uploading 50 MB`);
+      assert.ok(g.retained < 4 * MB, `${mb(g.retained)} still held after the upload`);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it("the same measurement sees an emulator that keeps the bytes ('keep')", async () => {
+    const emu = await started({ storeUploads: 'keep' });
+    try {
+      const g = await measure(childUpload(emu, 24 * MB));
+      assert.ok(g.retained >= 20 * MB, `only ${(g.retained / MB).toFixed(1)} MB retained`);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('refuses an oversize stream while it arrives, without storing anything', async () => {
+    const emu = await started({ maxUploadBytes: 2 * MB });
+    try {
+      const r = await upload(emu, { content: generated(8 * MB).stream });
+      assertBase(r, 400, 100001, /at most 2097152 bytes/);
+      assert.equal(emu.files.size, 0);
+      assert.equal(emu.requests[0].params.bytes, '>2097152');
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it("oversize: 'destroy' answers and then closes the connection", async () => {
+    const emu = await started({ maxUploadBytes: MB, oversize: 'destroy' });
+    try {
+      const outcome = await upload(emu, { content: generated(32 * MB).stream }).then(
+        (r) => r.json?.base_resp?.status_code,
+        (e: NodeJS.ErrnoException) => e.code,
+      );
+      // The client sees the 400 when it reads before its next write fails, else a reset: both are what a real gateway does.
+      assert.ok([100001, 'ECONNRESET', 'EPIPE'].includes(outcome as never), String(outcome));
+      assert.equal(emu.requests[0].code, 100001);
+      assert.equal(emu.files.size, 0);
+    } finally {
+      await emu.close();
+    }
+  });
+});
+
+describe('UnisoundEmulator: faults', () => {
+  let emu: UnisoundEmulator;
+  before(async () => {
+    emu = await started();
+  });
+  afterEach(() => emu.reset());
+  after(() => emu.close());
+
+  it('throttle, http500 and http503 answer before auth with the vendor envelope', async () => {
+    emu.faults.next('throttle').next('http500').next('http503');
+    assertBase(await call(emu, 'GET', '/v1/files', { key: null }), 429, 100501);
+    assertBase(await call(emu, 'POST', '/v1/audio/asr/tasks', { json: {} }), 500, 100999);
+    assertBase(await call(emu, 'GET', '/v1/audio/asr/tasks/x'), 503, 100999);
+    assertBase(await call(emu, 'GET', '/v1/files'), 200, 0);
+    assert.deepEqual(emu.requests.map((r) => r.fault), ['throttle', 'http500', 'http503', undefined]);
+    assert.equal(emu.tasks.size, 0);
+  });
+
+  it('http500 during a large upload answers and drains the body', async () => {
+    emu.faults.next('http500');
+    assertBase(await upload(emu, { content: generated(4 * 1024 * 1024).stream }), 500, 100999);
+    assert.equal(emu.files.size, 0);
+    assertBase(await upload(emu), 200, 0);
+  });
+
+  it('invalidJson is a truncated 200 that claims JSON', async () => {
+    emu.faults.next('invalidJson');
+    const r = await call(emu, 'GET', '/v1/files');
+    assert.equal(r.status, 200);
+    assert.match(String(r.headers['content-type']), /application\/json/);
+    assert.match(String(r.headers['trace-id']), TRACE);
+    assert.equal(r.json, undefined);
+    assert.throws(() => JSON.parse(r.text));
+  });
+
+  it('slow delays the real answer', async () => {
+    emu.faults.next('slow', 1, { slowMs: 150 });
+    const t0 = Date.now();
+    assertBase(await call(emu, 'GET', '/v1/files'), 200, 0);
+    assert.ok(Date.now() - t0 >= 140);
+  });
+
+  it('hang never answers (until the client gives up) and close() releases it', async () => {
+    emu.faults.next('hang');
+    const err = await axios.get(`${emu.url}/v1/files`, { headers: { authorization: `Bearer ${KEY}` }, timeout: 150 }).then(
+      () => undefined,
+      (e: { code?: string }) => e.code,
+    );
+    assert.equal(err, 'ECONNABORTED');
+    assert.equal(emu.requests[0].status, 0);
+  });
+
+  it('drop resets a small request with no status line', async () => {
+    emu.faults.next('drop');
+    const err = await call(emu, 'POST', '/v1/audio/asr/tasks', { json: { model: 'u2-asr' } }).then(
+      () => undefined,
+      (e: NodeJS.ErrnoException) => e.code ?? e.message,
+    );
+    assert.ok(['ECONNRESET', 'socket hang up'].includes(String(err)), String(err));
+    assert.equal(emu.requests[0].status, 0);
+    assert.equal(emu.requests[0].fault, 'drop');
+  });
+
+  it('drop kills an upload mid-stream while the client is still sending', async () => {
+    emu.faults.next('drop');
+    const total = 8 * 1024 * 1024;
+    const err = await upload(emu, { content: generated(total).stream }).then(
+      () => undefined,
+      (e: NodeJS.ErrnoException) => e.code ?? e.message,
+    );
+    assert.ok(['ECONNRESET', 'EPIPE', 'socket hang up'].includes(String(err)), String(err));
+    const received = Number(emu.requests[0].params.receivedBytes);
+    assert.ok(received >= 64 * 1024 && received < total, String(received));
+    assert.equal(emu.files.size, 0);
+    assertBase(await upload(emu), 200, 0);
   });
 });

@@ -283,7 +283,8 @@ export class UnisoundEmulator {
   }
 
   private ok(body: Json & { base_resp?: BaseResp }): Reply {
-    return { status: 200, code: body.base_resp?.status_code ?? 0, body: { base_resp: { ...OK }, ...body } };
+    const baseResp = body.base_resp ?? { ...OK };
+    return { status: 200, code: baseResp.status_code, body: { ...body, base_resp: baseResp } };
   }
 
   private async json(req: http.IncomingMessage, record: UnisoundRequest): Promise<unknown> {
