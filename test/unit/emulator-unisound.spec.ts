@@ -226,6 +226,12 @@ describe('UnisoundEmulator: upload', () => {
     assertBase(await call(emu, 'GET', '/v1/files'), 200, 0);
   });
 
+  it('answers 401 to a large upload with a bad key while the body is still coming, and stores nothing', async () => {
+    assertBase(await upload(emu, { key: 'wrong', content: generated(4 * 1024 * 1024).stream }), 401, 100103);
+    assert.equal(emu.files.size, 0);
+    assert.equal(emu.requests[0].params.bytes, undefined);
+  });
+
   it("storeUploads 'keep' keeps the bytes", async () => {
     const keep = await started({ storeUploads: 'keep' });
     try {
@@ -681,6 +687,20 @@ describe('UnisoundEmulator: faults', () => {
     );
     assert.equal(err, 'ECONNABORTED');
     assert.equal(emu.requests[0].status, 0);
+  });
+
+  it('close() releases a hung upload at once', async () => {
+    const own = await started();
+    own.faults.next('hang');
+    const pending = upload(own, { content: generated(2 * 1024 * 1024).stream }).then(
+      () => 'answered',
+      () => 'released',
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = Date.now();
+    await own.close();
+    assert.equal(await pending, 'released');
+    assert.ok(Date.now() - t0 < 1000);
   });
 
   it('drop resets a small request with no status line', async () => {
