@@ -1,12 +1,14 @@
 /**
  * One place that starts every vendor emulator, for tests and for `npm start`-style
- * manual runs: Alibaba on `port`, Agora on the next port, each on its own.
+ * manual runs: Alibaba on `port`, Agora and Unisound on the two ports after it.
  */
 import { AliyunLiveEmulator, DEFAULT_CREDENTIALS, type AliyunLiveEmulatorOptions } from './aliyun-live';
 import { AgoraEmulator } from './agora';
+import { UnisoundEmulator } from './unisound';
 
 export { AliyunLiveEmulator, DEFAULT_CREDENTIALS } from './aliyun-live';
 export { AgoraEmulator, AGORA_DEFAULTS } from './agora';
+export { UnisoundEmulator, UNISOUND_DEFAULTS } from './unisound';
 export { FaultInjector } from './faults';
 
 export interface StartEmulatorsOptions extends AliyunLiveEmulatorOptions {
@@ -18,6 +20,7 @@ export interface StartEmulatorsOptions extends AliyunLiveEmulatorOptions {
 export interface RunningEmulators {
   aliyun: AliyunLiveEmulator;
   agora: AgoraEmulator;
+  unisound: UnisoundEmulator;
   close(): Promise<void>;
 }
 
@@ -26,12 +29,15 @@ export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<
   const next = (offset: number) => (port === 0 ? 0 : port + offset);
   const aliyun = new AliyunLiveEmulator(aliyunOptions);
   const agora = new AgoraEmulator();
+  const unisound = new UnisoundEmulator();
   const started: Array<{ close(): Promise<void> }> = [];
   try {
     await aliyun.listen(port, host);
     started.push(aliyun);
     await agora.listen(next(1), host);
     started.push(agora);
+    await unisound.listen(next(2), host);
+    started.push(unisound);
   } catch (err) {
     await Promise.all(started.map((e) => e.close()));
     throw err;
@@ -39,6 +45,7 @@ export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<
   return {
     aliyun,
     agora,
+    unisound,
     close: async () => {
       await Promise.all(started.map((e) => e.close()));
     },
@@ -52,6 +59,7 @@ if (require.main === module) {
       const [[keyId, secret]] = Object.entries(DEFAULT_CREDENTIALS);
       console.log(`Alibaba Live emulator: ${emus.aliyun.url}`);
       console.log(`Agora STT emulator: ${emus.agora.url}`);
+      console.log(`Unisound MaaS emulator: ${emus.unisound.url}`);
       console.log(`  AccessKeyId: ${keyId}`);
       console.log(`  AccessKeySecret: ${secret}`);
       const stop = () => void emus.close().then(() => process.exit(0));
