@@ -54,8 +54,7 @@ function toSegment(taskId: string, item: unknown, index: number, language: strin
   const words = toWords(firstArray(item, WORDS) ?? []);
   const text = firstString(item, TEXT) ?? joinTexts(words.map((w) => w.text));
   const seg: TranscriptEvent = { vendor: 'unisound', taskId, event: 'result', sentenceIndex: index, text, final: true, words, raw: item };
-  const start = timeMs(item, START);
-  const end = timeMs(item, END);
+  const [start, end] = span(item);
   if (start !== undefined) seg.start = start;
   if (end !== undefined) seg.end = end;
   if (seg.start === undefined && words.length) seg.start = words[0].start;
@@ -74,8 +73,7 @@ function toWords(list: unknown[]): TranscriptWord[] {
   for (const w of list) {
     if (!isObj(w)) continue;
     const text = firstString(w, TEXT);
-    const start = timeMs(w, START);
-    const end = timeMs(w, END);
+    const [start, end] = span(w);
     if (text === undefined || start === undefined) continue;
     const word: TranscriptWord = { text, start, end: end ?? start };
     const confidence = firstNumber(w, CONFIDENCE);
@@ -97,12 +95,19 @@ export function joinTexts(texts: string[]): string {
 
 const CJK = /[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]/;
 
-function timeMs(o: Obj, names: string[]): number | undefined {
+/** Start and end in ms; one unit for both, seconds when either has a fraction or its name says so. */
+function span(o: Obj): [number | undefined, number | undefined] {
+  const s = firstNamed(o, START);
+  const e = firstNamed(o, END);
+  const seconds = [s, e].some((x) => x && (!Number.isInteger(x.value) || /_s$|_sec|seconds/i.test(x.name)));
+  const ms = (x: { value: number } | undefined) => (x ? Math.round(seconds ? x.value * 1000 : x.value) : undefined);
+  return [ms(s), ms(e)];
+}
+
+function firstNamed(o: Obj, names: string[]): { name: string; value: number } | undefined {
   for (const name of names) {
     const v = toNumber(o[name]);
-    if (v === undefined || v < 0) continue;
-    const seconds = /_s$|_sec|seconds/i.test(name) || !Number.isInteger(v);
-    return Math.round(seconds ? v * 1000 : v);
+    if (v !== undefined && v >= 0) return { name, value: v };
   }
   return undefined;
 }

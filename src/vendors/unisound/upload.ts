@@ -55,6 +55,8 @@ export async function prepareUpload(source: UploadSource, maxBytes = MAX_UPLOAD_
   const head = fromName ? undefined : await peek(source.stream, SNIFF_BYTES);
   const counter = new ByteCounter(maxBytes);
   source.stream.on('error', (err) => counter.destroy(err));
+  // The request attaches its own listener later; an error before then must not become an uncaught exception.
+  counter.on('error', () => undefined);
   const body = source.stream.pipe(counter);
   return {
     filename,
