@@ -2,6 +2,7 @@
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.SpeechApiError = void 0;
 exports.validationError = validationError;
+exports.joinProblems = joinProblems;
 /**
  * The one error type every vendor client throws. It deliberately carries no
  * request, headers or config: HTTP client errors hold the Authorization header,
@@ -19,6 +20,13 @@ class SpeechApiError extends Error {
         this.retryAfter = init.retryAfter;
         this.problems = init.problems;
     }
+    /**
+     * Node-RED builds a Catch node's msg.error.message and its log line from toString(); the
+     * message is written for the person at the editor, so the class name stays out of it.
+     */
+    toString() {
+        return this.message;
+    }
     toJSON() {
         return {
             name: this.name, vendor: this.vendor, code: this.code, message: this.message,
@@ -32,7 +40,11 @@ function validationError(vendor, problems) {
     return new SpeechApiError({
         vendor,
         code: 'InvalidInput',
-        message: problems.map((p) => p.message).join('; '),
+        message: joinProblems(problems.map((p) => p.message)),
         problems,
     });
+}
+/** Problem sentences end with their own full stop; they read as one paragraph. */
+function joinProblems(messages) {
+    return messages.join(' ');
 }

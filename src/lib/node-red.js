@@ -5,6 +5,7 @@ exports.evaluateProperty = evaluateProperty;
 exports.typedSecret = typedSecret;
 exports.adminBody = adminBody;
 exports.resolveSecret = resolveSecret;
+exports.withDefaults = withDefaults;
 /** Evaluates a TypedInput (msg/flow/global/env/jsonata/str/num/bool/json) with the callback form Node-RED 4 requires. */
 function evaluateProperty(RED, node, value, type, msg) {
     if (!type || type === 'str')
@@ -42,4 +43,17 @@ function resolveSecret(RED, node, value) {
     const fromFlow = RED.util.getSetting ? RED.util.getSetting(node, ref[1]) : undefined;
     const resolved = fromFlow !== undefined && fromFlow !== null ? String(fromFlow) : process.env[ref[1]];
     return resolved === undefined || resolved === '' ? undefined : resolved;
+}
+/**
+ * The node's properties with the editor's defaults filled in where a property is missing:
+ * flows written by hand, generated, deployed through the Admin API or saved by an older
+ * version often lack fields, and must behave as the dialog's defaults say.
+ */
+function withDefaults(def, defaults) {
+    const out = { ...def };
+    for (const [key, value] of Object.entries(defaults)) {
+        if (out[key] === undefined || out[key] === null)
+            out[key] = value;
+    }
+    return out;
 }
