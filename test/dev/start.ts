@@ -8,12 +8,13 @@
  *     what to click. Ctrl-C stops Node-RED and the emulators.
  */
 import path from 'path';
-import { startEmulators, DEFAULT_CREDENTIALS, type RunningEmulators } from '../emulator';
+import { startEmulators, AGORA_DEFAULTS, DEFAULT_CREDENTIALS, UNISOUND_DEFAULTS, type RunningEmulators } from '../emulator';
 import { HOST, REPO_ROOT, createUserDir, linkPackage, startNodeRed, type FlowNode, type NodeRedProcess } from '../e2e/node-red-process';
 import { mergeFlows, pointAtEmulator, readExamples } from '../e2e/example-flows';
 
 const AUTH_KEY = 'local-dev-authkey';
-const EXPECTED_TYPES = Object.keys(require(path.join(REPO_ROOT, 'package.json'))['node-red'].nodes as Record<string, string>);
+// speech-common is a node set without node types (it holds the shared catalogue).
+const EXPECTED_TYPES = Object.keys(require(path.join(REPO_ROOT, 'package.json'))['node-red'].nodes as Record<string, string>).filter((t) => t !== 'speech-common');
 
 function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -89,6 +90,8 @@ function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], 
   log(rule);
   log(` Node-RED editor:   ${red.adminUrl}/`);
   log(` Alibaba Live API:  ${emus.aliyun.url}  <- a LOCAL EMULATOR, not live.aliyuncs.com`);
+  log(` Agora STT API:     ${emus.agora.url}  <- a LOCAL EMULATOR, not api.agora.io`);
+  log(` Unisound MaaS API: ${emus.unisound.url}  <- a LOCAL EMULATOR, not maas-api.unisound.com`);
   log('');
   log(' Every "Alibaba Cloud Live" config node points at the emulator with its built-in');
   log(` AccessKey (${keyId}), so no cloud account or real AccessKey is needed.`);
@@ -125,9 +128,9 @@ async function main(): Promise<void> {
   try {
     emus = await startEmulators({ port: emulatorPort, host: HOST });
   } catch (err) {
-    throw new Error(`could not start the Alibaba Live emulator on ${HOST}:${emulatorPort} (${(err as Error).message}); set EMULATOR_PORT to another port`);
+    throw new Error(`could not start the vendor emulators on ${HOST}:${emulatorPort}-${emulatorPort + 2} (${(err as Error).message}); set EMULATOR_PORT to another port`);
   }
-  log(`Alibaba Live emulator listening on ${emus.aliyun.url}`);
+  log(`Emulators listening: Alibaba Live ${emus.aliyun.url}, Agora STT ${emus.agora.url}, Unisound MaaS ${emus.unisound.url}`);
 
   let red: NodeRedProcess | undefined;
   let stopWatching: (() => void) | undefined;
@@ -177,7 +180,11 @@ async function main(): Promise<void> {
   const [[accessKeyId, accessKeySecret]] = Object.entries(DEFAULT_CREDENTIALS);
   const flows = pointAtEmulator(
     mergeFlows(examples.map((e) => e.flows)),
-    { emulatorUrl: emus.aliyun.url, accessKeyId, accessKeySecret, nodeRedUrl: red.url, authKey: AUTH_KEY },
+    {
+      emulatorUrl: emus.aliyun.url, accessKeyId, accessKeySecret, nodeRedUrl: red.url, authKey: AUTH_KEY,
+      agora: { url: emus.agora.url, ...AGORA_DEFAULTS },
+      unisound: { url: emus.unisound.url, apiKey: UNISOUND_DEFAULTS.apiKey },
+    },
   );
   await red.deploy(flows);
   const callbackUrls = flows.filter((n) => n.type === 'aliyun-live-callback-config').map((n) => String(n.callbackUrl));
