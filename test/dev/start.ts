@@ -7,6 +7,7 @@
  *  3. deploys every examples/**\/*.json flow, pointed at the emulator, and prints
  *     what to click. Ctrl-C stops Node-RED and the emulators.
  */
+import fs from 'fs';
 import path from 'path';
 import { startEmulators, AGORA_DEFAULTS, DEFAULT_CREDENTIALS, UNISOUND_DEFAULTS, type RunningEmulators } from '../emulator';
 import { HOST, REPO_ROOT, createUserDir, linkPackage, startNodeRed, type FlowNode, type NodeRedProcess } from '../e2e/node-red-process';
@@ -120,6 +121,34 @@ function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], 
   log('');
 }
 
+/**
+ * The Unisound examples read a file and watch a folder; the demo provides both, so their
+ * buttons work at once (a second of silence: the emulator answers with its canned transcript).
+ */
+function demoFiles(): string[] {
+  const made: string[] = [];
+  fs.mkdirSync('/tmp/unisound-inbox', { recursive: true });
+  if (!fs.existsSync('/tmp/meeting.wav')) {
+    const samples = 16000;
+    const wav = Buffer.alloc(44 + samples * 2);
+    wav.write('RIFF', 0);
+    wav.writeUInt32LE(36 + samples * 2, 4);
+    wav.write('WAVEfmt ', 8);
+    wav.writeUInt32LE(16, 16);
+    wav.writeUInt16LE(1, 20); // PCM
+    wav.writeUInt16LE(1, 22); // mono
+    wav.writeUInt32LE(16000, 24);
+    wav.writeUInt32LE(32000, 28);
+    wav.writeUInt16LE(2, 32);
+    wav.writeUInt16LE(16, 34);
+    wav.write('data', 36);
+    wav.writeUInt32LE(samples * 2, 40);
+    fs.writeFileSync('/tmp/meeting.wav', wav);
+    made.push('/tmp/meeting.wav');
+  }
+  return made;
+}
+
 async function main(): Promise<void> {
   const port = portFromEnv('PORT', 1880);
   const emulatorPort = portFromEnv('EMULATOR_PORT', 18080);
@@ -176,6 +205,7 @@ async function main(): Promise<void> {
   for (const s of broken) log(`!! node set ${s.id} failed to load: ${s.err}`);
   if (missing.length) log(`!! these node types are not loaded: ${missing.join(', ')} (did the build run?)`);
 
+  for (const file of demoFiles()) log(`Wrote ${file} (one second of silence) for the Unisound example.`);
   const examples = readExamples();
   const [[accessKeyId, accessKeySecret]] = Object.entries(DEFAULT_CREDENTIALS);
   const flows = pointAtEmulator(
