@@ -152,6 +152,8 @@ function demoFiles(): string[] {
 async function main(): Promise<void> {
   const port = portFromEnv('PORT', 1880);
   const emulatorPort = portFromEnv('EMULATOR_PORT', 18080);
+  // Before Node-RED starts: it first runs the flows saved last time, which watch the inbox.
+  for (const file of demoFiles()) log(`Wrote ${file} (one second of silence) for the Unisound example.`);
 
   let emus: RunningEmulators;
   try {
@@ -205,7 +207,6 @@ async function main(): Promise<void> {
   for (const s of broken) log(`!! node set ${s.id} failed to load: ${s.err}`);
   if (missing.length) log(`!! these node types are not loaded: ${missing.join(', ')} (did the build run?)`);
 
-  for (const file of demoFiles()) log(`Wrote ${file} (one second of silence) for the Unisound example.`);
   const examples = readExamples();
   const [[accessKeyId, accessKeySecret]] = Object.entries(DEFAULT_CREDENTIALS);
   const flows = pointAtEmulator(
