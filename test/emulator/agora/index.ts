@@ -1,0 +1,11 @@
+export { AgoraEmulator, AGORA_DEFAULTS } from './server';
+export type { AgoraEmulatorOptions, AgoraRequestRecord } from './server';
+export { EmulatedAgent, V7_STATES } from './agents';
+export type { AgentStatus } from './agents';
+export type { SubtitleSent } from './subtitles';
+export { SCRIPT, fakeTranslation } from './subtitle-script';
+export { STT_MESSAGE_PROTO, sttTextType } from './stt-message';
+export { checkRtcToken } from './bot-tokens';
+export { basicAuthHeader } from './auth';
+export { FaultInjector } from '../faults';
+export type { FaultKind, Fault } from '../faults';

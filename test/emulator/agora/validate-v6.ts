@@ -1,0 +1,22 @@
+/** v6 start body (§2.4 table): both bots required, numeric and distinct. */
+import { checkCommonBody, isObject, isUidString, type BodyLimits } from './validate-body';
+
+export const V6_LIMITS: BodyLimits = {
+  api: 'v6',
+  maxIdleTime: [5, 2592000],
+  translateSources: 4,
+  translateTargets: 5,
+  storageVendors: [1, 2, 3, 5, 6, 7, 8],
+};
+
+export function startProblems(body: unknown): string[] {
+  const problems: string[] = [];
+  if (!isObject(body)) return ['body: must be a JSON object'];
+  const rtc = checkCommonBody(problems, body, V6_LIMITS);
+  if (rtc) {
+    if (rtc.subBotUid === undefined) problems.push('rtcConfig.subBotUid: required');
+    else if (!isUidString(rtc.subBotUid)) problems.push('rtcConfig.subBotUid: must be a numeric string');
+    else if (rtc.subBotUid === rtc.pubBotUid) problems.push('rtcConfig.subBotUid: must differ from pubBotUid');
+  }
+  return problems;
+}
