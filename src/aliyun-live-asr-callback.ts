@@ -4,13 +4,27 @@ import { isAliyunLiveCallbackConfig } from './aliyun-live-callback-config';
 import { translator } from './lib/i18n';
 import { mountRoute, pathTaken } from './lib/http-route';
 import { CidrList, clientAddress } from './lib/ip-allow';
-import { Node, NodeAPI, NodeDef, NodeMessage } from './lib/node-red';
+import { Node, NodeAPI, NodeDef, NodeMessage, withDefaults } from './lib/node-red';
 import { TtlSet } from './lib/ttl-set';
 import { parseCallback } from './vendors/aliyun-live/callback-event';
 import { CallbackVerifier } from './vendors/aliyun-live/callback-verifier';
 import { PROBE_HEADER } from './vendors/aliyun-live/callback-probe';
 
 export const TYPE = 'aliyun-live-asr-callback';
+
+/** The dialog's defaults (nodes/aliyun-live-asr-callback.html), applied where a deployed node lacks a property. */
+export const DEFAULTS = {
+  name: '',
+  callback: '',
+  path: '',
+  maxAge: 300,
+  maxBodyKb: 256,
+  finalOnly: false,
+  auditOutput: false,
+  allowFrom: '',
+  trustedProxies: '',
+  outputs: 1,
+};
 
 const DEFAULT_MAX_AGE_S = 300;
 const DEFAULT_MAX_BODY_KB = 256;
@@ -65,8 +79,9 @@ function readOptions(def: NodeDef, callbackUrl: string): Options {
 export default function register(RED: NodeAPI): void {
   const t = translator(RED, 'aliyun-live-config');
 
-  function AliyunLiveAsrCallback(this: Node, def: NodeDef) {
-    RED.nodes.createNode(this, def);
+  function AliyunLiveAsrCallback(this: Node, raw: NodeDef) {
+    RED.nodes.createNode(this, raw);
+    const def = withDefaults(raw, DEFAULTS);
     const node = this;
     if (RED.settings.httpNodeRoot === false) {
       node.warn(t('callback.disabled', {}, 'httpNodeRoot is false: HTTP endpoints are disabled, so no callbacks can arrive.'));

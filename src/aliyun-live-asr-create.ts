@@ -3,11 +3,42 @@ import { liveConfigOf } from './aliyun-live-config';
 import { onInput } from './lib/action-node';
 import { translator } from './lib/i18n';
 import { mergeAllowed } from './lib/merge';
-import { Node, NodeAPI, NodeDef } from './lib/node-red';
+import { Node, NodeAPI, NodeDef, withDefaults } from './lib/node-red';
 import { readTypedParams } from './lib/typed-params';
 import { CREATE_PARAM_NAMES } from './vendors/aliyun-live/create-params';
 
 export const TYPE = 'aliyun-live-asr-create';
+
+/** The dialog's defaults (nodes/aliyun-live-asr-create.html), applied where a deployed node lacks a property. */
+export const DEFAULTS = {
+  name: '',
+  live: '',
+  callback: '',
+  mode: 'live',
+  modeType: 'aliyunMode',
+  streamUrl: '',
+  streamUrlType: 'str',
+  sdkAppId: '',
+  sdkAppIdType: 'str',
+  channelId: '',
+  channelIdType: 'str',
+  rtcUserId: '',
+  rtcUserIdType: 'str',
+  language: 'cn',
+  languageType: 'aliyunLanguage',
+  callbackUrl: '',
+  callbackUrlType: 'str',
+  translateEnabled: 'false',
+  translateEnabledType: 'bool',
+  targetLanguages: '',
+  targetLanguagesType: 'aliyunTarget',
+  autoTerminateEnabled: 'false',
+  autoTerminateEnabledType: 'bool',
+  autoTerminateDelay: '',
+  autoTerminateDelayType: 'num',
+  reportInterval: '',
+  reportIntervalType: 'num',
+};
 
 /** Vendor parameter -> editor property (its TypedInput type is `<property>Type`). */
 export const EDITOR_PROPS: Record<string, string> = {
@@ -28,8 +59,9 @@ export const EDITOR_PROPS: Record<string, string> = {
 export default function register(RED: NodeAPI): void {
   const t = translator(RED, 'aliyun-live-config');
 
-  function AliyunLiveAsrCreate(this: Node, def: NodeDef) {
-    RED.nodes.createNode(this, def);
+  function AliyunLiveAsrCreate(this: Node, raw: NodeDef) {
+    RED.nodes.createNode(this, raw);
+    const def = withDefaults(raw, DEFAULTS);
     const node = this;
     onInput(node, t, async (msg) => {
       const live = liveConfigOf(RED, t, def.live);
@@ -48,7 +80,7 @@ export default function register(RED: NodeAPI): void {
       msg.taskId = res.TaskId;
       msg.aliyun = { action: 'CreateRtcAsrTask', requestId: res.RequestId };
       return { status: res.TaskId };
-    });
+    }, { readsPayload: true });
   }
 
   RED.nodes.registerType(TYPE, AliyunLiveAsrCreate);

@@ -1,16 +1,25 @@
 import { liveConfigOf } from './aliyun-live-config';
 import { onInput } from './lib/action-node';
 import { translator } from './lib/i18n';
-import { Node, NodeAPI, NodeDef } from './lib/node-red';
+import { Node, NodeAPI, NodeDef, withDefaults } from './lib/node-red';
 import { readTypedParams } from './lib/typed-params';
 
 export const TYPE = 'aliyun-live-asr-query';
 
+/** The dialog's defaults (nodes/aliyun-live-asr-query.html), applied where a deployed node lacks a property. */
+export const DEFAULTS = {
+  name: '',
+  live: '',
+  taskId: 'taskId',
+  taskIdType: 'msg',
+};
+
 export default function register(RED: NodeAPI): void {
   const t = translator(RED, 'aliyun-live-config');
 
-  function AliyunLiveAsrQuery(this: Node, def: NodeDef) {
-    RED.nodes.createNode(this, def);
+  function AliyunLiveAsrQuery(this: Node, raw: NodeDef) {
+    RED.nodes.createNode(this, raw);
+    const def = withDefaults(raw, DEFAULTS);
     const node = this;
     onInput(node, t, async (msg) => {
       const live = liveConfigOf(RED, t, def.live);

@@ -1,16 +1,26 @@
 import { liveConfigOf } from './aliyun-live-config';
 import { onInput } from './lib/action-node';
 import { translator } from './lib/i18n';
-import { Node, NodeAPI, NodeDef } from './lib/node-red';
+import { Node, NodeAPI, NodeDef, withDefaults } from './lib/node-red';
 import { readTypedParams } from './lib/typed-params';
 
 export const TYPE = 'aliyun-live-asr-stop';
 
+/** The dialog's defaults (nodes/aliyun-live-asr-stop.html), applied where a deployed node lacks a property. */
+export const DEFAULTS = {
+  name: '',
+  live: '',
+  taskId: 'taskId',
+  taskIdType: 'msg',
+  deleteAfterStop: false,
+};
+
 export default function register(RED: NodeAPI): void {
   const t = translator(RED, 'aliyun-live-config');
 
-  function AliyunLiveAsrStop(this: Node, def: NodeDef) {
-    RED.nodes.createNode(this, def);
+  function AliyunLiveAsrStop(this: Node, raw: NodeDef) {
+    RED.nodes.createNode(this, raw);
+    const def = withDefaults(raw, DEFAULTS);
     const node = this;
     const deleteAfterStop = def.deleteAfterStop === true || def.deleteAfterStop === 'true';
     onInput(node, t, async (msg) => {

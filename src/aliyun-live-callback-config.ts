@@ -1,9 +1,15 @@
 import type { Request, Response } from 'express';
 import { translator } from './lib/i18n';
-import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret } from './lib/node-red';
+import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
 import { probeCallbackUrl } from './vendors/aliyun-live/callback-probe';
 
 export const TYPE = 'aliyun-live-callback-config';
+
+/** The dialog's defaults (nodes/aliyun-live-callback-config.html), applied where a deployed node lacks a property. */
+export const DEFAULTS = {
+  name: '',
+  callbackUrl: '',
+};
 
 /**
  * The one place that holds the public callback URL and AuthKey, so the create
@@ -19,8 +25,9 @@ export function isAliyunLiveCallbackConfig(node: unknown): node is AliyunLiveCal
 }
 
 export default function register(RED: NodeAPI): void {
-  function AliyunLiveCallbackConfig(this: AliyunLiveCallbackConfigNode, def: NodeDef) {
-    RED.nodes.createNode(this, def);
+  function AliyunLiveCallbackConfig(this: AliyunLiveCallbackConfigNode, raw: NodeDef) {
+    RED.nodes.createNode(this, raw);
+    const def = withDefaults(raw, DEFAULTS);
     this.callbackUrl = String(def.callbackUrl ?? '').trim();
     this.authKey = () => resolveSecret(RED, this, this.credentials.authKey);
   }

@@ -2,10 +2,21 @@ import type { Request, Response } from 'express';
 import { SpeechApiError } from './lib/errors';
 import { requireConfig } from './lib/action-node';
 import { localizeError, Translate, translator } from './lib/i18n';
-import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret } from './lib/node-red';
+import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
 import { AliyunLiveClient, DEFAULT_ENDPOINT, DEFAULT_REGION, REQUESTS_PER_SECOND, SignatureVersion } from './vendors/aliyun-live/client';
 
 export const TYPE = 'aliyun-live-config';
+
+/** The dialog's defaults (nodes/aliyun-live-config.html), applied where a deployed node lacks a property. */
+export const DEFAULTS = {
+  name: '',
+  region: 'cn-shanghai',
+  endpoint: 'https://live.aliyuncs.com',
+  signatureVersion: 'v3',
+  timeout: 10,
+  maxRetries: 3,
+  rateLimit: 20,
+};
 
 interface Credentials {
   accessKeyId?: string;
@@ -68,8 +79,9 @@ function makeClient(settings: Settings, creds: Credentials): AliyunLiveClient {
 export default function register(RED: NodeAPI): void {
   const t = translator(RED, TYPE);
 
-  function AliyunLiveConfig(this: AliyunLiveConfigNode, def: NodeDef) {
-    RED.nodes.createNode(this, def);
+  function AliyunLiveConfig(this: AliyunLiveConfigNode, raw: NodeDef) {
+    RED.nodes.createNode(this, raw);
+    const def = withDefaults(raw, DEFAULTS);
     const node = this;
     node.settings = readSettings(def);
     let client: AliyunLiveClient | undefined;

@@ -1,5 +1,6 @@
 import { SpeechApiError, Vendor } from './errors';
 import { localizeError, Translate } from './i18n';
+import { payloadObject } from './merge';
 import { DoneFn, Node, NodeMessage, SendFn } from './node-red';
 
 /** What an action succeeded with: the status text to show. */
@@ -12,7 +13,7 @@ export interface ActionResult {
  * flight, green with the result, red ring with the error code; exactly one of
  * send+done() or done(err) per message, whatever `work` throws.
  */
-export function onInput(node: Node, t: Translate, work: (msg: NodeMessage) => Promise<ActionResult>): void {
+export function onInput(node: Node, t: Translate, work: (msg: NodeMessage) => Promise<ActionResult>, options: { readsPayload?: boolean } = {}): void {
   let inFlight = 0;
   node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
     inFlight++;
@@ -30,6 +31,7 @@ export function onInput(node: Node, t: Translate, work: (msg: NodeMessage) => Pr
           inFlight--;
           const code = err instanceof SpeechApiError ? err.code : 'error';
           node.status({ fill: 'red', shape: 'ring', text: code });
+          if (options.readsPayload) notePayloadNotRead(err, msg.payload);
           done(localizeError(t, err));
         },
       );
@@ -47,4 +49,18 @@ export function requireConfig<T>(vendor: Vendor, getNode: (id: string) => unknow
     });
   }
   return config;
+}
+
+/**
+ * When parameters are missing and msg.payload was text that holds no JSON object, the user
+ * probably meant it to carry them: say so first, rather than only blaming the fields.
+ */
+function notePayloadNotRead(err: unknown, payload: unknown): void {
+  if (!(err instanceof SpeechApiError) || !err.problems || typeof payload !== 'string') return;
+  if (payload.trim() === '' || payloadObject(payload)) return;
+  err.problems.unshift({
+    field: 'msg.payload',
+    rule: 'payloadNotRead',
+    message: 'msg.payload is text that is not a JSON object, so none of its fields were read.',
+  });
 }

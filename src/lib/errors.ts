@@ -48,6 +48,14 @@ export class SpeechApiError extends Error {
     this.problems = init.problems;
   }
 
+  /**
+   * Node-RED builds a Catch node's msg.error.message and its log line from toString(); the
+   * message is written for the person at the editor, so the class name stays out of it.
+   */
+  override toString(): string {
+    return this.message;
+  }
+
   toJSON(): Record<string, unknown> {
     return {
       name: this.name, vendor: this.vendor, code: this.code, message: this.message,
@@ -61,7 +69,12 @@ export function validationError(vendor: Vendor, problems: Problem[]): SpeechApiE
   return new SpeechApiError({
     vendor,
     code: 'InvalidInput',
-    message: problems.map((p) => p.message).join('; '),
+    message: joinProblems(problems.map((p) => p.message)),
     problems,
   });
+}
+
+/** Problem sentences end with their own full stop; they read as one paragraph. */
+export function joinProblems(messages: string[]): string {
+  return messages.join(' ');
 }

@@ -1,21 +1,24 @@
-import { SpeechApiError } from './errors';
+import { joinProblems, SpeechApiError } from './errors';
 import { NodeAPI } from './node-red';
 
 export const MODULE = '@speech-pipelines/node-red-speech';
 
 export type Translate = (key: string, params?: Record<string, unknown>, fallback?: string) => string;
 
+/** The node set whose catalogue holds what every vendor's nodes say alike (timeouts, validation, ...). */
+export const COMMON_SET = 'speech-common';
+
 /**
- * Looks keys up in one node set's catalogue (`nodes/locales/<lang>/<set>.json`).
- * i18next answers a missing key with the key itself; then the English fallback is used.
+ * Looks keys up in one node set's catalogue (`nodes/locales/<lang>/<set>.json`), then in the
+ * neutral one. i18next answers a missing key with the key itself; then the English fallback is used.
  */
 export function translator(RED: NodeAPI, set: string): Translate {
-  const ns = `${MODULE}/${set}`;
-  return (key, params, fallback) => {
-    const full = `${ns}:${key}`;
+  const lookup = (ns: string, key: string, params?: Record<string, unknown>): string | undefined => {
+    const full = `${MODULE}/${ns}:${key}`;
     const text = RED._(full, params);
-    return text === full || text === key || text === undefined ? fallback ?? key : text;
+    return text === full || text === key || text === undefined ? undefined : text;
   };
+  return (key, params, fallback) => lookup(set, key, params) ?? lookup(COMMON_SET, key, params) ?? fallback ?? key;
 }
 
 /**
@@ -29,7 +32,7 @@ export function localizeError(t: Translate, err: unknown): Error {
     return e;
   }
   if (err.problems?.length) {
-    err.message = err.problems.map((p) => t(`validation.${p.rule}`, p.params, p.message)).join('; ');
+    err.message = joinProblems(err.problems.map((p) => t(`validation.${p.rule}`, p.params, p.message)));
   } else {
     const advice = t(`errors.${err.code.replace(/\./g, '_')}`, { code: err.code }, '');
     if (advice) err.message = `${err.code}: ${advice}${err.requestId ? ` (RequestId ${err.requestId})` : ''}`;

@@ -100,3 +100,16 @@ export function resolveSecret(RED: NodeAPI, node: object, value: string | undefi
   const resolved = fromFlow !== undefined && fromFlow !== null ? String(fromFlow) : process.env[ref[1]];
   return resolved === undefined || resolved === '' ? undefined : resolved;
 }
+
+/**
+ * The node's properties with the editor's defaults filled in where a property is missing:
+ * flows written by hand, generated, deployed through the Admin API or saved by an older
+ * version often lack fields, and must behave as the dialog's defaults say.
+ */
+export function withDefaults(def: NodeDef, defaults: Record<string, unknown>): NodeDef {
+  const out: Record<string, unknown> = { ...def };
+  for (const [key, value] of Object.entries(defaults)) {
+    if (out[key] === undefined || out[key] === null) out[key] = value;
+  }
+  return out as NodeDef;
+}

@@ -24,7 +24,9 @@ describe('example flows', () => {
 
   it('use every node type the package registers (scorecard N02)', () => {
     const used = new Set(files.flatMap((f) => JSON.parse(fs.readFileSync(f, 'utf8')).map((n: { type: string }) => n.type)));
-    for (const type of Object.keys(pkg['node-red'].nodes)) used.has(type).should.be.true(type);
+    // Every node set with an editor; speech-common has no node types (it exists for its catalogue).
+    const types = Object.keys(pkg['node-red'].nodes).filter((set) => fs.existsSync(path.join(ROOT, 'nodes', `${set}.html`)));
+    for (const type of types) used.has(type).should.be.true(type);
   });
 
   for (const file of files) {

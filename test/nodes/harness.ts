@@ -11,15 +11,10 @@ export const coreNode = (file: string) => require(require.resolve(`@node-red/nod
 
 type Msg = Record<string, any>;
 
-/** Every node module the package registers, in load order (config nodes first). */
-export const ALL_NODES = [
-  'aliyun-live-config',
-  'aliyun-live-callback-config',
-  'aliyun-live-asr-create',
-  'aliyun-live-asr-query',
-  'aliyun-live-asr-stop',
-  'aliyun-live-asr-callback',
-].map((type) => require(`../../nodes/${type}`).default);
+/** Every node module the package registers, in package.json's load order (config nodes first). */
+export const ALL_NODES = Object.values(require('../../package.json')['node-red'].nodes as Record<string, string>).map(
+  (file) => require(`../../${file}`).default,
+);
 
 export const [[ACCESS_KEY_ID, ACCESS_KEY_SECRET]] = Object.entries(DEFAULT_CREDENTIALS);
 export const TAB = 'tab1';

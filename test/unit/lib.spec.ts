@@ -83,3 +83,36 @@ describe('shared runtime pieces', () => {
     backoffDelay(0, 2, () => 0.5).should.equal(2000);
   });
 });
+
+describe('isPlainObject across realms', () => {
+  const { isPlainObject, payloadObject } = require('../../nodes/lib/merge');
+  const vm = require('vm');
+
+  it('accepts object literals and JSON from this and other realms', () => {
+    isPlainObject({ a: 1 }).should.be.true();
+    isPlainObject(Object.create(null)).should.be.true();
+    isPlainObject(vm.runInNewContext('({ a: 1 })')).should.be.true();
+    isPlainObject(vm.runInNewContext('JSON.parse(\'{"a":1}\')')).should.be.true();
+  });
+
+  it('refuses arrays, class instances, Buffers and swapped prototypes, in any realm', () => {
+    class Thing {}
+    for (const v of [[], new Thing(), Buffer.from('x'), new Date(), Object.create({ a: 1 }), vm.runInNewContext('[]'), vm.runInNewContext('new (class A {})()'),
+      vm.runInNewContext('Object.create({})'), vm.runInNewContext('new Map()'), null, 'x', 1]) {
+      isPlainObject(v).should.be.false(String(v));
+    }
+    // An object whose prototype imitates Object.prototype but is not owned by a native Object.
+    const fake = Object.create(null);
+    fake.constructor = function Object() {};
+    fake.constructor.prototype = fake;
+    isPlainObject(Object.create(fake)).should.be.false();
+  });
+
+  it('reads JSON text holding an object, and nothing else', () => {
+    payloadObject('{"a":1}').should.eql({ a: 1 });
+    should(payloadObject('[1]')).be.undefined();
+    should(payloadObject('{bad')).be.undefined();
+    should(payloadObject('hello')).be.undefined();
+    should(payloadObject(42)).be.undefined();
+  });
+});

@@ -20,7 +20,9 @@ describe('flow-library scorecard (node-red-dev validate)', function () {
         err ? reject(Object.assign(err, { message: `${err.message}\n${so}\n${se}` })) : resolve({ stdout: so, stderr: se }));
     });
     const log = `${stdout}\n${stderr}`;
-    log.should.not.match(/Unable to parse/);
+    // speech-common is a node set without node types (it exists for its catalogue), so it has no
+    // editor HTML for node-red-dev to read; any other set it cannot parse is a failure.
+    log.replace(/^Unable to parse\s+nodes\/speech-common\.js$/m, '').should.not.match(/Unable to parse/);
     stderr.should.match(/\[offline-catalogue\] served/);
     const scorecard = JSON.parse(fs.readFileSync(out, 'utf8'));
     fs.rmSync(dir, { recursive: true, force: true });
@@ -28,7 +30,7 @@ describe('flow-library scorecard (node-red-dev validate)', function () {
     for (const id of EXPECTED) should(scorecard[id].test).equal(true, `${id}: ${JSON.stringify(scorecard[id])}\n${log}`);
     // N02 lists the nodes it parsed, so N01/N02 did not pass vacuously through a parse failure.
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-    const palette = Object.keys(pkg['node-red'].nodes).filter((t) => !t.endsWith('-config'));
+    const palette = Object.keys(pkg['node-red'].nodes).filter((t) => !t.endsWith('-config') && t !== 'speech-common');
     scorecard.N02.nodes.sort().should.eql(palette.sort());
   });
 });

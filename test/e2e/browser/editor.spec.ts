@@ -498,12 +498,12 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     assert.deepEqual(consoleErrors, []);
   });
 
-  it('builds inject -> live ASR create -> debug with the mouse, deploys it and creates a task at the emulator', async () => {
+  it('builds inject -> Alibaba ASR create -> debug with the mouse, deploys it and creates a task at the emulator', async () => {
     // Nothing on the flow's callback path: the emulator's pushes for this task get 404s, which is fine here.
     const callbackUrl = `${red!.url}/e2e/no-receiver`;
     const streamUrl = 'rtmp://push.example.com/live/browser-e2e';
     const inject = await dragFromPalette('inject', 'inject', 160, 140);
-    const create = await dragFromPalette('aliyun-live-asr-create', 'live ASR create', 400, 140);
+    const create = await dragFromPalette('aliyun-live-asr-create', 'Alibaba ASR create', 400, 140);
     const debug = await dragFromPalette('debug', 'debug', 640, 140);
     await wire(inject, create);
     await wire(create, debug);
