@@ -167,7 +167,8 @@ export default function register(RED: NodeAPI): void {
     const stored: Credentials = isAgoraConfig(deployed) ? deployed.credentials : {};
     const pick = (field: keyof Credentials): string | undefined => typedSecret(body[field]) ?? stored[field];
     const settings = readSettings(withDefaults({ id: '', type: TYPE, ...body }, DEFAULTS));
-    const usesStoredSecret = (['customerSecret', 'appCertificate'] as const).some((f) => !!stored[f] && pick(f) === stored[f]);
+    // Stored, not typed: a secret the user typed (even the same one again) is theirs to send anywhere.
+    const usesStoredSecret = (['customerSecret', 'appCertificate'] as const).some((f) => !!stored[f] && typedSecret(body[f]) === undefined);
     if (usesStoredSecret && isAgoraConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
       // Stored secrets only ever go to the endpoint they were deployed with.
       res.json({ ok: false, code: 'EndpointChanged', message: t('test.endpointChanged', {}, 'Re-enter the customer secret to test a different endpoint.') });
