@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'events';
 import http from 'http';
 import https from 'https';
+import { Readable } from 'stream';
 import axios, { AxiosInstance, AxiosResponse, Method } from 'axios';
 import { SpeechApiError, Vendor } from './errors';
 import { RateLimiter } from './rate-limit';
@@ -27,7 +28,11 @@ export interface OutgoingRequest {
   /** Path and query, relative to baseURL. */
   path: string;
   headers: Record<string, string>;
-  body?: string | Buffer;
+  /**
+   * A Readable (a file or multipart stream) is sent as it is read, never held whole, and
+   * never retried: once any byte may have left, the stream cannot be replayed.
+   */
+  body?: string | Buffer | Readable;
 }
 
 export interface SendOptions {
@@ -89,15 +94,17 @@ export class HttpClient {
       this.throwIfAborted(options.signal);
       let error: SpeechApiError;
       let safeToRepeat = false;
+      const req = build();
+      const streamed = isStream(req.body);
       try {
-        const res = await this.attempt(build(), options.signal);
+        const res = await this.attempt(req, options.signal);
         const vendorError = this.opts.toError(res);
         if (!vendorError) return res;
         error = vendorError;
       } catch (err) {
         ({ error, safeToRepeat } = this.transportError(err));
       }
-      const repeatable = error.retryable && (options.idempotent || safeToRepeat || isRefusal(error));
+      const repeatable = !streamed && error.retryable && (options.idempotent || safeToRepeat || isRefusal(error));
       if (!repeatable || attempt >= this.maxRetries) throw error;
       await sleep(backoffDelay(attempt, error.retryAfter), this.mergedSignal(options.signal)).catch(() => {
         throw this.abortedError();
@@ -169,6 +176,11 @@ export class HttpClient {
   private abortedError(): SpeechApiError {
     return new SpeechApiError({ vendor: this.opts.vendor, code: 'Aborted', message: 'Request cancelled because the node was stopped or redeployed.' });
   }
+}
+
+/** Duck-typed: form-data's stream is a legacy Stream, not a Readable. */
+function isStream(body: unknown): boolean {
+  return !!body && typeof body === 'object' && !Buffer.isBuffer(body) && typeof (body as { pipe?: unknown }).pipe === 'function';
 }
 
 /** A vendor's explicit "not now" (throttling): the request was refused, not processed. */

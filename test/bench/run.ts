@@ -3,14 +3,16 @@
  * the same run, printed as one table and a final line. Exits non-zero only with
  * --strict and a missed target (timing on shared machines is too noisy to gate by default).
  *
- *   node test/bench/run.js [--strict] [--only=callback,action,startup] [--seconds=5] [--rounds=3]
+ *   node test/bench/run.js [--strict] [--only=callback,action,agora-decode,transcript,startup] [--seconds=5] [--rounds=3]
  *                          [--connections=16] [--concurrency=8] [--starts=5] [--admin-root=/]
  *                          [--json=results.json]
  */
 import fs from 'fs';
 import { actionOverhead } from './action-overhead';
+import { runAgoraDecodeBench } from './agora-decode';
 import { callbackThroughput } from './callback-throughput';
 import { startup } from './startup';
+import { runTranscriptFormatBench } from './transcript-format';
 import { BenchOptions, BenchResult } from './types';
 
 function args(): Record<string, string | true> {
@@ -31,6 +33,14 @@ const BENCHMARKS: Array<{ key: string; run: (o: BenchOptions, a: Record<string, 
   {
     key: 'action',
     run: (o, a) => actionOverhead({ ...o, concurrency: Number(a.concurrency ?? 8), warmupSeconds: 2 }),
+  },
+  {
+    key: 'agora-decode',
+    run: async (o, a) => [await runAgoraDecodeBench({ ...o, concurrency: Number(a.concurrency ?? 32), warmupSeconds: 1 })],
+  },
+  {
+    key: 'transcript',
+    run: (o) => runTranscriptFormatBench({ rounds: o.rounds, log: o.log }),
   },
   {
     key: 'startup',

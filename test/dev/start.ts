@@ -7,13 +7,15 @@
  *  3. deploys every examples/**\/*.json flow, pointed at the emulator, and prints
  *     what to click. Ctrl-C stops Node-RED and the emulators.
  */
+import fs from 'fs';
 import path from 'path';
-import { startEmulators, DEFAULT_CREDENTIALS, type RunningEmulators } from '../emulator';
+import { startEmulators, AGORA_DEFAULTS, DEFAULT_CREDENTIALS, UNISOUND_DEFAULTS, type RunningEmulators } from '../emulator';
 import { HOST, REPO_ROOT, createUserDir, linkPackage, startNodeRed, type FlowNode, type NodeRedProcess } from '../e2e/node-red-process';
 import { mergeFlows, pointAtEmulator, readExamples } from '../e2e/example-flows';
 
 const AUTH_KEY = 'local-dev-authkey';
-const EXPECTED_TYPES = Object.keys(require(path.join(REPO_ROOT, 'package.json'))['node-red'].nodes as Record<string, string>);
+// speech-common is a node set without node types (it holds the shared catalogue).
+const EXPECTED_TYPES = Object.keys(require(path.join(REPO_ROOT, 'package.json'))['node-red'].nodes as Record<string, string>).filter((t) => t !== 'speech-common');
 
 function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -89,6 +91,8 @@ function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], 
   log(rule);
   log(` Node-RED editor:   ${red.adminUrl}/`);
   log(` Alibaba Live API:  ${emus.aliyun.url}  <- a LOCAL EMULATOR, not live.aliyuncs.com`);
+  log(` Agora STT API:     ${emus.agora.url}  <- a LOCAL EMULATOR, not api.agora.io`);
+  log(` Unisound MaaS API: ${emus.unisound.url}  <- a LOCAL EMULATOR, not maas-api.unisound.com`);
   log('');
   log(' Every "Alibaba Cloud Live" config node points at the emulator with its built-in');
   log(` AccessKey (${keyId}), so no cloud account or real AccessKey is needed.`);
@@ -117,6 +121,34 @@ function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], 
   log('');
 }
 
+/**
+ * The Unisound examples read a file and watch a folder; the demo provides both, so their
+ * buttons work at once (a second of silence: the emulator answers with its canned transcript).
+ */
+function demoFiles(): string[] {
+  const made: string[] = [];
+  fs.mkdirSync('/tmp/unisound-inbox', { recursive: true });
+  if (!fs.existsSync('/tmp/meeting.wav')) {
+    const samples = 16000;
+    const wav = Buffer.alloc(44 + samples * 2);
+    wav.write('RIFF', 0);
+    wav.writeUInt32LE(36 + samples * 2, 4);
+    wav.write('WAVEfmt ', 8);
+    wav.writeUInt32LE(16, 16);
+    wav.writeUInt16LE(1, 20); // PCM
+    wav.writeUInt16LE(1, 22); // mono
+    wav.writeUInt32LE(16000, 24);
+    wav.writeUInt32LE(32000, 28);
+    wav.writeUInt16LE(2, 32);
+    wav.writeUInt16LE(16, 34);
+    wav.write('data', 36);
+    wav.writeUInt32LE(samples * 2, 40);
+    fs.writeFileSync('/tmp/meeting.wav', wav);
+    made.push('/tmp/meeting.wav');
+  }
+  return made;
+}
+
 async function main(): Promise<void> {
   const port = portFromEnv('PORT', 1880);
   const emulatorPort = portFromEnv('EMULATOR_PORT', 18080);
@@ -125,9 +157,9 @@ async function main(): Promise<void> {
   try {
     emus = await startEmulators({ port: emulatorPort, host: HOST });
   } catch (err) {
-    throw new Error(`could not start the Alibaba Live emulator on ${HOST}:${emulatorPort} (${(err as Error).message}); set EMULATOR_PORT to another port`);
+    throw new Error(`could not start the vendor emulators on ${HOST}:${emulatorPort}-${emulatorPort + 2} (${(err as Error).message}); set EMULATOR_PORT to another port`);
   }
-  log(`Alibaba Live emulator listening on ${emus.aliyun.url}`);
+  log(`Emulators listening: Alibaba Live ${emus.aliyun.url}, Agora STT ${emus.agora.url}, Unisound MaaS ${emus.unisound.url}`);
 
   let red: NodeRedProcess | undefined;
   let stopWatching: (() => void) | undefined;
@@ -173,11 +205,16 @@ async function main(): Promise<void> {
   for (const s of broken) log(`!! node set ${s.id} failed to load: ${s.err}`);
   if (missing.length) log(`!! these node types are not loaded: ${missing.join(', ')} (did the build run?)`);
 
+  for (const file of demoFiles()) log(`Wrote ${file} (one second of silence) for the Unisound example.`);
   const examples = readExamples();
   const [[accessKeyId, accessKeySecret]] = Object.entries(DEFAULT_CREDENTIALS);
   const flows = pointAtEmulator(
     mergeFlows(examples.map((e) => e.flows)),
-    { emulatorUrl: emus.aliyun.url, accessKeyId, accessKeySecret, nodeRedUrl: red.url, authKey: AUTH_KEY },
+    {
+      emulatorUrl: emus.aliyun.url, accessKeyId, accessKeySecret, nodeRedUrl: red.url, authKey: AUTH_KEY,
+      agora: { url: emus.agora.url, ...AGORA_DEFAULTS },
+      unisound: { url: emus.unisound.url, apiKey: UNISOUND_DEFAULTS.apiKey },
+    },
   );
   await red.deploy(flows);
   const callbackUrls = flows.filter((n) => n.type === 'aliyun-live-callback-config').map((n) => String(n.callbackUrl));

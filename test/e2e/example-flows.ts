@@ -64,6 +64,10 @@ export interface LocalTargets {
   nodeRedUrl: string;
   /** AuthKey given to every callback config node. */
   authKey: string;
+  /** The Agora emulator, for agora-config nodes and the websocket-client feeding agora-stt-decode. */
+  agora?: { url: string; appId: string; customerId: string; customerSecret: string; appCertificate?: string };
+  /** The Unisound emulator, for unisound-config nodes. */
+  unisound?: { url: string; apiKey: string };
 }
 
 /**
@@ -92,6 +96,19 @@ export function pointAtEmulator(flows: FlowNode[], targets: LocalTargets): FlowN
       if (!urlPath.startsWith('/')) urlPath = `/${urlPath}`;
       node.callbackUrl = `${base}${urlPath}`;
       node.credentials = { authKey: targets.authKey };
+    } else if (node.type === 'agora-config' && targets.agora) {
+      const a = targets.agora;
+      node.endpoint = a.url;
+      node.appId = a.appId;
+      node.credentials = { customerId: a.customerId, customerSecret: a.customerSecret, ...(a.appCertificate ? { appCertificate: a.appCertificate } : {}) };
+    } else if (node.type === 'websocket-client' && targets.agora && /\/subtitles\b/.test(String(node.path))) {
+      // The emulator stands in for the app that forwards the bot's stream messages.
+      const wanted = new URL(String(node.path));
+      const emulator = new URL(targets.agora.url);
+      node.path = `ws://${emulator.host}${wanted.pathname}${wanted.search}`;
+    } else if (node.type === 'unisound-config' && targets.unisound) {
+      node.endpoint = targets.unisound.url;
+      node.credentials = { apiKey: targets.unisound.apiKey };
     }
   }
   return copy;

@@ -1,31 +1,53 @@
 /**
  * One place that starts every vendor emulator, for tests and for `npm start`-style
- * manual runs. Only Alibaba exists so far; Agora and Unisound will get their own ports.
+ * manual runs: Alibaba on `port`, Agora and Unisound on the two ports after it.
  */
 import { AliyunLiveEmulator, DEFAULT_CREDENTIALS, type AliyunLiveEmulatorOptions } from './aliyun-live';
+import { AgoraEmulator } from './agora';
+import { UnisoundEmulator } from './unisound';
 
 export { AliyunLiveEmulator, DEFAULT_CREDENTIALS } from './aliyun-live';
+export { AgoraEmulator, AGORA_DEFAULTS } from './agora';
+export { UnisoundEmulator, UNISOUND_DEFAULTS } from './unisound';
 export { FaultInjector } from './faults';
 
 export interface StartEmulatorsOptions extends AliyunLiveEmulatorOptions {
-  /** Port of the Alibaba emulator; 0 (default) picks a free one. */
+  /** Port of the Alibaba emulator; the others take the ports after it. 0 (default) picks free ones. */
   port?: number;
   host?: string;
 }
 
 export interface RunningEmulators {
   aliyun: AliyunLiveEmulator;
+  agora: AgoraEmulator;
+  unisound: UnisoundEmulator;
   close(): Promise<void>;
 }
 
 export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<RunningEmulators> {
   const { port = 0, host = '127.0.0.1', ...aliyunOptions } = opts;
+  const next = (offset: number) => (port === 0 ? 0 : port + offset);
   const aliyun = new AliyunLiveEmulator(aliyunOptions);
-  await aliyun.listen(port, host);
+  const agora = new AgoraEmulator();
+  const unisound = new UnisoundEmulator();
+  const started: Array<{ close(): Promise<void> }> = [];
+  try {
+    await aliyun.listen(port, host);
+    started.push(aliyun);
+    await agora.listen(next(1), host);
+    started.push(agora);
+    await unisound.listen(next(2), host);
+    started.push(unisound);
+  } catch (err) {
+    await Promise.all(started.map((e) => e.close()));
+    throw err;
+  }
   return {
     aliyun,
+    agora,
+    unisound,
     close: async () => {
-      await aliyun.close();
+      await Promise.all(started.map((e) => e.close()));
     },
   };
 }
@@ -36,6 +58,8 @@ if (require.main === module) {
     (emus) => {
       const [[keyId, secret]] = Object.entries(DEFAULT_CREDENTIALS);
       console.log(`Alibaba Live emulator: ${emus.aliyun.url}`);
+      console.log(`Agora STT emulator: ${emus.agora.url}`);
+      console.log(`Unisound MaaS emulator: ${emus.unisound.url}`);
       console.log(`  AccessKeyId: ${keyId}`);
       console.log(`  AccessKeySecret: ${secret}`);
       const stop = () => void emus.close().then(() => process.exit(0));

@@ -28,7 +28,7 @@ export interface EmulatedCall {
   at: number;
   params: Record<string, string>;
   fault?: string;
-  code?: string;
+  code?: string | number;
 }
 
 /** What every vendor emulator offers the harnesses. */

@@ -61,7 +61,7 @@ describe('reliability: rate limit per AccessKey', function () {
 
         const arrivals = emu.requests.map((r) => r.at).sort((a, b) => a - b);
         const busiest = busiestWindow(arrivals, limit.windowMs);
-        const throttled = emu.requests.filter((r) => /^Throttling/.test(r.code ?? '')).length;
+        const throttled = emu.requests.filter((r) => /^Throttling/.test(String(r.code ?? ''))).length;
         const rate = MESSAGES / seconds;
         console.log(`      ${MESSAGES} msgs in ${seconds.toFixed(1)} s (${rate.toFixed(1)} req/s); busiest ${limit.windowMs} ms window: ${busiest.count} requests; throttled by the vendor: ${throttled}`);
 

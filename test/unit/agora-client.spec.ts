@@ -145,6 +145,26 @@ describe('AgoraSttClient over HTTP (loopback server)', () => {
     srv.seen[4].query.get('builderToken')!.should.equal('BT-1');
   });
 
+  it('v6: replaces a builder token that aged past 4 minutes while the start waited', async () => {
+    let tokens = 0;
+    srv = await server((r) => (r.path.endsWith('/builderTokens') ? { status: 200, body: { tokenName: `BT-${++tokens}` } } : { status: 200, body: { taskId: 'T9', status: 'IN_PROGRESS' } }));
+    let t = 0;
+    c = client(srv.url, { apiVersion: 'v6', now: () => (t += 5 * 60 * 1000) });
+    const started = await c.start({ ...v6Body, name: 'my_instance' });
+    srv.seen.map((r) => r.path.split('/').pop()).should.eql(['builderTokens', 'builderTokens', 'tasks']);
+    srv.seen[0].body!.instanceId!.should.equal('my_instance');
+    srv.seen[2].query.get('builderToken')!.should.equal('BT-2');
+    started.agora.builderToken!.should.equal('BT-2');
+  });
+
+  it('v7: a 409 TaskConflict keeps the name claimed', async () => {
+    srv = await server(() => ({ status: 409, body: { detail: 'task conflict', reason: 'TaskConflict' } }));
+    c = client(srv.url);
+    (await rejection(c.start({ ...v7Body, name: 'taken' }))).code.should.equal('TaskConflict');
+    (await rejection(c.start({ ...v7Body, name: 'taken' }))).problems![0].rule.should.equal('nameUsed');
+    srv.seen.should.have.length(1);
+  });
+
   it('v6: a missing builderToken is a validation error before anything is sent', async () => {
     srv = await server(() => ({ status: 200, body: {} }));
     c = client(srv.url, { apiVersion: 'v6' });
@@ -190,7 +210,22 @@ describe('AgoraSttClient over HTTP (loopback server)', () => {
     same.should.have.length(2);
     (same[1] - same[0]).should.be.aboveOrEqual(280);
     const other = srv.seen.find((r) => (r.body!.rtcConfig as Record<string, string>).channelName === 'other')!;
-    (other.at - same[0]).should.be.below(250);
+    // Another channel does not wait for this one's slot: it arrives before the spaced second start.
+    other.at.should.be.below(same[1]);
+  });
+
+  it('a start waiting for its channel slot is cancelled by close(), sending nothing', async () => {
+    srv = await server(() => ({ status: 200, body: { agent_id: 'A' } }));
+    c = client(srv.url, { startSpacingMs: 60000 });
+    await c.start(v7Body);
+    const waiting = rejection(c.start(v7Body));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const timersBefore = activeTimers();
+    c.close();
+    (await waiting).code.should.equal('Aborted');
+    srv.seen.should.have.length(1);
+    activeTimers().should.equal(timersBefore - 1);
+    (await rejection(c.query({ taskId: 'A' }))).code.should.equal('Aborted');
   });
 
   it('updates: queued at least updateSpacingMs after start and each other, increasing sequenceId, updateMask from the fields', async () => {

@@ -88,7 +88,9 @@ export class Checker {
   }
 
   language(field: string, value: unknown): string | undefined {
-    return this.string(field, value, 32, { pattern: LANGUAGE, hint: 'must be a language code such as en-US' });
+    const s = this.string(field, value, 32);
+    if (s === undefined || LANGUAGE.test(s)) return s;
+    return this.add(field, 'language', `${field}: "${clip(s)}" is not a language code such as en-US.`, { value: clip(s) });
   }
 
   languages(field: string, value: unknown, min: number, max: number): string[] | undefined {

@@ -104,8 +104,17 @@ export class AgoraSttClient {
       let acquired = await this.acquire(instanceId, signal);
       await claimStartSlot(this.store, slotKey, spacing, this.now, signal);
       if (this.now() - acquired.at > BUILDER_TOKEN_FRESH_MS) acquired = await this.acquire(instanceId, signal);
+      const startWith = (token: string): Promise<Json> =>
+        this.call({ method: 'POST', path: `${this.v6Base()}/tasks`, query: { builderToken: token }, body, idempotent: false, signal, secrets });
+      try {
+        payload = await startWith(acquired.token);
+      } catch (err) {
+        // An expired token started nothing, so one more try with a fresh token is safe.
+        if (!(err instanceof SpeechApiError) || err.code !== 'BuilderTokenExpired') throw err;
+        acquired = await this.acquire(instanceId, signal);
+        payload = await startWith(acquired.token);
+      }
       info.builderToken = acquired.token;
-      payload = await this.call({ method: 'POST', path: `${this.v6Base()}/tasks`, query: { builderToken: acquired.token }, body, idempotent: false, signal, secrets });
       info.taskId = stringOf(payload.taskId);
       info.createTs = numberOf(payload.createTs);
     }

@@ -30,6 +30,9 @@ const LIMITS: Record<AgoraApiVersion, VersionLimits> = {
   v6: { maxIdle: [5, 2592000], translateSources: 4, translateTargets: 5, storageVendors: [1, 2, 3, 5, 6, 7, 8] },
 };
 
+/** The v6 update row documents ≤2 translation sources (the start table ≤4). */
+const UPDATE_LIMITS: Record<AgoraApiVersion, VersionLimits> = { v7: LIMITS.v7, v6: { ...LIMITS.v6, translateSources: 2 } };
+
 const MAX_LANGUAGES = 4;
 const MAX_UID_LANGUAGE_ITEMS = 5;
 const MAX_SUBSCRIBE = 32;
@@ -92,7 +95,7 @@ export function prepareStart(version: AgoraApiVersion, input: Record<string, unk
   }
   const rtc = rtcConfig(c, version, raw.rtcConfig);
   if (rtc) body.rtcConfig = rtc;
-  if (raw.translateConfig !== undefined) set(body, 'translateConfig', translateConfig(c, limits, raw.translateConfig, false));
+  if (raw.translateConfig !== undefined) set(body, 'translateConfig', translateConfig(c, limits, raw.translateConfig));
   if (raw.captionConfig !== undefined) set(body, 'captionConfig', captionConfig(c, limits, raw.captionConfig));
 
   return {
@@ -135,11 +138,15 @@ export function prepareUpdate(version: AgoraApiVersion, input: Record<string, un
     }
   }
   if (raw.translateConfig !== undefined) {
-    const t = translateConfig(c, LIMITS[version], raw.translateConfig, true);
+    const t = translateConfig(c, UPDATE_LIMITS[version], raw.translateConfig, version);
     if (t) {
-      body.translateConfig = t;
-      mask.push('translateConfig.enable');
-      if (t.languages !== undefined) mask.push('translateConfig.languages');
+      // Only the two updatable sub-fields: anything else would be outside the updateMask.
+      body.translateConfig = {};
+      for (const key of ['enable', 'languages']) {
+        if (t[key] === undefined) continue;
+        (body.translateConfig as Record<string, unknown>)[key] = t[key];
+        mask.push(`translateConfig.${key}`);
+      }
     }
   }
   if (Object.keys(raw).length === 0) {
@@ -259,13 +266,18 @@ function keywords(c: Checker, value: unknown): string[] | undefined {
   return out.every((v): v is string => v !== undefined) ? out : undefined;
 }
 
-function translateConfig(c: Checker, limits: VersionLimits, value: unknown, forUpdate: boolean): Record<string, unknown> | undefined {
+/** `updateOf`: the version of an update (v6 documents `enable` as required there), or none for a start. */
+function translateConfig(c: Checker, limits: VersionLimits, value: unknown, updateOf?: AgoraApiVersion): Record<string, unknown> | undefined {
+  const forUpdate = updateOf !== undefined;
   const tIn = c.object('translateConfig', value);
   if (!tIn) return undefined;
   const t = copyPlain(tIn);
   let enable: boolean | undefined;
   if (tIn.enable !== undefined) set(t, 'enable', (enable = c.bool('translateConfig.enable', tIn.enable)));
-  else if (forUpdate) c.add('translateConfig.enable', 'required', 'translateConfig.enable is required in an update (true or false).');
+  else if (updateOf === 'v6') c.add('translateConfig.enable', 'required', 'translateConfig.enable is required in a v6 update (true or false).');
+  if (updateOf === 'v7' && tIn.enable === undefined && tIn.languages === undefined) {
+    c.add('translateConfig', 'noChanges', 'translateConfig in an update needs enable or languages.', { fields: 'enable, languages' });
+  }
   if (tIn.languages === undefined) {
     if (enable !== false && !forUpdate) c.add('translateConfig.languages', 'required', 'translateConfig.languages is required unless translateConfig.enable is false.');
     if (forUpdate && enable === true) c.add('translateConfig.languages', 'required', 'translateConfig.languages is required when an update turns translation on.');

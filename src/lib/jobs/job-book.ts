@@ -1,0 +1,111 @@
+import { NodeMessage } from '../node-red';
+import { processStore } from '../state/memory-store';
+import { StateStore } from '../state/store';
+
+/** What is kept of a pending job so its result can still be emitted after a restart. */
+export interface PendingJob<TData = Record<string, unknown>> {
+  nodeId: string;
+  jobId: string;
+  /** ms epoch */
+  submittedAt: number;
+  /** ms epoch after which waiting stops. */
+  deadline: number;
+  /** Vendor details needed to finish the job (file id, options). */
+  data: TData;
+  /** The serialisable part of the input msg (see `snapshotMessage`). */
+  msg: NodeMessage;
+}
+
+/** Per property and in total: a flow's msg may carry megabytes we must not rewrite on every change. */
+export const MSG_PROPERTY_LIMIT = 16 * 1024;
+export const MSG_TOTAL_LIMIT = 64 * 1024;
+/** Never stored: the audio (replaced by the transcript anyway) and HTTP-in's live req/res objects. */
+const NOT_KEPT = new Set(['payload', 'req', 'res', 'socketid']);
+
+/**
+ * The msg's JSON-serialisable own properties, each at most 16 kB and 64 kB in all, minus
+ * payload (the audio) and req/res; `dropped` names what was left out.
+ */
+export function snapshotMessage(msg: NodeMessage): { msg: NodeMessage; dropped: string[] } {
+  const out: NodeMessage = {};
+  const dropped: string[] = [];
+  let total = 0;
+  for (const key of Object.keys(msg)) {
+    if (NOT_KEPT.has(key) || key === '__proto__') {
+      if (key !== 'payload') dropped.push(key);
+      continue;
+    }
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(msg[key]);
+    } catch {
+      json = undefined;
+    }
+    if (json === undefined || json.length > MSG_PROPERTY_LIMIT || total + json.length > MSG_TOTAL_LIMIT) {
+      dropped.push(key);
+      continue;
+    }
+    total += json.length;
+    out[key] = JSON.parse(json);
+  }
+  return { msg: out, dropped };
+}
+
+/**
+ * Pending jobs of every node of one kind, kept in a StateStore under
+ * `<prefix><nodeId>:<jobId>`. A job leaves the book through `claim`, which removes it
+ * (durably) before its result may be sent: whoever claims it is the only one to emit.
+ */
+export class JobBook<TData = Record<string, unknown>> {
+  constructor(private readonly store: StateStore, private readonly prefix: string) {}
+
+  key(nodeId: string, jobId: string): string {
+    return `${this.prefix}${nodeId}:${jobId}`;
+  }
+
+  async add(job: PendingJob<TData>): Promise<void> {
+    await this.store.set(this.key(job.nodeId, job.jobId), JSON.stringify(job));
+  }
+
+  /** The node's pending jobs; an unreadable entry is dropped rather than blocking the others. */
+  async list(nodeId: string): Promise<PendingJob<TData>[]> {
+    const jobs: PendingJob<TData>[] = [];
+    for (const key of await this.store.keys(`${this.prefix}${nodeId}:`)) {
+      const text = await this.store.get(key);
+      const job = parse<TData>(text);
+      if (job) jobs.push(job);
+      else await this.store.delete(key);
+    }
+    return jobs;
+  }
+
+  /**
+   * Takes the job out of the book; true for exactly one caller. The removal is on disk
+   * before this resolves, so a crash after it can lose the emission but never repeat it.
+   */
+  async claim(nodeId: string, jobId: string): Promise<boolean> {
+    const key = this.key(nodeId, jobId);
+    // Two waiters for one job can exist in one process for a moment (an old node closing while its replacement resumes).
+    if (!(await processStore.setIfAbsent(`claim:${key}`, '1', 60 * 60 * 1000))) return false;
+    const present = (await this.store.get(key)) !== undefined;
+    await this.store.delete(key);
+    return present;
+  }
+
+  async remove(nodeId: string, jobId: string): Promise<void> {
+    await this.store.delete(this.key(nodeId, jobId));
+  }
+
+  async removeAll(nodeId: string): Promise<void> {
+    for (const key of await this.store.keys(`${this.prefix}${nodeId}:`)) await this.store.delete(key);
+  }
+}
+
+function parse<T>(text: string | undefined): PendingJob<T> | undefined {
+  try {
+    const j = text ? (JSON.parse(text) as PendingJob<T>) : undefined;
+    return j && typeof j.jobId === 'string' && typeof j.nodeId === 'string' && j.msg && typeof j.msg === 'object' ? j : undefined;
+  } catch {
+    return undefined;
+  }
+}

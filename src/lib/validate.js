@@ -1,0 +1,72 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.DEFAULT_MAX_LENGTH = void 0;
+exports.normalize = normalize;
+exports.isBlank = isBlank;
+/** Longer than any value these APIs accept; stops megabyte strings from reaching the vendor. */
+exports.DEFAULT_MAX_LENGTH = 2048;
+function normalize(field, value, rule, problems) {
+    const fail = (r, message, params = {}) => {
+        problems.push({ field, rule: r, message, params: { field, ...params } });
+        return undefined;
+    };
+    if (rule.kind === 'bool') {
+        if (value === true || value === 'true')
+            return 'true';
+        if (value === false || value === 'false')
+            return 'false';
+        return fail('bool', `${field} must be true or false.`);
+    }
+    if (rule.kind === 'int') {
+        const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
+        if (!Number.isInteger(n))
+            return fail('int', `${field} must be a whole number from ${rule.min} to ${rule.max}.`, { min: rule.min, max: rule.max });
+        if (n < rule.min || n > rule.max)
+            return fail('range', `${field} must be from ${rule.min} to ${rule.max} (got ${n}).`, { min: rule.min, max: rule.max, value: n });
+        return String(n);
+    }
+    if (typeof value !== 'string' && typeof value !== 'number') {
+        return fail('type', `${field} must be a string, not ${describe(value)}.`, { type: describe(value) });
+    }
+    const s = String(value).trim();
+    const max = ('maxLength' in rule && rule.maxLength) || exports.DEFAULT_MAX_LENGTH;
+    if (s.length > max)
+        return fail('length', `${field} is ${s.length} characters long; at most ${max} are allowed.`, { max, length: s.length });
+    if (rule.kind === 'enum') {
+        if (!rule.values.includes(s))
+            return fail('enum', `${field} must be one of ${rule.values.join(', ')} (got "${clip(s)}").`, { values: rule.values.join(', '), value: clip(s) });
+        return s;
+    }
+    if (rule.kind === 'url') {
+        let url;
+        try {
+            url = new URL(s);
+        }
+        catch {
+            url = undefined;
+        }
+        const scheme = url?.protocol.replace(/:$/, '');
+        if (!url || !scheme || !rule.schemes.includes(scheme)) {
+            return fail('url', `${field} must be a ${rule.schemes.join('/')} URL (got "${clip(s)}").`, { schemes: rule.schemes.join('/'), value: clip(s) });
+        }
+        return s;
+    }
+    if (s === '')
+        return fail('required', `${field} is required.`);
+    if (rule.pattern && !rule.pattern.test(s))
+        return fail('pattern', `${field} ${rule.patternHint ?? 'has an invalid format'} (got "${clip(s)}").`, { hint: rule.patternHint ?? '', value: clip(s) });
+    return s;
+}
+function isBlank(value) {
+    return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+function describe(value) {
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return 'an array';
+    return typeof value === 'object' ? 'an object' : typeof value;
+}
+function clip(s) {
+    return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}

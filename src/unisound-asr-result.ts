@@ -1,0 +1,146 @@
+import { unisoundConfigOf } from './unisound-config';
+import { SpeechApiError } from './lib/errors';
+import { localizeError, Translate, translator } from './lib/i18n';
+import { JobBook, PendingJob, snapshotMessage } from './lib/jobs/job-book';
+import { NodeJobs } from './lib/jobs/node-jobs';
+import { Node, NodeAPI, NodeDef, NodeMessage } from './lib/node-red';
+import { durableStore } from './lib/state/durable-store';
+import { TaskState, UnisoundClient } from './vendors/unisound/client';
+import { toTranscriptDocument } from './vendors/unisound/result';
+
+export const TYPE = 'unisound-asr-result';
+
+export const DEFAULTS = { name: '', unisound: '', timeout: 360, pollInterval: 2, deleteFile: false };
+
+/** What a pending Unisound job keeps besides its task id. */
+export interface UnisoundJobData {
+  fileId?: number;
+  traceId?: string;
+  deleteFile: boolean;
+  /** msg properties left out of the stored copy (too large or not serialisable). */
+  dropped?: string[];
+}
+
+const MAX_POLL_MS = 30_000;
+
+/** Reads a node's waiting options, DEFAULTS filling what the deployed node lacks. */
+export function waitOptions(def: Record<string, unknown>): { timeoutMs: number; firstPollMs: number; deleteFile: boolean } {
+  const minutes = Number(def.timeout ?? DEFAULTS.timeout);
+  const first = Number(def.pollInterval ?? DEFAULTS.pollInterval);
+  return {
+    timeoutMs: (Number.isFinite(minutes) && minutes > 0 ? minutes : DEFAULTS.timeout) * 60_000,
+    // Fractions of a second are for tests against the emulator; the editor asks for 1 s or more.
+    firstPollMs: Math.round((Number.isFinite(first) && first > 0 ? Math.min(first, 30) : DEFAULTS.pollInterval) * 1000),
+    deleteFile: def.deleteFile === true || def.deleteFile === 'true',
+  };
+}
+
+/** The durable book of Unisound jobs, shared by the submit and result nodes (keys start with the node id). */
+export function unisoundBook(RED: NodeAPI): JobBook<UnisoundJobData> {
+  return new JobBook<UnisoundJobData>(durableStore(RED), 'unisound-asr:');
+}
+
+/** A node's job waiter: polls through the config node's client (and its per-key limiter). */
+export function unisoundJobs(RED: NodeAPI, node: Node, def: NodeDef, t: Translate): NodeJobs<UnisoundJobData, TaskState> {
+  const client = (): UnisoundClient => unisoundConfigOf(RED, t, def.unisound).client();
+  const opts = waitOptions(def);
+  return new NodeJobs<UnisoundJobData, TaskState>(node, unisoundBook(RED), t, {
+    firstPollMs: opts.firstPollMs,
+    maxPollMs: Math.max(opts.firstPollMs, MAX_POLL_MS),
+    async poll(job, signal) {
+      const state = await client().getTask(job.jobId, { signal });
+      if (state.status === 'Success') return { done: true, result: state };
+      if (state.status === 'Failed') throw UnisoundClient.failure(state);
+      return { done: false, state: state.status };
+    },
+    async complete(job, state, msg, polls) {
+      const finishedAt = Date.now();
+      msg.payload = toTranscriptDocument(job.jobId, state.body);
+      msg.taskId = job.jobId;
+      msg.unisound = {
+        fileId: job.data.fileId,
+        traceId: job.data.traceId ?? state.traceId,
+        submittedAt: new Date(job.submittedAt).toISOString(),
+        finishedAt: new Date(finishedAt).toISOString(),
+        elapsedMs: finishedAt - job.submittedAt,
+        polls,
+        ...(job.data.dropped?.length ? { droppedKeys: job.data.dropped } : {}),
+      };
+      await deleteUpload(job);
+    },
+    failed: deleteUpload,
+    timeoutError: (job) =>
+      new SpeechApiError({
+        vendor: 'unisound',
+        code: 'Timeout',
+        message: t('errors.JobTimeout', { minutes: Math.round(opts.timeoutMs / 60000), taskId: job.jobId }, `No result for task ${job.jobId} after ${Math.round(opts.timeoutMs / 60000)} minutes; it may still finish: query it again with a Unisound ASR result node.`),
+      }),
+  });
+
+  async function deleteUpload(job: PendingJob<UnisoundJobData>): Promise<void> {
+    if (!job.data.deleteFile || !job.data.fileId) return;
+    try {
+      await client().deleteFile(job.data.fileId);
+    } catch (err) {
+      node.warn(localizeError(t, err).message);
+    }
+  }
+}
+
+/** Builds the pending job for a msg: its stored copy leaves out the audio and anything unserialisable. */
+export function newJob(nodeId: string, taskId: string, msg: NodeMessage, data: UnisoundJobData, timeoutMs: number): PendingJob<UnisoundJobData> {
+  const { msg: stored, dropped } = snapshotMessage(msg);
+  const submittedAt = Date.now();
+  return { nodeId, jobId: taskId, submittedAt, deadline: submittedAt + timeoutMs, data: { ...data, dropped }, msg: stored };
+}
+
+/** The task id a msg names: msg.taskId, or msg.payload.task_id / taskId. */
+function taskIdOf(msg: NodeMessage): string | undefined {
+  const p = msg.payload && typeof msg.payload === 'object' ? (msg.payload as Record<string, unknown>) : {};
+  const id = msg.taskId ?? p.task_id ?? p.taskId;
+  return (typeof id === 'string' && id.trim()) || typeof id === 'number' ? String(id).trim() : undefined;
+}
+
+export default function register(RED: NodeAPI): void {
+  const t = translator(RED, 'unisound-config');
+
+  function UnisoundAsrResult(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const conf = { ...DEFAULTS, ...def } as NodeDef;
+    const jobs = unisoundJobs(RED, node, conf, t);
+    const opts = waitOptions(conf);
+    jobs.resume().catch((err: unknown) => node.error(localizeError(t, err)));
+
+    node.on('input', (msg, send, done) => {
+      Promise.resolve()
+        .then(async () => {
+          unisoundConfigOf(RED, t, conf.unisound);
+          const taskId = taskIdOf(msg);
+          if (!taskId || taskId.length > 256) {
+            throw new SpeechApiError({ vendor: 'unisound', code: 'InvalidInput', message: t('errors.NoTaskId', {}, 'msg.taskId must name a Unisound task (the id the submit node emitted).') });
+          }
+          if (jobs.isWaiting(taskId)) {
+            throw new SpeechApiError({ vendor: 'unisound', code: 'AlreadyWaiting', message: t('errors.AlreadyWaiting', { taskId }, `This node is already waiting for task ${taskId}.`) });
+          }
+          const u = msg.unisound && typeof msg.unisound === 'object' ? (msg.unisound as Record<string, unknown>) : {};
+          const fileId = typeof u.fileId === 'number' ? u.fileId : undefined;
+          const traceId = typeof u.traceId === 'string' ? u.traceId : undefined;
+          await jobs.submit(newJob(node.id, taskId, msg, { fileId, traceId, deleteFile: opts.deleteFile }, opts.timeoutMs), msg, send, done);
+        })
+        .catch((err: unknown) => {
+          node.status({ fill: 'red', shape: 'ring', text: err instanceof SpeechApiError ? err.code : 'error' });
+          done(localizeError(t, err));
+        });
+    });
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      jobs.close(removed).then(done, (err: unknown) => {
+        node.error(localizeError(t, err));
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType(TYPE, UnisoundAsrResult);
+}

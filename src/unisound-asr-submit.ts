@@ -1,0 +1,132 @@
+import { Readable } from 'stream';
+import { unisoundConfigOf } from './unisound-config';
+import { newJob, unisoundJobs, waitOptions, DEFAULTS as WAIT_DEFAULTS } from './unisound-asr-result';
+import { Problem, SpeechApiError, validationError } from './lib/errors';
+import { localizeError, translator } from './lib/i18n';
+import { mergeAllowed } from './lib/merge';
+import { Node, NodeAPI, NodeDef, NodeMessage } from './lib/node-red';
+import { readTypedParams } from './lib/typed-params';
+import { isBlank } from './lib/validate';
+import { CREATE_PARAM_NAMES, validateCreate } from './vendors/unisound/create-params';
+import { formatFromName } from './vendors/unisound/format';
+import type { UploadSource } from './vendors/unisound/upload';
+
+export const TYPE = 'unisound-asr-submit';
+
+/** The editor's defaults (blank = the vendor's default); applied to properties a deployed node lacks. */
+export const DEFAULTS = {
+  ...WAIT_DEFAULTS,
+  wait: true,
+  format: '',
+  sample_rate: '',
+  channel: '',
+  language: '',
+  enable_auto_lang: false,
+  enable_itn: true,
+  enable_speaker: false,
+  speaker_num: '',
+  speaker_ids: '',
+  word_info: false,
+  context: '',
+  hotwords: '',
+};
+
+/** Editor properties carry the documented option names. */
+const OPTION_PROPS: Record<string, string> = Object.fromEntries(
+  CREATE_PARAM_NAMES.filter((n) => n !== 'file_id' && n !== 'file_url').map((n) => [n, n]),
+);
+
+/** The audio a msg carries: a path (payload string or msg.filename), a Buffer or a readable stream. */
+export function audioSource(msg: NodeMessage): UploadSource | undefined {
+  const p = msg.payload;
+  const filename = typeof msg.filename === 'string' && msg.filename.trim() ? msg.filename.trim() : undefined;
+  if (Buffer.isBuffer(p)) return { kind: 'buffer', buffer: p, filename };
+  if (p instanceof Readable || (p && typeof p === 'object' && typeof (p as Readable).pipe === 'function' && typeof (p as Readable).read === 'function')) {
+    return { kind: 'stream', stream: p as Readable, filename };
+  }
+  if (typeof p === 'string' && p.trim()) return { kind: 'path', path: p.trim() };
+  if (filename) return { kind: 'path', path: filename };
+  return undefined;
+}
+
+export default function register(RED: NodeAPI): void {
+  const t = translator(RED, 'unisound-config');
+
+  function UnisoundAsrSubmit(this: Node, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const conf = { ...DEFAULTS, ...def } as NodeDef;
+    const opts = waitOptions(conf);
+    const wait = conf.wait !== false && conf.wait !== 'false';
+    const jobs = unisoundJobs(RED, node, conf, t);
+    const closing = new AbortController();
+    jobs.resume().catch((err: unknown) => node.error(localizeError(t, err)));
+
+    node.on('input', (msg, send, done) => {
+      Promise.resolve()
+        .then(async () => {
+          const client = unisoundConfigOf(RED, t, conf.unisound).client();
+          const fromEditor = await readTypedParams(RED, node, conf, OPTION_PROPS, msg);
+          const params = mergeAllowed(fromEditor, msg.payload, CREATE_PARAM_NAMES);
+          const source = audioSource(msg);
+          const problems: Problem[] = [];
+          if (source && (!isBlank(params.file_id) || !isBlank(params.file_url))) {
+            problems.push({ field: 'file_id', rule: 'oneSource', message: 'Give exactly one audio source: a file to upload, a file_id or a file_url.', params: { field: 'file_id' } });
+          }
+          // Opening the source checks its size and reads its first bytes; nothing is sent yet.
+          const { prepareUpload } = require('./vendors/unisound/upload') as typeof import('./vendors/unisound/upload');
+          const upload = source && !problems.length ? await prepareUpload(source) : undefined;
+          if (isBlank(params.format)) params.format = upload?.format ?? urlFormat(params.file_url);
+          const checked = validateCreate(upload ? { ...params, file_id: undefined, file_url: undefined } : params, !upload);
+          problems.push(...checked.problems);
+          if (problems.length) {
+            upload?.dispose();
+            throw validationError('unisound', problems);
+          }
+          const body = checked.body;
+          let fileId = body.file_id;
+          if (upload) {
+            node.status({ fill: 'blue', shape: 'dot', text: t('status.uploading', {}, 'uploading') });
+            fileId = (await client.uploadFile(upload, { signal: closing.signal })).fileId;
+            body.file_id = fileId;
+          }
+          node.status({ fill: 'blue', shape: 'dot', text: t('status.creating', {}, 'creating task') });
+          const { taskId, traceId } = await client.createTask(body, { signal: closing.signal });
+          msg.taskId = taskId;
+          if (!wait) {
+            const submittedAt = new Date().toISOString();
+            msg.payload = { taskId, fileId, traceId };
+            msg.unisound = { fileId, traceId, submittedAt };
+            node.status({ fill: 'green', shape: 'dot', text: taskId });
+            send(msg);
+            done();
+            return;
+          }
+          await jobs.submit(newJob(node.id, taskId, msg, { fileId, traceId, deleteFile: opts.deleteFile && !!upload }, opts.timeoutMs), msg, send, done);
+        })
+        .catch((err: unknown) => {
+          node.status({ fill: 'red', shape: 'ring', text: err instanceof SpeechApiError ? err.code : 'error' });
+          done(localizeError(t, err));
+        });
+    });
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      closing.abort();
+      jobs.close(removed).then(done, (err: unknown) => {
+        node.error(localizeError(t, err));
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType(TYPE, UnisoundAsrSubmit);
+}
+
+function urlFormat(url: unknown): string | undefined {
+  if (typeof url !== 'string') return undefined;
+  try {
+    return formatFromName(new URL(url).pathname);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,102 @@
+import type { Request, Response } from 'express';
+import { requireConfig } from './lib/action-node';
+import { SpeechApiError } from './lib/errors';
+import { localizeError, Translate, translator } from './lib/i18n';
+import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret } from './lib/node-red';
+import { DEFAULT_ENDPOINT, TASK_REQUESTS_PER_MINUTE, UnisoundClient } from './vendors/unisound/client';
+
+export const TYPE = 'unisound-config';
+
+/** The editor's defaults; applied to properties a deployed node lacks. */
+export const DEFAULTS = { name: '', endpoint: DEFAULT_ENDPOINT, rateLimit: TASK_REQUESTS_PER_MINUTE, timeout: 30, maxRetries: 3 };
+
+interface Credentials {
+  apiKey?: string;
+}
+
+export interface UnisoundSettings {
+  endpoint: string;
+  rateLimit: number;
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+export interface UnisoundConfigNode extends Node<Credentials> {
+  settings: UnisoundSettings;
+  /** One client per config node: its sockets and lifetime follow the node; the rate limit follows the key. */
+  client(): UnisoundClient;
+}
+
+export function isUnisoundConfig(node: unknown): node is UnisoundConfigNode {
+  return !!node && (node as Node).type === TYPE && typeof (node as UnisoundConfigNode).client === 'function';
+}
+
+/** The Unisound account an action node names, or an error for done(). */
+export function unisoundConfigOf(RED: NodeAPI, t: Translate, id: unknown): UnisoundConfigNode {
+  return requireConfig('unisound', (nodeId) => RED.nodes.getNode(nodeId), id, isUnisoundConfig, t, 'Unisound account');
+}
+
+export function readSettings(def: Record<string, unknown>): UnisoundSettings {
+  const timeout = Number(def.timeout ?? DEFAULTS.timeout);
+  const retries = Number(def.maxRetries ?? DEFAULTS.maxRetries);
+  const rate = Number(def.rateLimit ?? DEFAULTS.rateLimit);
+  return {
+    endpoint: String(def.endpoint || DEFAULTS.endpoint).trim(),
+    rateLimit: Number.isInteger(rate) && rate >= 1 && rate <= 10000 ? rate : DEFAULTS.rateLimit,
+    timeoutMs: Number.isFinite(timeout) && timeout > 0 && timeout <= 600 ? Math.round(timeout * 1000) : DEFAULTS.timeout * 1000,
+    maxRetries: Number.isInteger(retries) && retries >= 0 && retries <= 10 ? retries : DEFAULTS.maxRetries,
+  };
+}
+
+function makeClient(settings: UnisoundSettings, apiKey: string | undefined): UnisoundClient {
+  return new UnisoundClient({ apiKey: apiKey ?? '', endpoint: settings.endpoint, timeoutMs: settings.timeoutMs, maxRetries: settings.maxRetries, rateLimit: settings.rateLimit });
+}
+
+export default function register(RED: NodeAPI): void {
+  const t = translator(RED, TYPE);
+
+  function UnisoundConfig(this: UnisoundConfigNode, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    node.settings = readSettings(def);
+    let client: UnisoundClient | undefined;
+    node.client = () => {
+      if (!client) client = makeClient(node.settings, resolveSecret(RED, node, node.credentials.apiKey));
+      return client;
+    };
+    node.on('close', (_removed: boolean, done: () => void) => {
+      client?.close();
+      client = undefined;
+      done();
+    });
+  }
+
+  RED.nodes.registerType(TYPE, UnisoundConfig, { credentials: { apiKey: { type: 'password' } } });
+
+  // "Test connection": one harmless authenticated read. A stored key is only ever sent to the endpoint it was deployed with.
+  RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), (req: Request, res: Response) => {
+    const body = adminBody(req);
+    const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
+    const stored = isUnisoundConfig(deployed) ? deployed.credentials.apiKey : undefined;
+    const typed = typedSecret(body.apiKey);
+    const settings = readSettings(body);
+    if (!typed && stored && isUnisoundConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
+      res.json({ ok: false, code: 'EndpointChanged', message: t('test.endpointChanged', {}, 'Re-enter the API key to test a different endpoint.') });
+      return;
+    }
+    let client: UnisoundClient | undefined;
+    Promise.resolve()
+      .then(() => {
+        client = makeClient({ ...settings, maxRetries: 0 }, resolveSecret(RED, {}, typed ?? stored));
+        return client.checkKey();
+      })
+      .then(
+        (r) => res.json({ ok: true, requestId: r.traceId, message: t('test.ok', {}, 'Connected: the API key was accepted.') }),
+        (err: unknown) => {
+          const e = localizeError(t, err);
+          res.json({ ok: false, code: err instanceof SpeechApiError ? err.code : 'error', message: e.message });
+        },
+      )
+      .finally(() => client?.close());
+  });
+}

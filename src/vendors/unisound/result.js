@@ -1,0 +1,152 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.toTranscriptDocument = toTranscriptDocument;
+exports.joinTexts = joinTexts;
+/*
+ * The result fields beyond `results[].text` are undocumented (vendor-apis.md §3.6), so every
+ * reader below tries several candidate names and never throws on a shape it does not know;
+ * the body is kept whole in `raw`. [I] Times are ms unless a value has a fraction or the
+ * field name says seconds; a duration under 1000 is seconds (audio is at least 1 s long).
+ */
+const SEGMENT_LISTS = ['results', 'segments', 'sentences', 'utterances', 'result', 'data'];
+const TEXT = ['text', 'sentence', 'content', 'transcript', 'onebest', 'word', 'value'];
+const START = ['start', 'start_time', 'begin_time', 'startTime', 'beginTime', 'bg', 'begin', 'start_ms', 'offset'];
+const END = ['end', 'end_time', 'endTime', 'ed', 'stop', 'end_ms'];
+const SPEAKER = ['speaker', 'speaker_id', 'speakerId', 'spk', 'spk_id', 'role', 'channel_id'];
+const WORDS = ['words', 'word_info', 'wordInfo', 'word_list', 'wordList', 'tokens'];
+const CONFIDENCE = ['confidence', 'conf', 'score', 'probability'];
+const LANGUAGE = ['language', 'lang', 'detected_language', 'languageCode'];
+function toTranscriptDocument(taskId, body) {
+    const root = isObj(body) ? body : {};
+    const container = isObj(root.result) && !Array.isArray(root.result) ? root.result : isObj(root.data) ? root.data : root;
+    const list = firstArray(container, SEGMENT_LISTS) ?? firstArray(root, SEGMENT_LISTS) ?? [];
+    const language = firstString(container, LANGUAGE) ?? firstString(root, LANGUAGE);
+    const segments = [];
+    list.forEach((item, i) => {
+        const seg = toSegment(taskId, item, i, language);
+        if (seg)
+            segments.push(seg);
+    });
+    const given = firstString(container, ['text', 'transcript', 'full_text']);
+    const text = given ?? joinTexts(segments.map((s) => s.text));
+    const duration = durationMs(firstNumber(container, ['duration', 'audio_duration', 'duration_ms']) ?? firstNumber(root, ['duration', 'audio_duration', 'duration_ms']));
+    const doc = { vendor: 'unisound', taskId, text, segments, raw: body };
+    if (language)
+        doc.language = language;
+    if (duration !== undefined)
+        doc.duration = duration;
+    return doc;
+}
+function toSegment(taskId, item, index, language) {
+    if (typeof item === 'string')
+        return { vendor: 'unisound', taskId, event: 'result', sentenceIndex: index, text: item, final: true, words: [], raw: item };
+    if (!isObj(item))
+        return undefined;
+    const words = toWords(firstArray(item, WORDS) ?? []);
+    const text = firstString(item, TEXT) ?? joinTexts(words.map((w) => w.text));
+    const seg = { vendor: 'unisound', taskId, event: 'result', sentenceIndex: index, text, final: true, words, raw: item };
+    const [start, end] = span(item);
+    if (start !== undefined)
+        seg.start = start;
+    if (end !== undefined)
+        seg.end = end;
+    if (seg.start === undefined && words.length)
+        seg.start = words[0].start;
+    if (seg.end === undefined && words.length)
+        seg.end = words[words.length - 1].end;
+    const speaker = firstScalar(item, SPEAKER);
+    if (speaker !== undefined)
+        seg.speaker = String(speaker);
+    const lang = firstString(item, LANGUAGE) ?? language;
+    if (lang)
+        seg.language = lang;
+    const confidence = firstNumber(item, CONFIDENCE);
+    if (confidence !== undefined)
+        seg.confidence = confidence;
+    return seg;
+}
+function toWords(list) {
+    const words = [];
+    for (const w of list) {
+        if (!isObj(w))
+            continue;
+        const text = firstString(w, TEXT);
+        const [start, end] = span(w);
+        if (text === undefined || start === undefined)
+            continue;
+        const word = { text, start, end: end ?? start };
+        const confidence = firstNumber(w, CONFIDENCE);
+        if (confidence !== undefined)
+            word.confidence = confidence;
+        words.push(word);
+    }
+    return words;
+}
+/** Joins segment texts: no separator between Chinese/Japanese characters, one space otherwise. */
+function joinTexts(texts) {
+    let out = '';
+    for (const t of texts.map((s) => s.trim()).filter(Boolean)) {
+        if (out && !(CJK.test(out[out.length - 1]) || CJK.test(t[0])))
+            out += ' ';
+        out += t;
+    }
+    return out;
+}
+const CJK = /[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]/;
+/** Start and end in ms; one unit for both, seconds when either has a fraction or its name says so. */
+function span(o) {
+    const s = firstNamed(o, START);
+    const e = firstNamed(o, END);
+    const seconds = [s, e].some((x) => x && (!Number.isInteger(x.value) || /_s$|_sec|seconds/i.test(x.name)));
+    const ms = (x) => (x ? Math.round(seconds ? x.value * 1000 : x.value) : undefined);
+    return [ms(s), ms(e)];
+}
+function firstNamed(o, names) {
+    for (const name of names) {
+        const v = toNumber(o[name]);
+        if (v !== undefined && v >= 0)
+            return { name, value: v };
+    }
+    return undefined;
+}
+function durationMs(v) {
+    if (v === undefined || v < 0)
+        return undefined;
+    return Math.round(v < 1000 || !Number.isInteger(v) ? v * 1000 : v);
+}
+function toNumber(v) {
+    if (typeof v === 'number' && Number.isFinite(v))
+        return v;
+    if (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v))
+        return Number(v);
+    return undefined;
+}
+function isObj(v) {
+    return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+function firstArray(o, names) {
+    for (const n of names)
+        if (Array.isArray(o[n]))
+            return o[n];
+    return undefined;
+}
+function firstString(o, names) {
+    for (const n of names)
+        if (typeof o[n] === 'string')
+            return o[n];
+    return undefined;
+}
+function firstNumber(o, names) {
+    for (const n of names) {
+        const v = toNumber(o[n]);
+        if (v !== undefined)
+            return v;
+    }
+    return undefined;
+}
+function firstScalar(o, names) {
+    for (const n of names)
+        if (typeof o[n] === 'string' || typeof o[n] === 'number')
+            return o[n];
+    return undefined;
+}
