@@ -503,3 +503,163 @@ export function removeHarnessSpies(): void {
     if (node && Object.prototype.hasOwnProperty.call(node, 'send') && typeof node.send?.resetHistory === 'function') node.send = original;
   }
 }
+
+// ---------------------------------------------------------------------------
+// Agora Real-time STT (appended: the Agora nodes join the harnesses here)
+// ---------------------------------------------------------------------------
+
+/* eslint-disable import/first */
+import { AgoraEmulator, AGORA_DEFAULTS, EmulatedAgent } from '../emulator/agora';
+import { newAgentId } from '../emulator/agora/agents';
+
+/**
+ * Agora: keyId is the customer ID and secret the customer secret; every config also holds the
+ * emulator app's App Certificate (a canary secret of its own), so starts carry built bot tokens.
+ */
+export const AGORA: VendorKit = {
+  vendor: 'agora',
+  configType: 'agora-config',
+  configProp: 'agora',
+  defaultSecrets: { keyId: AGORA_DEFAULTS.customerId, secret: AGORA_DEFAULTS.customerSecret },
+  // v6 is covered by its own action cases; the wire does not change with any config switch.
+  wireVariants: [{ name: 'v7', extra: { apiVersion: 'v7' } }],
+  async startEmulator(opts = {}) {
+    const accounts = opts.accounts ?? [opts.secrets ?? AGORA.defaultSecrets];
+    const emulator = new AgoraEmulator({
+      credentials: Object.fromEntries(accounts.map((a) => [a.keyId, a.secret])),
+      // Agora's 5 s update spacing would only slow the harnesses down: seeded agents are old.
+      updateSpacingMs: 0,
+    });
+    await emulator.listen();
+    return emulator as unknown as EmulatorLike;
+  },
+  configNode(url, opts = {}, id = 'cfg') {
+    return {
+      id, type: 'agora-config', appId: AGORA_DEFAULTS.appId, apiVersion: 'v7', endpoint: url,
+      timeout: opts.timeoutS ?? 2, maxRetries: opts.maxRetries ?? 2, ...opts.extra,
+    };
+  },
+  credentials(s, id = 'cfg') {
+    return { [id]: { customerId: s.keyId, customerSecret: s.secret, appCertificate: AGORA_DEFAULTS.appCertificate } };
+  },
+  faultCode: {
+    http500: /^InternalError$/,
+    http503: /^ServiceUnavailable$/,
+    throttle: /^TooManyRequests$/,
+    hang: /^Timeout$/,
+    slow: /^Timeout$/,
+    drop: /^(ECONNRESET|EPIPE|ERR_BAD_RESPONSE|NetworkError|ECONNABORTED)$/,
+    invalidJson: /^InvalidResponse$/,
+  },
+};
+
+let agoraSeeded = 0;
+
+/** A running agent (v7) or task (v6) in the Agora emulator, made without a request; started a minute ago. */
+export function seedAgoraAgent(emulator: EmulatorLike, apiVersion: 'v7' | 'v6' = 'v7'): { taskId: string; agora: Msg } {
+  const emu = emulator as unknown as AgoraEmulator;
+  agoraSeeded++;
+  const channel = `seeded-${agoraSeeded}`;
+  const id = apiVersion === 'v7' ? newAgentId() : crypto.randomBytes(16).toString('hex');
+  const builderToken = apiVersion === 'v6' ? `seeded-token-${agoraSeeded}` : undefined;
+  const body = { languages: ['en-US'], rtcConfig: { channelName: channel, pubBotUid: '88222', subBotUid: '88223' } };
+  const agent = new EmulatedAgent({ id, apiVersion, appId: AGORA_DEFAULTS.appId, name: `seeded-${agoraSeeded}`, body, builderToken, createdAt: Date.now() - 60_000 }, Date.now, 0);
+  emu.agents.set(id, agent);
+  return { taskId: id, agora: { apiVersion, channel, ...(builderToken ? { builderToken } : {}) } };
+}
+
+const AGORA_START_FIELDS = ['languages', 'name', 'maxIdleTime', 'uidLanguagesConfig', 'keywords', 'rtcConfig', 'translateConfig', 'captionConfig', 'extensionParams'];
+
+/** A wrong value for one start field (a wrong type, size, shape or range). */
+function badAgoraStartValue(field: string, rand: Rand): unknown {
+  // Numbers are acceptable keywords ("74"): only sizes and shapes are wrong here.
+  if (field === 'keywords') return [Array.from({ length: 501 }, (_, i) => `k${i}`), 'one, two', { a: 1 }, [[]], [null]][rand(5)];
+  if (rand(2) === 0) {
+    // A plain object is a valid extensionParams, and merges over the dialog's rtcConfig; so is a
+    // function, which Node-RED's message clone (lodash cloneDeep) turns into {}.
+    const objectLike = (v: unknown) => typeof v === 'function' || (v !== null && typeof v === 'object' && !Array.isArray(v) && [null, Object.prototype].includes(Object.getPrototypeOf(v)));
+    let value = wrongTyped(rand);
+    while ((field === 'extensionParams' || field === 'rtcConfig') && objectLike(value)) value = wrongTyped(rand);
+    return value;
+  }
+  switch (field) {
+    case 'languages': return [[], ['x'.repeat(40)], ['en-US', 'fr-FR', 'de-DE', 'ja-JP', 'zh-CN'], ['en US']][rand(4)];
+    case 'name': return 'x'.repeat(65 + rand(1000));
+    case 'maxIdleTime': return [-1, 259201, 1.5, 'long'][rand(4)];
+    case 'uidLanguagesConfig': return [Array.from({ length: 6 }, () => ({ uid: '1', languages: ['en-US'] })), [{ uid: 'abc', languages: ['en-US'] }]][rand(2)];
+    case 'rtcConfig': return [{ channelName: '' }, { channelName: ['x'.repeat(65 + rand(100)), 'bad/channel', 'quote"d', '\u0000'][rand(4)], pubBotUid: '1' }, { channelName: 'c', pubBotUid: 'bot' }, { channelName: 'c', pubBotUid: '1', cryptionMode: 7 }][rand(4)];
+    case 'translateConfig': return [{ languages: [{ source: 'en-US', target: ['en-US'] }] }, { languages: [] }, { languages: [{ source: 'en-US', target: Array.from({ length: 11 }, () => 'fr-FR') }] }][rand(3)];
+    case 'captionConfig': return [{ storage: { accessKey: 'a', secretKey: 's', bucket: 'b', vendor: 99, region: 1 } }, { sliceDuration: 1 }, {}][rand(3)];
+    default: return [[], 'text', 42][rand(3)]; // extensionParams must be an object
+  }
+}
+
+function invalidAgoraStartMsg(rand: Rand): Msg {
+  const payload: Msg = rand(4) === 0 ? pollutingObject() : {};
+  if (rand(3) === 0) Object.assign(payload, { endpoint: 'http://203.0.113.9', appId: 'evil', customerSecret: 'x' });
+  const wrong = 1 + rand(3);
+  for (let i = 0; i < wrong; i++) {
+    const field = AGORA_START_FIELDS[rand(AGORA_START_FIELDS.length)];
+    payload[field] = badAgoraStartValue(field, rand);
+  }
+  return { payload };
+}
+
+function invalidAgoraTaskMsg(rand: Rand): Msg {
+  const blank = [undefined, null, ''][rand(3)];
+  const taskId = rand(5) === 0 ? blank : invalidTaskId(rand);
+  const msg: Msg = { taskId };
+  if (rand(2) === 0) msg.agora = rand(2) === 0 ? wrongTyped(rand) : { apiVersion: ['v8', 7, null][rand(3)] };
+  if (rand(4) === 0) Object.assign(msg, { url: 'http://203.0.113.9/', endpoint: 'http://203.0.113.9' });
+  return msg;
+}
+
+const agoraNode = (type: string, props: Msg = {}) => (extra: Msg = {}) => ({ id: 'act', type, agora: 'cfg', wires: [['out']], ...props, ...extra });
+
+ACTION_CASES.push(
+  {
+    name: 'agora-stt-start',
+    type: 'agora-stt-start',
+    kit: AGORA,
+    node: agoraNode('agora-stt-start', { channel: 'harness', pubBotUid: '88222', languages: 'en-US' }),
+    // A fresh channel each time: the 1 s start spacing is per channel.
+    validMsg: () => ({ payload: { rtcConfig: { channelName: `harness-${crypto.randomBytes(6).toString('hex')}` } } }),
+    idempotent: false,
+    calls: 1,
+    invalidMsg: invalidAgoraStartMsg,
+  },
+  {
+    name: 'agora-stt-query',
+    type: 'agora-stt-query',
+    kit: AGORA,
+    node: agoraNode('agora-stt-query'),
+    validMsg: (emu) => seedAgoraAgent(emu),
+    idempotent: true,
+    calls: 1,
+    invalidMsg: invalidAgoraTaskMsg,
+  },
+  {
+    name: 'agora-stt-update',
+    type: 'agora-stt-update',
+    kit: AGORA,
+    node: agoraNode('agora-stt-update', { languages: 'fr-FR' }),
+    validMsg: (emu) => seedAgoraAgent(emu),
+    idempotent: false,
+    calls: 1,
+    invalidMsg: (rand) => {
+      const msg = invalidAgoraTaskMsg(rand);
+      if (rand(2) === 0) msg.payload = { languages: badAgoraStartValue('languages', rand), rtcConfig: { channelName: 'not updatable' } };
+      return msg;
+    },
+  },
+  {
+    name: 'agora-stt-stop',
+    type: 'agora-stt-stop',
+    kit: AGORA,
+    node: agoraNode('agora-stt-stop'),
+    validMsg: (emu) => seedAgoraAgent(emu),
+    idempotent: true,
+    calls: 1,
+    invalidMsg: invalidAgoraTaskMsg,
+  },
+);

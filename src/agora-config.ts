@@ -1,0 +1,196 @@
+import type { Request, Response } from 'express';
+import { SpeechApiError } from './lib/errors';
+import { requireConfig } from './lib/action-node';
+import { localizeError, Translate, translator } from './lib/i18n';
+import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
+import { AgoraSttClient, DEFAULT_ENDPOINT, DEFAULT_UPDATE_SPACING_MS } from './vendors/agora/client';
+import { AgoraApiVersion } from './vendors/agora/types';
+
+export const TYPE = 'agora-config';
+
+/** The dialog's defaults (nodes/agora-config.html), applied where a deployed node lacks a property. */
+export const DEFAULTS = {
+  name: '',
+  appId: '',
+  apiVersion: 'v7',
+  endpoint: DEFAULT_ENDPOINT,
+  timeout: 10,
+  maxRetries: 3,
+};
+
+interface Credentials {
+  customerId?: string;
+  customerSecret?: string;
+  appCertificate?: string;
+}
+
+export interface AgoraSettings {
+  appId: string;
+  apiVersion: AgoraApiVersion;
+  endpoint: string;
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+/**
+ * Pacing Node-RED's settings file may change (`speechPipelinesAgora: {updateSpacingMs, startSpacingMs}`),
+ * for emulators and tests; Agora's own rules (5 s, 1 s) apply otherwise.
+ */
+interface Pacing {
+  updateSpacingMs?: number;
+  startSpacingMs?: number;
+}
+
+export interface AgoraConfigNode extends Node<Credentials> {
+  settings: AgoraSettings;
+  /** One client per config node: its sockets, queues and lifetime follow the node. */
+  client(): AgoraSttClient;
+  /** Which updates will wait for Agora's spacing, as far as this config node has seen. */
+  updates: UpdateWatch;
+}
+
+export function isAgoraConfig(node: unknown): node is AgoraConfigNode {
+  return !!node && (node as Node).type === TYPE && typeof (node as AgoraConfigNode).client === 'function';
+}
+
+/** The Agora config node an action node names, or an error for done(). */
+export function agoraConfigOf(RED: NodeAPI, t: Translate, id: unknown): AgoraConfigNode {
+  return requireConfig('agora', (nodeId) => RED.nodes.getNode(nodeId), id, isAgoraConfig, t, 'Agora STT account');
+}
+
+/**
+ * Remembers when each task was started or last updated through this config node, so the
+ * update node can say "waiting" while the client holds an update for Agora's spacing.
+ */
+export class UpdateWatch {
+  private readonly last = new Map<string, number>();
+  private readonly pending = new Map<string, number>();
+
+  constructor(private readonly spacingMs: number) {}
+
+  touched(taskId: string): void {
+    const now = Date.now();
+    for (const [id, at] of this.last) if (now - at >= this.spacingMs && !this.pending.get(id)) this.last.delete(id);
+    this.last.set(taskId, now);
+  }
+
+  willWait(taskId: string): boolean {
+    const at = this.last.get(taskId);
+    return (this.pending.get(taskId) ?? 0) > 0 || (at !== undefined && Date.now() - at < this.spacingMs);
+  }
+
+  begin(taskId: string): void {
+    this.pending.set(taskId, (this.pending.get(taskId) ?? 0) + 1);
+  }
+
+  /** `sent`: the update may have reached Agora (anything but a validation error or an abort). */
+  end(taskId: string, sent: boolean): void {
+    const n = (this.pending.get(taskId) ?? 1) - 1;
+    if (n > 0) this.pending.set(taskId, n);
+    else this.pending.delete(taskId);
+    if (sent) this.touched(taskId);
+  }
+}
+
+export function readSettings(def: Record<string, unknown>): AgoraSettings {
+  const timeout = Number(def.timeout);
+  const retries = Number(def.maxRetries);
+  return {
+    appId: String(def.appId ?? '').trim(),
+    apiVersion: def.apiVersion === 'v6' ? 'v6' : 'v7',
+    endpoint: String(def.endpoint || DEFAULT_ENDPOINT).trim(),
+    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? Math.round(timeout * 1000) : 10000,
+    maxRetries: Number.isInteger(retries) && retries >= 0 && retries <= 10 ? retries : 3,
+  };
+}
+
+function pacingOf(RED: NodeAPI): Pacing {
+  const p = RED.settings.speechPipelinesAgora as Pacing | undefined;
+  const ms = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined);
+  return p && typeof p === 'object' ? { updateSpacingMs: ms(p.updateSpacingMs), startSpacingMs: ms(p.startSpacingMs) } : {};
+}
+
+function makeClient(settings: AgoraSettings, creds: Credentials, pacing: Pacing): AgoraSttClient {
+  return new AgoraSttClient({
+    appId: settings.appId,
+    customerId: creds.customerId ?? '',
+    customerSecret: creds.customerSecret ?? '',
+    appCertificate: creds.appCertificate || undefined,
+    apiVersion: settings.apiVersion,
+    endpoint: settings.endpoint,
+    timeoutMs: settings.timeoutMs,
+    maxRetries: settings.maxRetries,
+    ...pacing,
+  });
+}
+
+export default function register(RED: NodeAPI): void {
+  const t = translator(RED, TYPE);
+
+  function AgoraConfig(this: AgoraConfigNode, raw: NodeDef) {
+    RED.nodes.createNode(this, raw);
+    const def = withDefaults(raw, DEFAULTS);
+    const node = this;
+    const pacing = pacingOf(RED);
+    node.settings = readSettings(def);
+    node.updates = new UpdateWatch(pacing.updateSpacingMs ?? DEFAULT_UPDATE_SPACING_MS);
+    let client: AgoraSttClient | undefined;
+    node.client = () => {
+      // The constructor refuses incomplete settings (InvalidInput): nothing is cached then.
+      client ??= makeClient(node.settings, {
+        customerId: resolveSecret(RED, node, node.credentials.customerId),
+        customerSecret: resolveSecret(RED, node, node.credentials.customerSecret),
+        appCertificate: resolveSecret(RED, node, node.credentials.appCertificate),
+      }, pacing);
+      return client;
+    };
+    node.on('close', (_removed: boolean, done: () => void) => {
+      client?.close();
+      client = undefined;
+      done();
+    });
+  }
+
+  RED.nodes.registerType(TYPE, AgoraConfig, {
+    credentials: {
+      customerId: { type: 'text' },
+      customerSecret: { type: 'password' },
+      appCertificate: { type: 'password' },
+    },
+  });
+
+  // "Test connection": one cheap authenticated read. The browser may send what it has typed;
+  // stored secrets stay on the server and only an outcome goes back.
+  RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), (req: Request, res: Response) => {
+    const body = adminBody(req);
+    const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
+    const stored: Credentials = isAgoraConfig(deployed) ? deployed.credentials : {};
+    const pick = (field: keyof Credentials): string | undefined => typedSecret(body[field]) ?? stored[field];
+    const settings = readSettings(withDefaults({ id: '', type: TYPE, ...body }, DEFAULTS));
+    // Stored, not typed: a secret the user typed (even the same one again) is theirs to send anywhere.
+    const usesStoredSecret = (['customerSecret', 'appCertificate'] as const).some((f) => !!stored[f] && typedSecret(body[f]) === undefined);
+    if (usesStoredSecret && isAgoraConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
+      // Stored secrets only ever go to the endpoint they were deployed with.
+      res.json({ ok: false, code: 'EndpointChanged', message: t('test.endpointChanged', {}, 'Re-enter the customer secret to test a different endpoint.') });
+      return;
+    }
+    let client: AgoraSttClient | undefined;
+    Promise.resolve()
+      .then(() => {
+        client = makeClient({ ...settings, maxRetries: 0 }, {
+          customerId: resolveSecret(RED, {}, pick('customerId')),
+          customerSecret: resolveSecret(RED, {}, pick('customerSecret')),
+          appCertificate: resolveSecret(RED, {}, pick('appCertificate')),
+        }, pacingOf(RED));
+        return client.testConnection();
+      })
+      .then(
+        (r) => res.json({ ok: true, agents: r.agents, message: t('test.ok', { count: r.agents }, 'Connected.') }),
+        (err: unknown) => {
+          const e = localizeError(t, err);
+          res.json({ ok: false, code: err instanceof SpeechApiError ? err.code : 'error', message: e.message });
+        },
+      )
+      .finally(() => client?.close());
+  });
+}

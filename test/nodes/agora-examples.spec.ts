@@ -1,0 +1,61 @@
+/** The Agora example flows, pointed at the emulator, do what their comment says when the buttons are pressed in order. */
+import fs from 'fs';
+import path from 'path';
+import should from 'should';
+import { AgoraEmulator, AGORA_DEFAULTS } from '../emulator/agora';
+import { AGORA_NODES, helper, resetPacing, shortPacing, startEmulator } from './agora-harness';
+import { coreNode } from './harness';
+
+type Msg = Record<string, any>;
+const CORE = ['common/20-inject.js', 'function/15-change.js', 'common/25-catch.js', 'common/90-comment.js'].map(coreNode);
+
+describe('Agora example flows', function () {
+  this.timeout(30000);
+  let emulator: AgoraEmulator;
+  before(async () => {
+    emulator = await startEmulator();
+    shortPacing();
+  });
+  after(async () => {
+    resetPacing();
+    await emulator.close();
+  });
+  beforeEach(async () => {
+    emulator.reset();
+    await helper.startServer();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+  });
+
+  for (const [file, version, actions] of [
+    ['start-query-update-stop.json', 'v7', ['join', 'get', 'update', 'leave']],
+    ['v6-legacy.json', 'v6', ['acquire', 'start', 'query', 'update', 'stop']],
+  ] as const) {
+    it(`${file}: start, query, update, stop each reach their debug node (${version})`, async () => {
+      const flow: Msg[] = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'agora', file), 'utf8'));
+      const cfg = flow.find((n) => n.type === 'agora-config')!;
+      cfg.endpoint = emulator.url;
+      cfg.apiVersion.should.equal(version);
+      // Debug nodes become helper nodes, so the test sees what the sidebar would show.
+      const nodes = flow.map((n) => (n.type === 'debug' ? { id: n.id, z: n.z, type: 'helper', name: n.name, x: n.x, y: n.y } : n));
+      await helper.load([...CORE, ...AGORA_NODES], nodes, { [cfg.id]: { customerId: AGORA_DEFAULTS.customerId, customerSecret: AGORA_DEFAULTS.customerSecret, appCertificate: AGORA_DEFAULTS.appCertificate } });
+      const debugs = flow.filter((n) => n.type === 'debug');
+      const errors = debugs.find((n) => /^errors/.test(n.name))!;
+      const failures: Msg[] = [];
+      helper.getNode(errors.id).on('input', (m: Msg) => failures.push(m.error));
+      for (const press of ['start', 'query', 'update', 'stop']) {
+        const inject = flow.find((n) => n.type === 'inject' && n.name === press)!;
+        const node = flow.find((n) => n.id === inject.wires[0][0])!;
+        const debug = flow.find((n) => n.id === node.wires[0][0] && n.type === 'debug') ?? debugs.find((d) => flow.some((c) => c.id === node.wires[0][0] && c.wires[0][0] === d.id))!;
+        const seen = new Promise<Msg>((resolve) => helper.getNode(debug.id).once('input', resolve));
+        helper.getNode(inject.id).receive({});
+        const msg = await seen;
+        should.exist(msg.taskId, `${press}: ${JSON.stringify(failures)}`);
+      }
+      failures.should.eql([]);
+      emulator.requests.map((r) => r.action).should.eql([...actions]);
+    });
+  }
+});
