@@ -1,3 +1,4 @@
+import 'should';
 import should from 'should';
 import { AgoraEmulator, AGORA_DEFAULTS, AgoraEmulatorOptions } from '../emulator/agora';
 import { AgoraSttClient } from '../../nodes/vendors/agora/client';
@@ -139,7 +140,10 @@ describe('AgoraSttClient against AgoraEmulator', () => {
     const before = emu.requests.filter((r) => r.action === 'join').length;
     (await rejection(c.start(v7Body('third')))).code.should.equal('InternalError');
     emu.requests.filter((r) => r.action === 'join').length.should.equal(before + 1);
+    // A cut-off answer to a read is read again; when it keeps coming, the error says so.
     emu.faults.next('invalidJson');
+    (await c.query({ taskId: started.taskId })).payload.agent_id!.should.equal(started.taskId);
+    emu.faults.next('invalidJson', 10);
     (await rejection(c.query({ taskId: started.taskId }))).code.should.equal('InvalidResponse');
   });
 });

@@ -81,7 +81,19 @@ export function parseJson(body: string): unknown {
 export function toAgoraError(res: RawResponse): SpeechApiError | undefined {
   const parsed = parseJson(res.body);
   const body = (parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : undefined) as ErrorBody | undefined;
-  if (res.status >= 200 && res.status < 300 && !refusedWith2xx(res.status, body)) return undefined;
+  const ok = res.status >= 200 && res.status < 300;
+  if (ok && !body && res.body.trim() !== '') {
+    // A cut-off or garbled answer (a proxy, a dropped connection): worth repeating for reads.
+    return new SpeechApiError({
+      vendor: 'agora',
+      code: 'InvalidResponse',
+      httpStatus: res.status,
+      requestId: requestIdOf(res, undefined),
+      retryable: true,
+      message: `Agora answered HTTP ${res.status} with a body that is not a JSON object; check the endpoint in the config node.`,
+    });
+  }
+  if (ok && !refusedWith2xx(res.status, body)) return undefined;
   const requestId = requestIdOf(res, body);
   const vendorText = textOf(body);
   const code = codeOf(res.status, body, vendorText);
