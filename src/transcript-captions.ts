@@ -61,12 +61,16 @@ export function createTranscriptCaptions(limits: Partial<Omit<FeedLimits, 'histo
       let statusTimer: NodeJS.Timeout | undefined;
       const unmounts: Array<() => void> = [];
 
+      const servingText = (): string => {
+        const viewers = t('status.viewers', { count: feed.viewerCount }, `${feed.viewerCount} viewers`);
+        const rooms = t('status.rooms', { count: feed.rooms.size }, `${feed.rooms.size} rooms`);
+        return t('status.serving', { path: options.path, viewers, rooms }, `${options.path}: ${viewers}, ${rooms}`);
+      };
       const showStatus = (): void => {
         if (statusTimer || problems.length || !serving) return;
         statusTimer = setTimeout(() => {
           statusTimer = undefined;
-          const p = { viewers: feed.viewerCount, rooms: feed.rooms.size, path: options.path };
-          node.status({ fill: 'green', shape: feed.viewerCount ? 'dot' : 'ring', text: t('status.serving', p, `${options.path}: ${p.viewers} viewers, ${p.rooms} rooms`) });
+          node.status({ fill: 'green', shape: feed.viewerCount ? 'dot' : 'ring', text: servingText() });
         }, STATUS_EVERY_MS);
       };
 
@@ -100,7 +104,7 @@ export function createTranscriptCaptions(limits: Partial<Omit<FeedLimits, 'histo
       } else {
         for (const r of captionRoutes(feed, options, token, httpMiddleware(RED))) unmounts.push(mountRoute(RED.httpNode, r.path, r.handlers));
         serving = true;
-        node.status({ fill: 'green', shape: 'ring', text: t('status.serving', { viewers: 0, rooms: feed.rooms.size, path: options.path }, `${options.path}: 0 viewers`) });
+        node.status({ fill: 'green', shape: 'ring', text: servingText() });
       }
 
       node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => {
