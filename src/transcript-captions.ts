@@ -26,6 +26,12 @@ const DEFAULT_ROOM = 'default';
 /** Rooms of nodes being redeployed, by node ID: viewers reconnecting to the new node resume where they were. */
 const parked = new Map<string, { rooms: Room[]; latest?: string; timer: NodeJS.Timeout }>();
 
+/** Drops every kept room (tests: each starts from nothing). */
+export function forgetParkedRooms(): void {
+  for (const p of parked.values()) clearTimeout(p.timer);
+  parked.clear();
+}
+
 function captionError(code: string, message: string, problems?: Problem[]): Error {
   const err = new Error(message) as Error & { code: string; problems?: Problem[] };
   err.name = 'TranscriptCaptionsError';

@@ -153,8 +153,10 @@ export class CaptionFeed {
   }
 
   private deliver(v: Viewer, room: Room, f: string): boolean {
-    // One frame behind in the same room: the frame; anything else (another room, a gap): the whole picture.
-    const ok = this.write(v, v.epoch === room.epoch && v.seq === room.seq - 1 ? f : room.snapshot());
+    // One frame behind in the same room, or nothing shown yet and this is the room's first frame: the frame;
+    // anything else (another room, a gap): the whole picture.
+    const next = v.epoch === room.epoch ? v.seq === room.seq - 1 : v.epoch === undefined && room.seq === 1;
+    const ok = this.write(v, next ? f : room.snapshot());
     v.epoch = room.epoch;
     v.seq = room.seq;
     return ok;
