@@ -84,6 +84,8 @@
   var CJK = /[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]/;
   var TOKEN = /[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]|[^\s\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+/g;
 
+  var CLOSING = /^[\u3001\u3002\uff0c\uff0e\uff01\uff1f\uff1a\uff1b\uff09\u300d\u300f\u3011\u300b\u3009]$/;
+
   /** Breaks text into rows of at most `max` characters: between words, or between CJK characters. */
   function wrap(s, max, firstUsed) {
     var rows = [];
@@ -100,7 +102,9 @@
         tok = tok.slice(max);
       }
       var sep = row && !cjk && !prevCjk ? ' ' : '';
-      if (used + sep.length + tok.length > max && (row || used)) {
+      // Closing punctuation never starts a row (kinsoku): it stays with the character before it.
+      var closing = cjk && CLOSING.test(tok);
+      if (!closing && used + sep.length + tok.length > max && (row || used)) {
         rows.push(row);
         row = tok;
         used = tok.length;

@@ -47,6 +47,7 @@ export function captionPage(base: string, o: CaptionOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Captions</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${b}/caption-page.css">
 </head>
 <body data-state="loading">
