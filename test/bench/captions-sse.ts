@@ -1,5 +1,6 @@
 /** A minimal Server-Sent Events reader for tests and the bench (Node has no EventSource before 22). */
 import http from 'http';
+import net from 'net';
 
 export interface SseFrame {
   id?: string;
@@ -40,6 +41,7 @@ export class SseClient {
 
   close(): void {
     this.req?.destroy();
+    this.closeRaw?.();
     this.end();
   }
 
@@ -64,6 +66,41 @@ export class SseClient {
   data(): any[] {
     return this.frames.map((f) => JSON.parse(f.data));
   }
+
+  /**
+   * A reader on a bare TCP socket: one request, the headers skipped, then frames. The bench uses
+   * it so both sides parse as little as the ws client does.
+   */
+  static raw(url: string): Promise<SseClient> {
+    const u = new URL(url);
+    const c = new SseClient();
+    return new Promise((resolve, reject) => {
+      const sock = net.connect(Number(u.port), u.hostname, () => {
+        sock.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nAccept: text/event-stream\r\n\r\n`);
+      });
+      sock.setNoDelay(true);
+      sock.setEncoding('utf8');
+      let head = '';
+      let body = false;
+      sock.on('data', (chunk: string) => {
+        if (body) return c.feed(chunk);
+        head += chunk;
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        body = true;
+        // This reader takes the body as it comes; a chunked body would need decoding it does not do.
+        if (/\r\ntransfer-encoding:\s*chunked/i.test(head.slice(0, end))) return reject(new Error('chunked SSE body'));
+        c.status = Number(head.slice(9, 12));
+        resolve(c);
+        c.feed(head.slice(end + 4));
+      });
+      sock.on('error', reject);
+      sock.on('close', () => c.end());
+      c.closeRaw = () => sock.destroy();
+    });
+  }
+
+  private closeRaw: (() => void) | undefined;
 
   private feed(chunk: string): void {
     this.buffer += chunk;

@@ -23,6 +23,8 @@ export const FEED_LIMITS: Omit<FeedLimits, 'history' | 'maxRooms'> = {
 
 export interface Viewer {
   readonly res: ServerResponse;
+  /** Where frames are written: the socket itself once the headers are out, unless middleware encodes the body. */
+  out: { write(data: string): boolean; readonly writableLength: number; readonly destroyed: boolean };
   /** The room asked for in the URL; undefined follows whichever room spoke last. */
   readonly room?: string;
   /** Where this viewer is: the room's epoch and the last frame it was sent. */
@@ -104,15 +106,20 @@ export class CaptionFeed {
 
   /** Starts a viewer's stream: the frames it missed when it knows where it was, otherwise the room's recent sentences. */
   attach(res: ServerResponse, room: string | undefined, lastEventId: unknown): Viewer {
-    const v: Viewer = { res, room, seq: 0 };
+    // An endless stream needs no chunk framing: the body ends when the connection does.
+    (res as ServerResponse & { useChunkedEncodingByDefault: boolean }).useChunkedEncodingByDefault = false;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-store, no-transform',
       'x-accel-buffering': 'no',
-      connection: 'keep-alive',
+      connection: 'close',
     });
     res.socket?.setNoDelay(true);
     res.write(`retry: ${this.limits.retryMs}\n\n`);
+    // With "connection: close" the body is the bytes on the socket, so frames skip the response's own
+    // write path (measured in test/bench/captions.ts); not when middleware (compression) encodes the body.
+    const direct = res.socket && res.headersSent && !(res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding && !res.getHeader('content-encoding');
+    const v: Viewer = { res, room, seq: 0, out: direct ? res.socket! : res };
     const r = this.rooms.get(room ?? this.latest ?? '');
     if (r && r.seq > 0) {
       const last = parseEventId(lastEventId);
@@ -163,9 +170,9 @@ export class CaptionFeed {
   }
 
   private write(v: Viewer, data: string): boolean {
-    if (v.res.destroyed) return false;
-    v.res.write(data);
-    if (v.res.writableLength > this.limits.maxBuffered) {
+    if (v.out.destroyed) return false;
+    v.out.write(data);
+    if (v.out.writableLength > this.limits.maxBuffered) {
       // Never an unbounded buffer for a stalled viewer: it reconnects and gets what it missed, or the recent sentences.
       this.droppedViewers++;
       this.detach(v, 'dropped');
