@@ -52,7 +52,7 @@ function translationsOf(v: unknown): Record<string, string> | undefined {
     if (count >= MAX_TRANSLATIONS) break;
     if (!isPlainObject(t) || typeof t.language !== 'string' || typeof t.text !== 'string') continue;
     const lang = t.language.trim().slice(0, 20);
-    if (!/^[A-Za-z0-9_-]+$/.test(lang)) continue;
+    if (!/^[A-Za-z0-9_-]+$/.test(lang) || lang === '__proto__' || lang === 'constructor' || lang === 'prototype') continue;
     out[lang] = t.text.slice(0, MAX_TEXT);
     count++;
   }
