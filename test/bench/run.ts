@@ -3,12 +3,13 @@
  * the same run, printed as one table and a final line. Exits non-zero only with
  * --strict and a missed target (timing on shared machines is too noisy to gate by default).
  *
- *   node test/bench/run.js [--strict] [--only=callback,action,agora-decode,transcript,startup] [--seconds=5] [--rounds=3]
+ *   node test/bench/run.js [--strict] [--only=callback,action,agora-decode,transcript,captions,startup] [--seconds=5] [--rounds=3]
  *                          [--connections=16] [--concurrency=8] [--starts=5] [--admin-root=/]
  *                          [--json=results.json]
  */
 import fs from 'fs';
 import { actionOverhead } from './action-overhead';
+import { runCaptionsBench } from './captions';
 import { runAgoraDecodeBench } from './agora-decode';
 import { callbackThroughput } from './callback-throughput';
 import { startup } from './startup';
@@ -41,6 +42,10 @@ const BENCHMARKS: Array<{ key: string; run: (o: BenchOptions, a: Record<string, 
   {
     key: 'transcript',
     run: (o) => runTranscriptFormatBench({ rounds: o.rounds, log: o.log }),
+  },
+  {
+    key: 'captions',
+    run: (o, a) => runCaptionsBench({ seconds: Number(a['captions-seconds'] ?? 60), log: o.log }),
   },
   {
     key: 'startup',
