@@ -1,4 +1,6 @@
 import crypto from 'crypto';
+import { Readable } from 'stream';
+import { backoffDelay, sleep } from '../../lib/backoff';
 import { Problem, SpeechApiError, validationError } from '../../lib/errors';
 import { HttpClient, OutgoingRequest, RawResponse } from '../../lib/http';
 import { RateLimiterRegistry } from '../../lib/rate-limit';
@@ -67,21 +69,28 @@ export class UnisoundClient {
     this.files = new HttpClient(common);
   }
 
-  /** Streams the audio as multipart (`purpose=a2t_async_input`); one attempt only, since a stream cannot be replayed. */
+  /**
+   * Streams the audio as multipart (`purpose=a2t_async_input`). An upload may have created a file
+   * once any byte left, so it is sent again only after an explicit refusal (429/100501), and only
+   * when the source can be read again from the start (a file or a Buffer, not a stream).
+   */
   async uploadFile(upload: PreparedUpload, call: CallOptions = {}): Promise<UploadResult> {
-    const FormData = require('form-data') as typeof import('form-data');
-    const form = new FormData();
-    form.append('purpose', UPLOAD_PURPOSE);
-    const contentType = upload.format ? CONTENT_TYPES[upload.format] : 'application/octet-stream';
-    form.append('file', upload.body, upload.size !== undefined ? { filename: upload.filename, contentType, knownLength: upload.size } : { filename: upload.filename, contentType });
-    const headers: Record<string, string> = { ...(form.getHeaders() as Record<string, string>), ...this.auth() };
-    if (upload.size !== undefined) headers['content-length'] = String(form.getLengthSync());
     let res: RawResponse;
     try {
-      res = await this.files.send(() => ({ method: 'POST', path: '/v1/files/upload', headers, body: form }), { idempotent: false, signal: call.signal });
-    } catch (err) {
-      if (upload.counter?.tooLarge) throw tooLargeError(undefined, this.maxUploadBytes);
-      throw err;
+      for (let attempt = 0; ; attempt++) {
+        const body = attempt === 0 ? upload.body : (upload.reopen as () => Buffer | Readable)();
+        try {
+          res = await this.files.send(() => this.uploadRequest(upload, body), { idempotent: false, signal: call.signal });
+          break;
+        } catch (err) {
+          if (upload.counter?.tooLarge) throw tooLargeError(undefined, this.maxUploadBytes);
+          const refused = err instanceof SpeechApiError && (err.code === '100501' || err.httpStatus === 429);
+          if (!refused || !upload.reopen || attempt >= this.files.maxRetries) throw err;
+          await sleep(backoffDelay(attempt, err.retryAfter), call.signal).catch(() => {
+            throw new SpeechApiError({ vendor: 'unisound', code: 'Aborted', message: 'Request cancelled because the node was stopped or redeployed.' });
+          });
+        }
+      }
     } finally {
       upload.dispose();
     }
@@ -145,6 +154,18 @@ export class UnisoundClient {
   close(): void {
     this.tasks.close();
     this.files.close();
+  }
+
+  private uploadRequest(upload: PreparedUpload, body: Buffer | Readable): OutgoingRequest {
+    const FormData = require('form-data') as typeof import('form-data');
+    const form = new FormData();
+    form.append('purpose', UPLOAD_PURPOSE);
+    const contentType = upload.format ? CONTENT_TYPES[upload.format] : 'application/octet-stream';
+    form.append('file', body, upload.size !== undefined ? { filename: upload.filename, contentType, knownLength: upload.size } : { filename: upload.filename, contentType });
+    const headers: Record<string, string> = { ...(form.getHeaders() as Record<string, string>), ...this.auth() };
+    if (upload.size !== undefined) headers['content-length'] = String(form.getLengthSync());
+    // form-data is a legacy Stream; the HTTP layer streams it and never retries it itself.
+    return { method: 'POST', path: '/v1/files/upload', headers, body: form as unknown as Readable };
   }
 
   private auth(): Record<string, string> {

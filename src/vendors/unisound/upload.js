@@ -22,7 +22,8 @@ async function prepareUpload(source, maxBytes = exports.MAX_UPLOAD_BYTES) {
     if (source.kind === 'buffer') {
         checkSize(source.buffer.length, maxBytes);
         const filename = safeName(source.filename) ?? 'audio';
-        return { filename, size: source.buffer.length, format: (0, format_1.formatFromName)(filename) ?? (0, format_1.formatFromBytes)(source.buffer.subarray(0, format_1.SNIFF_BYTES)), body: source.buffer, dispose: () => undefined };
+        const buffer = source.buffer;
+        return { filename, size: buffer.length, format: (0, format_1.formatFromName)(filename) ?? (0, format_1.formatFromBytes)(buffer.subarray(0, format_1.SNIFF_BYTES)), body: buffer, reopen: () => buffer, dispose: () => undefined };
     }
     if (source.kind === 'path') {
         let stat;
@@ -37,8 +38,20 @@ async function prepareUpload(source, maxBytes = exports.MAX_UPLOAD_BYTES) {
         checkSize(stat.size, maxBytes);
         const filename = safeName(path_1.default.basename(source.path)) ?? 'audio';
         const format = (0, format_1.formatFromName)(filename) ?? (await readHead(source.path));
-        const body = fs_1.default.createReadStream(source.path, { highWaterMark: 256 * 1024 });
-        return { filename, size: stat.size, format, body, dispose: () => body.destroy() };
+        const open = () => fs_1.default.createReadStream(source.path, { highWaterMark: 256 * 1024 });
+        let current = open();
+        return {
+            filename,
+            size: stat.size,
+            format,
+            body: current,
+            reopen: () => {
+                current.destroy();
+                current = open();
+                return current;
+            },
+            dispose: () => current.destroy(),
+        };
     }
     const filename = safeName(source.filename) ?? 'audio';
     const fromName = (0, format_1.formatFromName)(filename);
