@@ -63,7 +63,7 @@ export class UnisoundClient {
     if (problems.length) throw validationError('unisound', problems);
     const origin = new URL(opts.endpoint || DEFAULT_ENDPOINT).origin;
     this.maxUploadBytes = opts.maxUploadBytes ?? MAX_UPLOAD_BYTES;
-    const common = { vendor: 'unisound' as const, baseURL: origin, timeoutMs: opts.timeoutMs, maxRetries: opts.maxRetries, toError: toUnisoundError };
+    const common = { vendor: 'unisound' as const, baseURL: origin, timeoutMs: opts.timeoutMs, maxRetries: opts.maxRetries, toError: (res: RawResponse) => withoutKey(toUnisoundError(res), opts.apiKey) };
     this.tasks = new HttpClient({ ...common, limiter: limiters.for(keyFingerprint(opts.apiKey, origin), opts.rateLimit ?? TASK_REQUESTS_PER_MINUTE) });
     // The file API has no documented limit; uploads must not wait behind polls.
     this.files = new HttpClient(common);
@@ -181,6 +181,16 @@ export class UnisoundClient {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('Unisound answered with a body that is not a JSON object.', res);
     return body as Record<string, unknown>;
   }
+}
+
+/**
+ * A gateway or proxy in front of the API may quote the Authorization header in its error text;
+ * that text becomes the error message, so the key is cut out of it.
+ */
+function withoutKey(err: SpeechApiError | undefined, apiKey: string): SpeechApiError | undefined {
+  if (!err || apiKey.length < 4 || !err.message.includes(apiKey)) return err;
+  err.message = err.message.split(apiKey).join('***');
+  return err;
 }
 
 function traceOf(res: RawResponse): string | undefined {
