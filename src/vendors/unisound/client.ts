@@ -3,7 +3,7 @@ import { Readable } from 'stream';
 import { backoffDelay, sleep } from '../../lib/backoff';
 import { Problem, SpeechApiError, validationError } from '../../lib/errors';
 import { HttpClient, OutgoingRequest, RawResponse } from '../../lib/http';
-import { RateLimiterRegistry } from '../../lib/rate-limit';
+import { RateLimiter, RateLimiterRegistry } from '../../lib/rate-limit';
 import { CreateTaskBody } from './create-params';
 import { parseJson, toUnisoundError, unisoundError, baseRespOf } from './errors';
 import { CONTENT_TYPES } from './format';
@@ -23,6 +23,8 @@ export interface UnisoundClientOptions {
   maxRetries?: number;
   /** Tasks API requests per minute, shared by everything that uses this key. */
   rateLimit?: number;
+  /** Tests only: the rate-limit window (default 60 s), so a per-minute limit can be checked in seconds. */
+  rateWindowMs?: number;
   /** Tests only: a smaller upload limit. */
   maxUploadBytes?: number;
 }
@@ -45,7 +47,13 @@ export interface TaskState {
 }
 
 /** The account's tasks-API budget is per key, so every node and config node using a key shares one window. */
-const limiters = new RateLimiterRegistry(60_000);
+const registries = new Map<number, RateLimiterRegistry>();
+
+function limiterFor(fingerprint: string, perWindow: number, windowMs: number): RateLimiter {
+  let registry = registries.get(windowMs);
+  if (!registry) registries.set(windowMs, (registry = new RateLimiterRegistry(windowMs)));
+  return registry.for(fingerprint, perWindow);
+}
 
 /** The hash a limiter is keyed by: the key itself never sits in a map that outlives the node. */
 export function keyFingerprint(apiKey: string, endpoint: string): string {
@@ -64,7 +72,7 @@ export class UnisoundClient {
     const origin = new URL(opts.endpoint || DEFAULT_ENDPOINT).origin;
     this.maxUploadBytes = opts.maxUploadBytes ?? MAX_UPLOAD_BYTES;
     const common = { vendor: 'unisound' as const, baseURL: origin, timeoutMs: opts.timeoutMs, maxRetries: opts.maxRetries, toError: (res: RawResponse) => withoutKey(toUnisoundError(res), opts.apiKey) };
-    this.tasks = new HttpClient({ ...common, limiter: limiters.for(keyFingerprint(opts.apiKey, origin), opts.rateLimit ?? TASK_REQUESTS_PER_MINUTE) });
+    this.tasks = new HttpClient({ ...common, limiter: limiterFor(keyFingerprint(opts.apiKey, origin), opts.rateLimit ?? TASK_REQUESTS_PER_MINUTE, opts.rateWindowMs ?? 60_000) });
     // The file API has no documented limit; uploads must not wait behind polls.
     this.files = new HttpClient(common);
   }
