@@ -21,7 +21,7 @@ window.SpeechPipelinesEditor = window.SpeechPipelinesEditor || (function() {
     var HELP_CLASS = "speech-pipelines-help";
 
     // The one stylesheet of the package's dialogs and help, loaded once.
-    if (!document.getElementById("speech-pipelines-editor-css")) {
+    if (typeof document !== "undefined" && document.getElementById && !document.getElementById("speech-pipelines-editor-css")) {
         $("<link>", { id: "speech-pipelines-editor-css", rel: "stylesheet", type: "text/css", href: "resources/" + MODULE + "editor.css" }).appendTo("head");
     }
 
@@ -108,12 +108,15 @@ window.SpeechPipelinesEditor = window.SpeechPipelinesEditor || (function() {
          * wrapped once, and the palette category is named in the editor's language.
          */
         adopt: function(type) {
+            if (!RED.nodes.getType || typeof document === "undefined") {
+                return; // not in a browser editor (the definitions are read by tests)
+            }
             var def = RED.nodes.getType(type);
             if (def && !def._speechPipelines) {
                 def._speechPipelines = true;
                 var prepare = def.oneditprepare;
                 def.oneditprepare = function() {
-                    var form = def.category === "config" ? $("#node-config-dialog-edit-form") : $("form#dialog-form, form.dialog-form").last();
+                    var form = def.category === "config" ? $("form#node-config-dialog-edit-form") : $("form#dialog-form").last();
                     form.addClass(FORM_CLASS);
                     return prepare ? prepare.apply(this, arguments) : undefined;
                 };
