@@ -20,7 +20,7 @@ const EXPECTED_TYPES = Object.keys(require(path.join(REPO_ROOT, 'package.json'))
  * account config (same id, same settings) in several files is deployed once, as Node-RED's
  * import reuses it. The same id with different content is still an error (mergeFlows).
  */
-function shareConfigNodes(examples: ExampleFile[]): ExampleFile[] {
+export function shareConfigNodes(examples: ExampleFile[]): ExampleFile[] {
   const seen = new Map<string, string>();
   return examples.map((e) => ({
     ...e,
@@ -210,7 +210,10 @@ async function main(): Promise<void> {
   stopWatching = watchEmulator(emus);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`npm start failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+// Imported by the browser test for shareConfigNodes(): only `node test/dev/start.js` starts the demo.
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`npm start failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -6,13 +6,13 @@
 import assert from 'assert/strict';
 import fs from 'fs';
 import path from 'path';
-import { SpeechApiError, Problem } from '../../src/lib/errors';
-import { localizeError, requestLanguage, translator, MODULE } from '../../src/lib/i18n';
-import { normalize, Rule } from '../../src/lib/validate';
-import { AliyunLiveClient } from '../../src/vendors/aliyun-live/client';
-import { validateCreate } from '../../src/vendors/aliyun-live/create-params';
-import { toAliyunError } from '../../src/vendors/aliyun-live/errors';
-import type { NodeAPI } from '../../src/lib/node-red';
+import { SpeechApiError, Problem } from '../../nodes/lib/errors';
+import { localizeError, requestLanguage, translator, MODULE } from '../../nodes/lib/i18n';
+import { normalize, Rule } from '../../nodes/lib/validate';
+import { AliyunLiveClient } from '../../nodes/vendors/aliyun-live/client';
+import { validateCreate } from '../../nodes/vendors/aliyun-live/create-params';
+import { toAliyunError } from '../../nodes/vendors/aliyun-live/errors';
+import type { NodeAPI } from '../../nodes/lib/node-red';
 
 const ROOT = path.join(__dirname, '..', '..');
 const LANGS = ['en-US', 'zh-CN', 'ja'];
