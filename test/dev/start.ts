@@ -7,13 +7,16 @@
  *  3. deploys every examples/**\/*.json flow, pointed at the emulator, and prints
  *     what to click. Ctrl-C stops Node-RED and the emulators.
  */
+import fs from 'fs';
 import path from 'path';
 import { startEmulators, DEFAULT_CREDENTIALS, type RunningEmulators } from '../emulator';
 import { HOST, REPO_ROOT, createUserDir, linkPackage, startNodeRed, type FlowNode, type NodeRedProcess } from '../e2e/node-red-process';
 import { mergeFlows, pointAtEmulator, readExamples, type ExampleFile } from '../e2e/example-flows';
 
 const AUTH_KEY = 'local-dev-authkey';
-const EXPECTED_TYPES = Object.keys(require(path.join(REPO_ROOT, 'package.json'))['node-red'].nodes as Record<string, string>);
+/** Node types the package registers: every node set with an editor (speech-common only holds a catalogue). */
+const EXPECTED_TYPES = Object.keys(require(path.join(REPO_ROOT, 'package.json'))['node-red'].nodes as Record<string, string>)
+  .filter((set) => fs.existsSync(path.join(REPO_ROOT, 'nodes', `${set}.html`)));
 
 /**
  * Examples are imported one at a time, so each carries the config nodes it needs; the same
@@ -83,7 +86,7 @@ function watchEmulator(emus: RunningEmulators): () => void {
       }
       if (!ok) {
         log(`[emulator] callback ${d.event ?? ''} for ${d.taskId} -> ${d.url} failed: ${d.status}`);
-      } else if (d.event === 'SentenceEnd' || d.event === 'TranscriptionStarted' || counts.ok === 1) {
+      } else if (d.event === 'SentenceEnd' || d.event === 'TranscriptionStarted' || d.event === 'TranscriptionCompleted' || counts.ok === 1) {
         let text = '';
         try {
           text = String(JSON.parse(JSON.parse(d.body).content).payload.result ?? '');
