@@ -139,4 +139,25 @@ describe('messages a newcomer reads (Alibaba nodes)', () => {
       }
     }
   });
+
+  it('every catalogue of the package: no zh-CN or ja text left in English', () => {
+    const flat = (obj: Record<string, unknown>, prefix = ''): [string, string][] =>
+      Object.entries(obj).flatMap(([k, v]) => (v && typeof v === 'object' ? flat(v as Record<string, unknown>, `${prefix}${k}.`) : [[`${prefix}${k}`, String(v)] as [string, string]]));
+    const sets = fs.readdirSync(path.join(ROOT, 'nodes', 'locales', 'en-US')).filter((f) => f.endsWith('.json'));
+    assert.ok(sets.length >= 7);
+    const left: string[] = [];
+    for (const file of sets) {
+      const en = new Map(flat(JSON.parse(fs.readFileSync(path.join(ROOT, 'nodes', 'locales', 'en-US', file), 'utf8'))));
+      for (const lang of ['zh-CN', 'ja']) {
+        const other = path.join(ROOT, 'nodes', 'locales', lang, file);
+        if (!fs.existsSync(other)) continue; // locales.spec.ts requires the file
+        for (const [key, text] of flat(JSON.parse(fs.readFileSync(other, 'utf8')))) {
+          // The same text is fine for names and codes, not for a sentence or a word of English.
+          const words = (en.get(key) === text ? text : '').replace(/<code>.*?<\/code>|https?:\/\/\S+|\$\{[^}]+\}/g, '');
+          if (/\b[a-z]{4,}\b/.test(words)) left.push(`${lang}/${file} ${key}: ${text}`);
+        }
+      }
+    }
+    assert.deepEqual(left, []);
+  });
 });
