@@ -171,6 +171,15 @@ describe('e2e (browser): every node type of the package, in every language', fun
         await page.waitForFunction(() => RED.editor.getEditStack().length === 0, null, { timeout: 10000 });
         await page.waitForTimeout(300);
       }
+      // Test connection answers in the editor's language, with the value where a placeholder was.
+      const answer = await page.evaluate(() => new Promise<any>((resolve) => $.ajax({
+        url: 'aliyun-live-config/test', type: 'POST', contentType: 'application/json', dataType: 'json',
+        headers: { 'Accept-Language': RED.i18n.lang() },
+        data: JSON.stringify({ endpoint: 'not a url', accessKeyId: 'k', accessKeySecret: 's' }),
+      }).always((res: any) => resolve(res))));
+      if (RAW_PLACEHOLDER.test(String(answer?.message))) problems.push(`Test connection shows ${answer.message}`);
+      if (!String(answer?.message).includes('not a url')) problems.push(`Test connection does not name the value: ${answer?.message}`);
+      if (lang !== 'en-US' && !/[\u3040-\u30ff\u3400-\u9fff]/.test(String(answer?.message))) problems.push(`Test connection answers in English: ${answer?.message}`);
       const palette = await page.evaluate(() => $('#red-ui-palette-container-speech .red-ui-palette-label').toArray().map((e: any) => $(e).text()).join('\n'));
       if (RAW_PLACEHOLDER.test(palette) || RAW_KEY.test(palette)) problems.push(`palette shows ${palette}`);
       await page.context().close();
