@@ -120,8 +120,14 @@ function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], 
   log(' Transcript callbacks: the emulator posts signed results (AuthKey');
   log(` "${AUTH_KEY}") to one path per tab:`);
   for (const url of new Set(callbackUrls)) log(`   ${url}`);
-  log(' Nothing here talks to Alibaba Cloud.');
+  log(' The Agora and Unisound account configs point at their emulators the same way, and');
+  log(' the Agora decode tab reads the subtitles the Agora emulator pushes over a WebSocket.');
+  log(' Nothing here talks to any cloud service.');
   log('');
+  for (const n of flows.filter((x) => x.type === 'transcript-captions')) {
+    log(` Live captions page: ${red.url}${String(n.path || '/captions')}  (open it, or add it to OBS as a`);
+    log('   Browser Source, 1920x1080; then press [start subtitles] on its tab)');
+  }
   log(` Deployed from examples/: ${exampleNames.join(', ')}`);
   log('');
   log(' What to click: open the editor, open the Debug sidebar (bug icon, top right), then');
