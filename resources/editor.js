@@ -17,6 +17,13 @@ window.SpeechPipelinesEditor = window.SpeechPipelinesEditor || (function() {
     var MODULE = "@speech-pipelines/node-red-speech/";
     var COMMON = MODULE + "speech-common";
     var CONTEXT_TYPES = ["msg", "flow", "global", "env"];
+    var FORM_CLASS = "speech-pipelines-form";
+    var HELP_CLASS = "speech-pipelines-help";
+
+    // The one stylesheet of the package's dialogs and help, loaded once.
+    if (typeof document !== "undefined" && document.getElementById && !document.getElementById("speech-pipelines-editor-css")) {
+        $("<link>", { id: "speech-pipelines-editor-css", rel: "stylesheet", type: "text/css", href: "resources/" + MODULE + "editor.css" }).appendTo("head");
+    }
 
     var E = {
         /**
@@ -26,7 +33,7 @@ window.SpeechPipelinesEditor = window.SpeechPipelinesEditor || (function() {
          */
         testButton: function(t, buttonId, url, body) {
             var button = $(buttonId);
-            var result = $(buttonId + "-result");
+            var result = $(buttonId + "-result").addClass("speech-pipelines-test-result");
             function show(ok, text) {
                 result.empty()
                     .css("color", ok ? "#3a873a" : "#c0392b")
@@ -54,6 +61,8 @@ window.SpeechPipelinesEditor = window.SpeechPipelinesEditor || (function() {
                     type: "POST",
                     contentType: "application/json; charset=utf-8",
                     dataType: "json",
+                    // The answer comes in the editor's language, which may not be the runtime's.
+                    headers: { "Accept-Language": E.lang() },
                     data: JSON.stringify(body()),
                     timeout: 130000
                 }).done(function(res) {
@@ -79,9 +88,57 @@ window.SpeechPipelinesEditor = window.SpeechPipelinesEditor || (function() {
             });
         },
 
-        /** Calls register(E, t) with t for the catalogue of `type`. */
+        /** The editor's language (its own setting, else the browser's). */
+        lang: function() {
+            return (RED.i18n && RED.i18n.lang && RED.i18n.lang()) || "en-US";
+        },
+
+        /**
+         * Calls register(E, t) with t for the catalogue of `type`, then marks the type's edit
+         * form and help with this package's classes (editor.css styles nothing else).
+         */
         load: function(type, register) {
             register(E, E.translator(E.ns(type)));
+            E.adopt(type);
+        },
+
+        /**
+         * Every dialog and help page of the package gets one layout (resources/editor.css),
+         * whichever vendor's node it is: the form is tagged when it opens, the help text is
+         * wrapped once, and the palette category is named in the editor's language.
+         */
+        adopt: function(type) {
+            if (!RED.nodes.getType || typeof document === "undefined") {
+                return; // not in a browser editor (the definitions are read by tests)
+            }
+            var def = RED.nodes.getType(type);
+            if (def && !def._speechPipelines) {
+                def._speechPipelines = true;
+                var prepare = def.oneditprepare;
+                def.oneditprepare = function() {
+                    var form = def.category === "config" ? $("form#node-config-dialog-edit-form") : $("form#dialog-form").last();
+                    form.addClass(FORM_CLASS);
+                    return prepare ? prepare.apply(this, arguments) : undefined;
+                };
+            }
+            var help = $("script[data-help-name='" + type + "']");
+            if (help.length && help.attr("type") !== "text/markdown" && help.html().indexOf(HELP_CLASS) === -1) {
+                help.html('<div class="' + HELP_CLASS + '">' + help.html() + "</div>");
+            } else if (!help.length) {
+                // The help script follows the node script in the same file: wrap it once it is there.
+                setTimeout(function() {
+                    var later = $("script[data-help-name='" + type + "']");
+                    if (later.length && later.attr("type") !== "text/markdown" && later.html().indexOf(HELP_CLASS) === -1) {
+                        later.html('<div class="' + HELP_CLASS + '">' + later.html() + "</div>");
+                    }
+                }, 0);
+            }
+            setTimeout(function() {
+                var category = RED._(COMMON + ":palette.label.speech", { defaultValue: "" });
+                if (category && category !== "palette.label.speech") {
+                    $("#red-ui-palette-header-speech > span").text(category);
+                }
+            }, 0);
         },
 
         /** The catalogue namespace of one of this package's node types. */

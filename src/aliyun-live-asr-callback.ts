@@ -32,6 +32,17 @@ const STATUS_EVERY_MS = 1000;
 
 type Rejection = { status: number; reason: string; detail?: string };
 
+/**
+ * Which callback node listens on which path, across every flow. Express would silently give a
+ * second route on the same path nothing: such a node says so instead, naming the first.
+ */
+const listeners = new Map<string, Node>();
+
+function describeNode(node: Node): string {
+  const name = (node as Node & { name?: string }).name;
+  return name ? `"${name}" (${node.id})` : `${node.type} ${node.id}`;
+}
+
 const OK_BODY = '{"ok":true}';
 const DUPLICATE_BODY = '{"ok":true,"duplicate":true}';
 
@@ -85,7 +96,7 @@ export default function register(RED: NodeAPI): void {
     const node = this;
     if (RED.settings.httpNodeRoot === false) {
       node.warn(t('callback.disabled', {}, 'httpNodeRoot is false: HTTP endpoints are disabled, so no callbacks can arrive.'));
-      node.status({ fill: 'red', shape: 'ring', text: t('status.disabled', {}, 'HTTP disabled') });
+      node.status({ fill: 'red', shape: 'ring', text: t.key('status.disabled', 'HTTP disabled') });
       return;
     }
     const shared = def.callback ? RED.nodes.getNode(String(def.callback)) : undefined;
@@ -96,14 +107,21 @@ export default function register(RED: NodeAPI): void {
       opts = readOptions(def, callbackUrl);
     } catch (err) {
       node.error(t('callback.badOption', { detail: (err as Error).message }, `Invalid option: ${(err as Error).message}`));
-      node.status({ fill: 'red', shape: 'ring', text: t('status.misconfigured', {}, 'misconfigured') });
+      node.status({ fill: 'red', shape: 'ring', text: t.key('status.misconfigured', 'misconfigured') });
       return;
     }
     if (!opts.path) {
       node.error(t('callback.noPath', {}, 'Set a path, or a callback URL in the callback config node.'));
-      node.status({ fill: 'red', shape: 'ring', text: t('status.misconfigured', {}, 'misconfigured') });
+      node.status({ fill: 'red', shape: 'ring', text: t.key('status.misconfigured', 'misconfigured') });
       return;
     }
+    const other = listeners.get(opts.path);
+    if (other && other !== node) {
+      node.warn(t('callback.pathClash', { path: opts.path, other: describeNode(other) }, `Two callback nodes use the path ${opts.path}: ${describeNode(other)} already listens on it, so this node does not. Give one of them another path.`));
+      node.status({ fill: 'red', shape: 'ring', text: t.key('status.pathClash', 'path already in use') });
+      return;
+    }
+    listeners.set(opts.path, node);
     const verifier = authKey && callbackUrl ? new CallbackVerifier({ callbackUrl, authKey, maxAgeMs: opts.maxAgeMs }) : undefined;
     const seen = new TtlSet(opts.maxAgeMs);
     const counts = { accepted: 0, rejected: 0, duplicates: 0 };
@@ -198,6 +216,7 @@ export default function register(RED: NodeAPI): void {
     const unmount = mountRoute(RED.httpNode, opts.path, [guard, readBody, accept, onParseError]);
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      if (listeners.get(opts.path) === node) listeners.delete(opts.path);
       unmount();
       if (statusTimer) clearTimeout(statusTimer);
       seen.clear();

@@ -79,7 +79,8 @@ export default function register(RED: NodeAPI): void {
       msg.payload = res;
       msg.taskId = res.TaskId;
       msg.aliyun = { action: 'CreateRtcAsrTask', requestId: res.RequestId };
-      return { status: res.TaskId };
+      // The full ID is in msg.taskId; on the canvas a short one keeps the status clear of the next node.
+      return { status: res.TaskId.length > 16 ? `${res.TaskId.slice(0, 15)}…` : res.TaskId };
     }, { readsPayload: true });
   }
 

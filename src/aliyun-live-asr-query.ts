@@ -29,7 +29,7 @@ export default function register(RED: NodeAPI): void {
       msg.payload = { ...res, TaskList: list };
       if (TaskId !== undefined) msg.taskId = TaskId;
       msg.aliyun = { action: 'QueryRtcAsrTasks', requestId: res.RequestId };
-      return { status: t('status.tasks', { count: list.length }, `${list.length} task(s)`) };
+      return { status: t('status.tasks', { count: list.length }, `${list.length} ${list.length === 1 ? 'task' : 'tasks'}`) };
     });
   }
 

@@ -31,10 +31,10 @@ export default function register(RED: NodeAPI): void {
       msg.payload = stopped;
       msg.taskId = TaskId;
       msg.aliyun = { action: 'StopRtcAsrTask', requestId: stopped.RequestId };
-      if (!deleteAfterStop) return { status: t('status.stopped', {}, 'stopped') };
+      if (!deleteAfterStop) return { status: t.key('status.stopped', 'stopped') };
       const deleted = await client.deleteRtcAsrTask(TaskId);
       msg.aliyun = { action: 'DeleteRtcAsrTask', requestId: deleted.RequestId, stopRequestId: stopped.RequestId };
-      return { status: t('status.deleted', {}, 'stopped and deleted') };
+      return { status: t.key('status.deleted', 'stopped and deleted') };
     });
   }
 

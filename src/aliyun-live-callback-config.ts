@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { translator } from './lib/i18n';
+import { requestLanguage, translator } from './lib/i18n';
 import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
 import { probeCallbackUrl } from './vendors/aliyun-live/callback-probe';
 
@@ -33,11 +33,12 @@ export default function register(RED: NodeAPI): void {
   }
   RED.nodes.registerType(TYPE, AliyunLiveCallbackConfig, { credentials: { authKey: { type: 'password' } } });
 
-  const t = translator(RED, TYPE);
 
   // "Test callback URL": from this server, through whatever proxy the public URL
   // crosses, to the callback node, proving both reachability and that it verifies.
   RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), (req: Request, res: Response) => {
+    // Answered in the editor's language (editor.js sends it), not only the runtime's.
+    const t = translator(RED, TYPE).in(requestLanguage(req.headers['accept-language']));
     const body = adminBody(req);
     const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
     const stored = isAliyunLiveCallbackConfig(deployed) ? deployed : undefined;

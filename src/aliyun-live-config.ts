@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { SpeechApiError } from './lib/errors';
 import { requireConfig } from './lib/action-node';
-import { localizeError, Translate, translator } from './lib/i18n';
+import { localizeError, requestLanguage, Translate, translator } from './lib/i18n';
 import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
 import { AliyunLiveClient, DEFAULT_ENDPOINT, DEFAULT_REGION, REQUESTS_PER_SECOND, SignatureVersion } from './vendors/aliyun-live/client';
 
@@ -77,8 +77,6 @@ function makeClient(settings: Settings, creds: Credentials): AliyunLiveClient {
 }
 
 export default function register(RED: NodeAPI): void {
-  const t = translator(RED, TYPE);
-
   function AliyunLiveConfig(this: AliyunLiveConfigNode, raw: NodeDef) {
     RED.nodes.createNode(this, raw);
     const def = withDefaults(raw, DEFAULTS);
@@ -113,6 +111,8 @@ export default function register(RED: NodeAPI): void {
   // "Test connection": one cheap authenticated read. The browser may send what it
   // has typed; stored secrets stay on the server and only an outcome goes back.
   RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), (req: Request, res: Response) => {
+    // Answered in the editor's language (editor.js sends it), not only the runtime's.
+    const t = translator(RED, TYPE).in(requestLanguage(req.headers['accept-language']));
     const body = adminBody(req);
     const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
     const stored: Credentials = isAliyunLiveConfig(deployed) ? deployed.credentials : {};
@@ -135,7 +135,7 @@ export default function register(RED: NodeAPI): void {
         return client.queryRtcAsrTasks();
       })
       .then(
-        (r) => res.json({ ok: true, requestId: r.RequestId, running: Object.keys(r.Tasks).length, message: t('test.ok', { count: Object.keys(r.Tasks).length }, 'Connected.') }),
+        (r) => res.json({ ok: true, requestId: r.RequestId, running: Object.keys(r.Tasks).length, message: t('test.ok', { count: Object.keys(r.Tasks).length }, `Connected: ${Object.keys(r.Tasks).length} running tasks.`) }),
         (err: unknown) => {
           const e = localizeError(t, err);
           res.json({ ok: false, code: err instanceof SpeechApiError ? err.code : 'error', message: e.message });

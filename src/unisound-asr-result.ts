@@ -1,5 +1,5 @@
 import { unisoundConfigOf } from './unisound-config';
-import { SpeechApiError } from './lib/errors';
+import { SpeechApiError, validationError } from './lib/errors';
 import { localizeError, Translate, translator } from './lib/i18n';
 import { JobBook, PendingJob, snapshotMessage } from './lib/jobs/job-book';
 import { NodeJobs } from './lib/jobs/node-jobs';
@@ -19,6 +19,12 @@ export interface UnisoundJobData {
   deleteFile: boolean;
   /** msg properties left out of the stored copy (too large or not serialisable). */
   dropped?: string[];
+  /**
+   * Unisound has answered for this task (the create, or a poll). Until then a poll that fails
+   * after its retries ends the wait: a task id that cannot be checked now is the user's to act
+   * on. After it, failures are waited out, so a network blip does not lose a five-hour job.
+   */
+  confirmed?: boolean;
 }
 
 const MAX_POLL_MS = 30_000;
@@ -48,7 +54,13 @@ export function unisoundJobs(RED: NodeAPI, node: Node, def: NodeDef, t: Translat
     firstPollMs: opts.firstPollMs,
     maxPollMs: Math.max(opts.firstPollMs, MAX_POLL_MS),
     async poll(job, signal) {
-      const state = await client().getTask(job.jobId, { signal });
+      let state: TaskState;
+      try {
+        state = await client().getTask(job.jobId, { signal });
+      } catch (err) {
+        throw job.data.confirmed || !(err instanceof SpeechApiError) ? err : finalError(err);
+      }
+      job.data.confirmed = true;
       if (state.status === 'Success') return { done: true, result: state };
       if (state.status === 'Failed') throw UnisoundClient.failure(state);
       return { done: false, state: state.status };
@@ -87,6 +99,11 @@ export function unisoundJobs(RED: NodeAPI, node: Node, def: NodeDef, t: Translat
   }
 }
 
+/** The same error, marked final: the job waiter then reports it instead of polling on. */
+function finalError(err: SpeechApiError): SpeechApiError {
+  return new SpeechApiError({ vendor: err.vendor, code: err.code, message: err.message, httpStatus: err.httpStatus, requestId: err.requestId, retryAfter: err.retryAfter, retryable: false });
+}
+
 /** Builds the pending job for a msg: its stored copy leaves out the audio and anything unserialisable. */
 export function newJob(nodeId: string, taskId: string, msg: NodeMessage, data: UnisoundJobData, timeoutMs: number): PendingJob<UnisoundJobData> {
   const { msg: stored, dropped } = snapshotMessage(msg);
@@ -94,11 +111,19 @@ export function newJob(nodeId: string, taskId: string, msg: NodeMessage, data: U
   return { nodeId, jobId: taskId, submittedAt, deadline: submittedAt + timeoutMs, data: { ...data, dropped }, msg: stored };
 }
 
+/**
+ * [I] What a Unisound task id may look like: the docs show none; ids seen are hex strings.
+ * Letters, digits, '-' and '_' keep the id a single path segment ('.', '/', '?' and spaces
+ * could point the poll at another URL).
+ */
+const TASK_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
 /** The task id a msg names: msg.taskId, or msg.payload.task_id / taskId. */
 function taskIdOf(msg: NodeMessage): string | undefined {
   const p = msg.payload && typeof msg.payload === 'object' ? (msg.payload as Record<string, unknown>) : {};
   const id = msg.taskId ?? p.task_id ?? p.taskId;
-  return (typeof id === 'string' && id.trim()) || typeof id === 'number' ? String(id).trim() : undefined;
+  const text = typeof id === 'string' ? id.trim() : typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? String(id) : undefined;
+  return text !== undefined && TASK_ID.test(text) ? text : undefined;
 }
 
 export default function register(RED: NodeAPI): void {
@@ -117,8 +142,9 @@ export default function register(RED: NodeAPI): void {
         .then(async () => {
           unisoundConfigOf(RED, t, conf.unisound);
           const taskId = taskIdOf(msg);
-          if (!taskId || taskId.length > 256) {
-            throw new SpeechApiError({ vendor: 'unisound', code: 'InvalidInput', message: t('errors.NoTaskId', {}, 'msg.taskId must name a Unisound task (the id the submit node emitted).') });
+          if (!taskId) {
+            const message = t('errors.NoTaskId', {}, 'msg.taskId must name a Unisound task (the id the submit node emitted).');
+            throw validationError('unisound', [{ field: 'taskId', rule: 'taskId', message, params: { field: 'taskId' } }]);
           }
           if (jobs.isWaiting(taskId)) {
             throw new SpeechApiError({ vendor: 'unisound', code: 'AlreadyWaiting', message: t('errors.AlreadyWaiting', { taskId }, `This node is already waiting for task ${taskId}.`) });

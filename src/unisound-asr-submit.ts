@@ -102,7 +102,7 @@ export default function register(RED: NodeAPI): void {
             done();
             return;
           }
-          await jobs.submit(newJob(node.id, taskId, msg, { fileId, traceId, deleteFile: opts.deleteFile && !!upload }, opts.timeoutMs), msg, send, done);
+          await jobs.submit(newJob(node.id, taskId, msg, { fileId, traceId, deleteFile: opts.deleteFile && !!upload, confirmed: true }, opts.timeoutMs), msg, send, done);
         })
         .catch((err: unknown) => {
           node.status({ fill: 'red', shape: 'ring', text: err instanceof SpeechApiError ? err.code : 'error' });

@@ -80,6 +80,8 @@ export default function register(RED: NodeAPI): void {
     const stored = isUnisoundConfig(deployed) ? deployed.credentials.apiKey : undefined;
     const typed = typedSecret(body.apiKey);
     const settings = readSettings(body);
+    // No endpoint in the body: the deployed one is meant.
+    if (isUnisoundConfig(deployed) && (body.endpoint === undefined || body.endpoint === null || String(body.endpoint).trim() === '')) settings.endpoint = deployed.settings.endpoint;
     if (!typed && stored && isUnisoundConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
       res.json({ ok: false, code: 'EndpointChanged', message: t('test.endpointChanged', {}, 'Re-enter the API key to test a different endpoint.') });
       return;

@@ -3,16 +3,18 @@
  * the same run, printed as one table and a final line. Exits non-zero only with
  * --strict and a missed target (timing on shared machines is too noisy to gate by default).
  *
- *   node test/bench/run.js [--strict] [--only=callback,action,agora-decode,transcript,startup] [--seconds=5] [--rounds=3]
+ *   node test/bench/run.js [--strict] [--only=callback,action,agora-decode,transcript,unisound-upload,captions,startup] [--size=1GB] [--seconds=5] [--rounds=3]
  *                          [--connections=16] [--concurrency=8] [--starts=5] [--admin-root=/]
  *                          [--json=results.json]
  */
 import fs from 'fs';
 import { actionOverhead } from './action-overhead';
+import { runCaptionsBench } from './captions';
 import { runAgoraDecodeBench } from './agora-decode';
 import { callbackThroughput } from './callback-throughput';
 import { startup } from './startup';
 import { runTranscriptFormatBench } from './transcript-format';
+import { parseSize, runUnisoundUploadBench } from './unisound-upload';
 import { BenchOptions, BenchResult } from './types';
 
 function args(): Record<string, string | true> {
@@ -41,6 +43,14 @@ const BENCHMARKS: Array<{ key: string; run: (o: BenchOptions, a: Record<string, 
   {
     key: 'transcript',
     run: (o) => runTranscriptFormatBench({ rounds: o.rounds, log: o.log }),
+  },
+  {
+    key: 'unisound-upload',
+    run: (o, a) => runUnisoundUploadBench({ sizeBytes: typeof a.size === 'string' ? parseSize(a.size) : undefined, rounds: o.rounds, log: o.log }),
+  },
+  {
+    key: 'captions',
+    run: (o, a) => runCaptionsBench({ seconds: Number(a['captions-seconds'] ?? 60), log: o.log }),
   },
   {
     key: 'startup',

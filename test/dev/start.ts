@@ -11,11 +11,31 @@ import fs from 'fs';
 import path from 'path';
 import { startEmulators, AGORA_DEFAULTS, DEFAULT_CREDENTIALS, UNISOUND_DEFAULTS, type RunningEmulators } from '../emulator';
 import { HOST, REPO_ROOT, createUserDir, linkPackage, startNodeRed, type FlowNode, type NodeRedProcess } from '../e2e/node-red-process';
-import { mergeFlows, pointAtEmulator, readExamples } from '../e2e/example-flows';
+import { mergeFlows, pointAtEmulator, readExamples, type ExampleFile } from '../e2e/example-flows';
 
 const AUTH_KEY = 'local-dev-authkey';
-// speech-common is a node set without node types (it holds the shared catalogue).
-const EXPECTED_TYPES = Object.keys(require(path.join(REPO_ROOT, 'package.json'))['node-red'].nodes as Record<string, string>).filter((t) => t !== 'speech-common');
+/** Node types the package registers: every node set with an editor (speech-common only holds a catalogue). */
+const EXPECTED_TYPES = Object.keys(require(path.join(REPO_ROOT, 'package.json'))['node-red'].nodes as Record<string, string>)
+  .filter((set) => fs.existsSync(path.join(REPO_ROOT, 'nodes', `${set}.html`)));
+
+/**
+ * Examples are imported one at a time, so each carries the config nodes it needs; the same
+ * account config (same id, same settings) in several files is deployed once, as Node-RED's
+ * import reuses it. The same id with different content is still an error (mergeFlows).
+ */
+export function shareConfigNodes(examples: ExampleFile[]): ExampleFile[] {
+  const seen = new Map<string, string>();
+  return examples.map((e) => ({
+    ...e,
+    flows: e.flows.filter((n) => {
+      if (n.z || n.type === 'tab') return true;
+      const text = JSON.stringify(n);
+      if (seen.get(n.id) === text) return false;
+      seen.set(n.id, text);
+      return true;
+    }),
+  }));
+}
 
 function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -66,7 +86,7 @@ function watchEmulator(emus: RunningEmulators): () => void {
       }
       if (!ok) {
         log(`[emulator] callback ${d.event ?? ''} for ${d.taskId} -> ${d.url} failed: ${d.status}`);
-      } else if (d.event === 'SentenceEnd' || d.event === 'TranscriptionStarted' || counts.ok === 1) {
+      } else if (d.event === 'SentenceEnd' || d.event === 'TranscriptionStarted' || d.event === 'TranscriptionCompleted' || counts.ok === 1) {
         let text = '';
         try {
           text = String(JSON.parse(JSON.parse(d.body).content).payload.result ?? '');
@@ -94,10 +114,13 @@ function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], 
   log(` Agora STT API:     ${emus.agora.url}  <- a LOCAL EMULATOR, not api.agora.io`);
   log(` Unisound MaaS API: ${emus.unisound.url}  <- a LOCAL EMULATOR, not maas-api.unisound.com`);
   log('');
-  log(' Every "Alibaba Cloud Live" config node points at the emulator with its built-in');
+  const accounts = flows.filter((n) => n.type === 'aliyun-live-config').map((n) => `"${n.name}"`).join(', ');
+  log(` The account config ${accounts} points at the emulator with its built-in`);
   log(` AccessKey (${keyId}), so no cloud account or real AccessKey is needed.`);
-  for (const url of new Set(callbackUrls)) log(` Transcript callbacks: the emulator posts signed results to ${url}`);
-  log(` (AuthKey "${AUTH_KEY}"). Nothing here talks to Alibaba Cloud.`);
+  log(' Transcript callbacks: the emulator posts signed results (AuthKey');
+  log(` "${AUTH_KEY}") to one path per tab:`);
+  for (const url of new Set(callbackUrls)) log(`   ${url}`);
+  log(' Nothing here talks to Alibaba Cloud.');
   log('');
   log(` Deployed from examples/: ${exampleNames.join(', ')}`);
   log('');
@@ -111,8 +134,11 @@ function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], 
     for (const inj of injects) log(`     [${inj.name || inj.id}]   (or: curl -X POST ${red.adminUrl}/inject/${inj.id})`);
   }
   log('');
-  log(' On "Live subtitles", [start subtitles] creates a task; the emulator then streams');
-  log(' transcript events to the callback node every 50 ms until you press [stop subtitles].');
+  log(' Each tab has its own debug nodes: in the Debug sidebar, choose "current flow" in the');
+  log(' filter to see only the tab you are on.');
+  log(' On "Live subtitles", [start subtitles] creates a task; the emulator then streams a');
+  log(' short scripted session (six sentences, then TranscriptionCompleted) to the callback');
+  log(' node; the "subtitle" node shows the line under itself. [stop subtitles] ends it early.');
   log(' On "Live ASR: create, query, stop", press the buttons in order.');
   log('');
   log(` Node-RED user directory: ${path.relative(process.cwd(), red.userDir.dir) || red.userDir.dir}  (flows are redeployed on every start)`);
@@ -207,7 +233,7 @@ async function main(): Promise<void> {
   for (const s of broken) log(`!! node set ${s.id} failed to load: ${s.err}`);
   if (missing.length) log(`!! these node types are not loaded: ${missing.join(', ')} (did the build run?)`);
 
-  const examples = readExamples();
+  const examples = shareConfigNodes(readExamples());
   const [[accessKeyId, accessKeySecret]] = Object.entries(DEFAULT_CREDENTIALS);
   const flows = pointAtEmulator(
     mergeFlows(examples.map((e) => e.flows)),
@@ -223,7 +249,10 @@ async function main(): Promise<void> {
   stopWatching = watchEmulator(emus);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`npm start failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+// Imported by the browser test for shareConfigNodes(): only `node test/dev/start.js` starts the demo.
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`npm start failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -116,7 +116,7 @@ const CONFIGS: ConfigSpec[] = [
   { id: 'cfgFaults', url: 'emulator', creds: { keyId: IDS.accessKeyId, secret: SECRETS.accessKeySecret, token: SECRETS.securityToken }, opts: { timeoutS: 0.3, maxRetries: 0 }, ok: true },
 ];
 
-// Other vendors' cases run in canary-vendors.spec.ts.
+// Alibaba's secrets and config shape; other vendors have their own canary specs (canary-vendors, unisound-canary).
 const CASES = ACTION_CASES.filter((c) => c.kit === ALIYUN && !c.skip?.includes('canary'));
 
 describe('security: canary secrets never leak', function () {

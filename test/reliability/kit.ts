@@ -826,6 +826,178 @@ ACTION_CASES.push(
 );
 
 // ---------------------------------------------------------------------------
+// Unisound batch transcription (appended: the Unisound nodes join the harnesses here)
+// ---------------------------------------------------------------------------
+
+/* eslint-disable import/first */
+import { UnisoundEmulator, UNISOUND_DEFAULTS, DEFAULT_SCRIPT } from '../emulator/unisound';
+import { keyFingerprint as unisoundOwner } from '../emulator/unisound/auth';
+import { newTaskId as newUnisoundTaskId } from '../emulator/unisound/tasks';
+
+/**
+ * The harnesses send hundreds of creates a minute; Unisound allows 20 (§3.3). Both sides are
+ * raised alike here, and unisound-rate.spec.ts checks the real limit on its own.
+ */
+const UNISOUND_HARNESS_RPM = 100_000;
+
+/** Unisound accounts have no key id: a label names each API key (`secret`) the emulator knows. */
+const unisoundKeys = new Map<string, string>([['unisound-default', UNISOUND_DEFAULTS.apiKey]]);
+
+export const UNISOUND: VendorKit = {
+  vendor: 'unisound',
+  configType: 'unisound-config',
+  configProp: 'unisound',
+  defaultSecrets: { keyId: 'unisound-default', secret: UNISOUND_DEFAULTS.apiKey },
+  // Bearer auth, one wire format.
+  wireVariants: [{ name: 'bearer', extra: {} }],
+  async startEmulator(opts = {}) {
+    const accounts = opts.accounts ?? [opts.secrets ?? UNISOUND.defaultSecrets];
+    for (const a of accounts) unisoundKeys.set(a.keyId, a.secret);
+    const emulator = new UnisoundEmulator({
+      apiKeys: Object.fromEntries(accounts.map((a) => [a.secret, { status: 'ok' as const }])),
+      tasksPerMinute: opts.ratePerSecond ? opts.ratePerSecond * 60 : UNISOUND_HARNESS_RPM,
+      processingMs: 300,
+    });
+    await emulator.listen();
+    return emulator;
+  },
+  configNode(url, opts = {}, id = 'cfg') {
+    return {
+      id, type: 'unisound-config', endpoint: url, rateLimit: UNISOUND_HARNESS_RPM / 10,
+      timeout: opts.timeoutS ?? 2, maxRetries: opts.maxRetries ?? 2, ...opts.extra,
+    };
+  },
+  credentials(s, id = 'cfg') {
+    return { [id]: { apiKey: s.secret } };
+  },
+  // As the client reports them: base_resp codes, else transport codes.
+  faultCode: {
+    http500: /^100999$/,
+    http503: /^100999$/,
+    throttle: /^100501$/,
+    hang: /^Timeout$/,
+    slow: /^Timeout$/,
+    drop: /^(ECONNRESET|EPIPE|ERR_BAD_RESPONSE|NetworkError|ECONNABORTED)$/,
+    invalidJson: /^InvalidResponse$/,
+  },
+};
+
+/** A finished task in the Unisound emulator, owned by the key labelled `keyId`, made without a request or a rate-limit slot. */
+export function seedUnisoundTask(emulator: EmulatorLike, keyId: string = UNISOUND.defaultSecrets.keyId): string {
+  const emu = emulator as UnisoundEmulator;
+  const apiKey = unisoundKeys.get(keyId) ?? keyId;
+  const taskId = newUnisoundTaskId();
+  const body = { model: 'u2-asr', file_url: 'https://example.com/seeded.wav', format: 'wav' };
+  emu.tasks.set(taskId, { taskId, owner: unisoundOwner(apiKey), body, createdAt: Date.now() - 3_600_000, script: DEFAULT_SCRIPT.map((s) => ({ ...s })) });
+  return taskId;
+}
+
+/** A WAV header and silence: `bytes` long in all, sniffed as wav. */
+export function wavBytes(bytes: number): Buffer {
+  const b = Buffer.alloc(Math.max(44, bytes));
+  const data = b.length - 44;
+  b.write('RIFF', 0, 'latin1');
+  b.writeUInt32LE(36 + data, 4);
+  b.write('WAVEfmt ', 8, 'latin1');
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(16000, 24);
+  b.writeUInt32LE(32000, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36, 'latin1');
+  b.writeUInt32LE(data, 40);
+  return b;
+}
+
+/** Multi-MB, so the emulator's 'drop' fault (after 64 KiB) cuts the upload off mid-stream. */
+const UNISOUND_UPLOAD = wavBytes(3 * 1024 * 1024);
+
+const UNISOUND_CREATE_FIELDS = ['file_id', 'file_url', 'format', 'sample_rate', 'channel', 'enable_itn', 'enable_speaker', 'speaker_num', 'speaker_ids', 'word_info', 'context', 'hotwords', 'language', 'enable_auto_lang'];
+
+/** A wrong value for one create option (a wrong type, size, shape or range). */
+function badUnisoundValue(field: string, rand: Rand): unknown {
+  if (rand(2) === 0) {
+    const value = wrongTyped(rand);
+    // true/false is the one "wrong type" a boolean option accepts.
+    return typeof value === 'boolean' && /^(enable_|word_info)/.test(field) ? 'maybe' : value;
+  }
+  switch (field) {
+    case 'file_id': return [0, -3, 1.5, 'abc', 2 ** 60][rand(5)];
+    case 'file_url': return ['ftp://a/b.wav', 'not a url', 'javascript:alert(1)', `https://e.com/${'x'.repeat(2048)}`][rand(4)];
+    case 'format': return ['flac', 'WAVE', 'x'.repeat(3000)][rand(3)];
+    case 'sample_rate': return [0, -16000, 1.5, 1e9, 'fast'][rand(5)];
+    case 'channel': return [0, 3, 1.5, 'stereo'][rand(4)];
+    case 'speaker_num': return [0, -1, 1.5, 101][rand(4)];
+    case 'speaker_ids': return [Array.from({ length: 11 }, (_, i) => `s${i}`), [1, 2], { a: 1 }][rand(3)];
+    case 'context': return 'x'.repeat(501 + rand(100_000));
+    case 'hotwords': return [Array.from({ length: 201 }, (_, i) => `w${i}`), ['toolongword'], [{ w: 1 }]][rand(3)];
+    case 'language': return ['zh', 'en_US', 'klingon', 'x'.repeat(3000)][rand(4)];
+    default: return ['yes', 1, 0, 'TRUE ', 'on'][rand(5)]; // the booleans
+  }
+}
+
+/** Bad options around a valid file_url; never a string payload (that names a file to upload). */
+function invalidUnisoundSubmitMsg(rand: Rand): Msg {
+  const payload: Msg = rand(4) === 0 ? pollutingObject() : {};
+  if (rand(3) === 0) {
+    for (const [k, v] of Object.entries({ endpoint: 'http://203.0.113.9', host: '203.0.113.9', url: 'http://203.0.113.9/', baseURL: 'http://203.0.113.9', apiKey: 'x' })) payload[k] = v;
+  }
+  payload.file_url = 'https://example.com/audio.wav';
+  const wrong = 1 + rand(3);
+  for (let i = 0; i < wrong; i++) {
+    const field = UNISOUND_CREATE_FIELDS[rand(UNISOUND_CREATE_FIELDS.length)];
+    payload[field] = badUnisoundValue(field, rand);
+  }
+  // Both sources, or a speaker option without enable_speaker, are wrong too; blanks are not.
+  if (Object.entries(payload).every(([k, v]) => k === 'file_url' || v === '' || v === undefined || v === null)) payload.file_id = 42;
+  return { payload };
+}
+
+const unisoundNode = (type: string, props: Msg = {}) => (extra: Msg = {}) => ({ id: 'act', type, unisound: 'cfg', wires: [['out']], ...props, ...extra });
+
+// Names differ from the type: rate-limit.spec.ts takes `name === type` creates at Alibaba's
+// 20/s; Unisound's 20/min has its own spec. The shared canary spec is bound to the Alibaba
+// kit (its configs carry STS tokens); unisound-canary.spec.ts covers these nodes.
+ACTION_CASES.push(
+  {
+    name: 'unisound-asr-submit (Buffer upload, wait off)',
+    type: 'unisound-asr-submit',
+    kit: UNISOUND,
+    node: unisoundNode('unisound-asr-submit', { wait: false }),
+    validMsg: () => ({ payload: UNISOUND_UPLOAD, filename: 'harness.wav' }),
+    idempotent: false,
+    calls: 2,
+    invalidMsg: invalidUnisoundSubmitMsg,
+    // The fuzz spec rebuilds msg.payload as an object, which loses the Buffer: the file_url case fuzzes this node.
+    skip: ['fuzz', 'canary'],
+  },
+  {
+    name: 'unisound-asr-submit (file_url, wait off)',
+    type: 'unisound-asr-submit',
+    kit: UNISOUND,
+    node: unisoundNode('unisound-asr-submit', { wait: false }),
+    validMsg: () => ({ payload: { file_url: 'https://example.com/harness/meeting.wav' } }),
+    idempotent: false,
+    calls: 1,
+    invalidMsg: invalidUnisoundSubmitMsg,
+    skip: ['canary'],
+  },
+  {
+    name: 'unisound-asr-result (seeded task)',
+    type: 'unisound-asr-result',
+    kit: UNISOUND,
+    node: unisoundNode('unisound-asr-result', { pollInterval: 0.05 }),
+    validMsg: (emu, keyId) => ({ taskId: seedUnisoundTask(emu, keyId) }),
+    idempotent: true,
+    calls: 1,
+    invalidMsg: (rand) => invalidTaskMsg(rand, true),
+    skip: ['canary'],
+  },
+);
+
+// ---------------------------------------------------------------------------
 // Canary kits: every secret a vendor's nodes hold, for canary-vendors.spec.ts
 // ---------------------------------------------------------------------------
 

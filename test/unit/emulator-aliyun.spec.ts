@@ -648,6 +648,31 @@ describe('AliyunLiveEmulator: callbacks', () => {
     assert.ok(emu.callbackLog.every((d) => d.status === 200 && d.taskId === id));
   });
 
+  it('ends a session like a real stream: six sentences, then TranscriptionCompleted, then nothing', async () => {
+    const id = await create({ Language: 'en' });
+    await waitFor(() => rx.names(id).includes('TranscriptionCompleted'), 5000);
+    const count = rx.of(id).length;
+    await sleep(40);
+    const names = rx.names(id);
+    assert.equal(names.length, count, 'a push after TranscriptionCompleted');
+    assert.equal(names[0], 'TranscriptionStarted');
+    assert.equal(names[names.length - 1], 'TranscriptionCompleted');
+    assert.equal(names.filter((n) => n === 'TranscriptionCompleted').length, 1);
+    assert.equal(names.filter((n) => n === 'SentenceEnd').length, 6);
+    const sessionId = rx.of(id)[0].content.payload.session_id;
+    assert.equal(rx.of(id)[count - 1].content.payload.session_id, sessionId);
+  });
+
+  it('answers StopRtcAsrTask only after a push already on its way has landed', async () => {
+    const id = await create();
+    await waitFor(() => rx.of(id).length >= 3);
+    assertOk(await v3(emu, 'StopRtcAsrTask', { TaskId: id }));
+    const atStop = rx.of(id).length;
+    assert.equal(emu.callbackLog.filter((d) => d.taskId === id).length, atStop, 'a delivery was still in flight when Stop answered');
+    await sleep(30);
+    assert.equal(rx.of(id).length, atStop);
+  });
+
   it('signs with ASR-SIG = md5(SIG-TIME/CallbackURL/AuthKey) and SIG-TIME in seconds', async () => {
     const id = await create();
     await waitFor(() => rx.of(id).length >= 2);

@@ -71,7 +71,7 @@ export class AliyunLiveClient {
       timeoutMs: opts.timeoutMs,
       maxRetries: opts.maxRetries,
       limiter: limiters.for(`${this.endpoint.host}|${opts.accessKeyId}`, opts.requestsPerSecond ?? REQUESTS_PER_SECOND),
-      toError: toAliyunError,
+      toError: (res) => toAliyunError(res, this.endpoint.host),
     });
   }
 
@@ -185,7 +185,8 @@ function credentialProblems(opts: AliyunLiveClientOptions): Problem[] {
       url = undefined;
     }
     if (!url || !/^https?:$/.test(url.protocol)) {
-      problems.push({ field: 'endpoint', rule: 'url', message: 'The endpoint must be an http(s) URL such as https://live.aliyuncs.com.', params: { field: 'endpoint', schemes: 'http/https' } });
+      const value = opts.endpoint.length > 40 ? `${opts.endpoint.slice(0, 40)}…` : opts.endpoint;
+      problems.push({ field: 'endpoint', rule: 'url', message: `The endpoint must be an http(s) URL such as https://live.aliyuncs.com (got "${value}").`, params: { field: 'endpoint', schemes: 'http/https', value } });
     }
   }
   return problems;

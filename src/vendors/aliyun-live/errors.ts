@@ -40,7 +40,16 @@ export function parseJson(body: string): unknown {
 }
 
 /** Maps an Alibaba POP response to a SpeechApiError, or undefined when it is a success. */
-export function toAliyunError(res: RawResponse): SpeechApiError | undefined {
+/**
+ * Alibaba's POP gateway answers every error with a JSON envelope holding Code, Message and
+ * RequestId. Anything else came from some other server at the configured endpoint, and the
+ * message says so instead of blaming Alibaba Cloud.
+ */
+function isPopEnvelope(body: ErrorBody | undefined): boolean {
+  return !!body && typeof (body.Code ?? body.code) === 'string' && typeof (body.RequestId ?? body.requestId) === 'string';
+}
+
+export function toAliyunError(res: RawResponse, host = 'the endpoint'): SpeechApiError | undefined {
   const parsed = parseJson(res.body);
   const body = (parsed && typeof parsed === 'object' ? parsed : undefined) as ErrorBody | undefined;
   const requestId = body?.RequestId ?? body?.requestId;
@@ -52,7 +61,16 @@ export function toAliyunError(res: RawResponse): SpeechApiError | undefined {
       code: 'InvalidResponse',
       httpStatus: res.status,
       retryable: res.status >= 500 || ok,
-      message: `Alibaba Cloud answered HTTP ${res.status} with a body that is not JSON; check the endpoint in the config node.`,
+      message: `${host} answered HTTP ${res.status} with a body that is not JSON, so it is not an Alibaba Cloud API; check the endpoint in the config node.`,
+    });
+  }
+  if (!ok && !isPopEnvelope(body)) {
+    return new SpeechApiError({
+      vendor: 'aliyun',
+      code: `HTTP${res.status}`,
+      httpStatus: res.status,
+      retryable: res.status >= 500,
+      message: `${host} answered HTTP ${res.status} without an Alibaba Cloud error code, so it is probably not an Alibaba Cloud API; check the endpoint in the config node.`,
     });
   }
   if (ok) {

@@ -1,7 +1,9 @@
 import crypto from 'crypto';
+import { Readable } from 'stream';
+import { backoffDelay, sleep } from '../../lib/backoff';
 import { Problem, SpeechApiError, validationError } from '../../lib/errors';
 import { HttpClient, OutgoingRequest, RawResponse } from '../../lib/http';
-import { RateLimiterRegistry } from '../../lib/rate-limit';
+import { RateLimiter, RateLimiterRegistry } from '../../lib/rate-limit';
 import { CreateTaskBody } from './create-params';
 import { parseJson, toUnisoundError, unisoundError, baseRespOf } from './errors';
 import { CONTENT_TYPES } from './format';
@@ -21,6 +23,8 @@ export interface UnisoundClientOptions {
   maxRetries?: number;
   /** Tasks API requests per minute, shared by everything that uses this key. */
   rateLimit?: number;
+  /** Tests only: the rate-limit window (default 60 s), so a per-minute limit can be checked in seconds. */
+  rateWindowMs?: number;
   /** Tests only: a smaller upload limit. */
   maxUploadBytes?: number;
 }
@@ -43,7 +47,13 @@ export interface TaskState {
 }
 
 /** The account's tasks-API budget is per key, so every node and config node using a key shares one window. */
-const limiters = new RateLimiterRegistry(60_000);
+const registries = new Map<number, RateLimiterRegistry>();
+
+function limiterFor(fingerprint: string, perWindow: number, windowMs: number): RateLimiter {
+  let registry = registries.get(windowMs);
+  if (!registry) registries.set(windowMs, (registry = new RateLimiterRegistry(windowMs)));
+  return registry.for(fingerprint, perWindow);
+}
 
 /** The hash a limiter is keyed by: the key itself never sits in a map that outlives the node. */
 export function keyFingerprint(apiKey: string, endpoint: string): string {
@@ -61,27 +71,34 @@ export class UnisoundClient {
     if (problems.length) throw validationError('unisound', problems);
     const origin = new URL(opts.endpoint || DEFAULT_ENDPOINT).origin;
     this.maxUploadBytes = opts.maxUploadBytes ?? MAX_UPLOAD_BYTES;
-    const common = { vendor: 'unisound' as const, baseURL: origin, timeoutMs: opts.timeoutMs, maxRetries: opts.maxRetries, toError: toUnisoundError };
-    this.tasks = new HttpClient({ ...common, limiter: limiters.for(keyFingerprint(opts.apiKey, origin), opts.rateLimit ?? TASK_REQUESTS_PER_MINUTE) });
+    const common = { vendor: 'unisound' as const, baseURL: origin, timeoutMs: opts.timeoutMs, maxRetries: opts.maxRetries, toError: (res: RawResponse) => withoutKey(toUnisoundError(res), opts.apiKey) };
+    this.tasks = new HttpClient({ ...common, limiter: limiterFor(keyFingerprint(opts.apiKey, origin), opts.rateLimit ?? TASK_REQUESTS_PER_MINUTE, opts.rateWindowMs ?? 60_000) });
     // The file API has no documented limit; uploads must not wait behind polls.
     this.files = new HttpClient(common);
   }
 
-  /** Streams the audio as multipart (`purpose=a2t_async_input`); one attempt only, since a stream cannot be replayed. */
+  /**
+   * Streams the audio as multipart (`purpose=a2t_async_input`). An upload may have created a file
+   * once any byte left, so it is sent again only after an explicit refusal (429/100501), and only
+   * when the source can be read again from the start (a file or a Buffer, not a stream).
+   */
   async uploadFile(upload: PreparedUpload, call: CallOptions = {}): Promise<UploadResult> {
-    const FormData = require('form-data') as typeof import('form-data');
-    const form = new FormData();
-    form.append('purpose', UPLOAD_PURPOSE);
-    const contentType = upload.format ? CONTENT_TYPES[upload.format] : 'application/octet-stream';
-    form.append('file', upload.body, upload.size !== undefined ? { filename: upload.filename, contentType, knownLength: upload.size } : { filename: upload.filename, contentType });
-    const headers: Record<string, string> = { ...(form.getHeaders() as Record<string, string>), ...this.auth() };
-    if (upload.size !== undefined) headers['content-length'] = String(form.getLengthSync());
     let res: RawResponse;
     try {
-      res = await this.files.send(() => ({ method: 'POST', path: '/v1/files/upload', headers, body: form }), { idempotent: false, signal: call.signal });
-    } catch (err) {
-      if (upload.counter?.tooLarge) throw tooLargeError(undefined, this.maxUploadBytes);
-      throw err;
+      for (let attempt = 0; ; attempt++) {
+        const body = attempt === 0 ? upload.body : (upload.reopen as () => Buffer | Readable)();
+        try {
+          res = await this.files.send(() => this.uploadRequest(upload, body), { idempotent: false, signal: call.signal });
+          break;
+        } catch (err) {
+          if (upload.counter?.tooLarge) throw tooLargeError(undefined, this.maxUploadBytes);
+          const refused = err instanceof SpeechApiError && (err.code === '100501' || err.httpStatus === 429);
+          if (!refused || !upload.reopen || attempt >= this.files.maxRetries) throw err;
+          await sleep(backoffDelay(attempt, err.retryAfter), call.signal).catch(() => {
+            throw new SpeechApiError({ vendor: 'unisound', code: 'Aborted', message: 'Request cancelled because the node was stopped or redeployed.' });
+          });
+        }
+      }
     } finally {
       upload.dispose();
     }
@@ -147,6 +164,18 @@ export class UnisoundClient {
     this.files.close();
   }
 
+  private uploadRequest(upload: PreparedUpload, body: Buffer | Readable): OutgoingRequest {
+    const FormData = require('form-data') as typeof import('form-data');
+    const form = new FormData();
+    form.append('purpose', UPLOAD_PURPOSE);
+    const contentType = upload.format ? CONTENT_TYPES[upload.format] : 'application/octet-stream';
+    form.append('file', body, upload.size !== undefined ? { filename: upload.filename, contentType, knownLength: upload.size } : { filename: upload.filename, contentType });
+    const headers: Record<string, string> = { ...(form.getHeaders() as Record<string, string>), ...this.auth() };
+    if (upload.size !== undefined) headers['content-length'] = String(form.getLengthSync());
+    // form-data is a legacy Stream; the HTTP layer streams it and never retries it itself.
+    return { method: 'POST', path: '/v1/files/upload', headers, body: form as unknown as Readable };
+  }
+
   private auth(): Record<string, string> {
     return { authorization: `Bearer ${this.opts.apiKey}` };
   }
@@ -160,6 +189,16 @@ export class UnisoundClient {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('Unisound answered with a body that is not a JSON object.', res);
     return body as Record<string, unknown>;
   }
+}
+
+/**
+ * A gateway or proxy in front of the API may quote the Authorization header in its error text;
+ * that text becomes the error message, so the key is cut out of it.
+ */
+function withoutKey(err: SpeechApiError | undefined, apiKey: string): SpeechApiError | undefined {
+  if (!err || apiKey.length < 4 || !err.message.includes(apiKey)) return err;
+  err.message = err.message.split(apiKey).join('***');
+  return err;
 }
 
 function traceOf(res: RawResponse): string | undefined {

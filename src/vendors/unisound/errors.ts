@@ -73,7 +73,8 @@ export function toUnisoundError(res: RawResponse): SpeechApiError | undefined {
       code: 'InvalidResponse',
       httpStatus: res.status,
       requestId: traceId,
-      retryable: res.status >= 500 || res.status === 429,
+      // A 2xx that does not parse was cut short on the way (a proxy, a dropped connection): asking again is safe for reads.
+      retryable: res.status >= 500 || res.status === 429 || ok,
       message: `Unisound answered HTTP ${res.status} with a body that is not JSON; check the endpoint in the Unisound account config node.`,
     });
   }

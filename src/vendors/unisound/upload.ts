@@ -22,6 +22,11 @@ export interface PreparedUpload {
   body: Buffer | Readable;
   /** For streams: how many bytes went out, and whether the limit stopped it. */
   counter?: ByteCounter;
+  /**
+   * A fresh body from byte 0, for sending again after the vendor refused the first attempt
+   * (throttling); absent for streams, which can be read only once.
+   */
+  reopen?(): Buffer | Readable;
   /** Closes a file or stream that was opened but not (fully) sent. */
   dispose(): void;
 }
@@ -34,7 +39,8 @@ export async function prepareUpload(source: UploadSource, maxBytes = MAX_UPLOAD_
   if (source.kind === 'buffer') {
     checkSize(source.buffer.length, maxBytes);
     const filename = safeName(source.filename) ?? 'audio';
-    return { filename, size: source.buffer.length, format: formatFromName(filename) ?? formatFromBytes(source.buffer.subarray(0, SNIFF_BYTES)), body: source.buffer, dispose: () => undefined };
+    const buffer = source.buffer;
+    return { filename, size: buffer.length, format: formatFromName(filename) ?? formatFromBytes(buffer.subarray(0, SNIFF_BYTES)), body: buffer, reopen: () => buffer, dispose: () => undefined };
   }
   if (source.kind === 'path') {
     let stat: fs.Stats;
@@ -47,8 +53,20 @@ export async function prepareUpload(source: UploadSource, maxBytes = MAX_UPLOAD_
     checkSize(stat.size, maxBytes);
     const filename = safeName(path.basename(source.path)) ?? 'audio';
     const format = formatFromName(filename) ?? (await readHead(source.path));
-    const body = fs.createReadStream(source.path, { highWaterMark: 256 * 1024 });
-    return { filename, size: stat.size, format, body, dispose: () => body.destroy() };
+    const open = (): fs.ReadStream => fs.createReadStream(source.path, { highWaterMark: 256 * 1024 });
+    let current = open();
+    return {
+      filename,
+      size: stat.size,
+      format,
+      body: current,
+      reopen: () => {
+        current.destroy();
+        current = open();
+        return current;
+      },
+      dispose: () => current.destroy(),
+    };
   }
   const filename = safeName(source.filename) ?? 'audio';
   const fromName = formatFromName(filename);

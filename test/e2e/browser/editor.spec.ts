@@ -411,8 +411,8 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     assert.equal(state.reportInterval, '999');
     // The validators' messages (shown in the error badge's tooltip), in the runtime's wording.
     assert.deepEqual(state.errors.filter((e: string) => e !== 'live'), [
-      'StreamURL must be a rtmp/rtmps/http/https/rtsp/srt/artc URL (got "ftp://files.example.com/a.flv").',
-      'ReportInterval must be from -1 to 500 (got 999).',
+      'Stream URL must be a rtmp/rtmps/http/https/rtsp/srt/artc URL (got "ftp://files.example.com/a.flv").',
+      'Report interval must be from -1 to 500 (got 999).',
     ]);
     assert.ok(state.errors.includes('live'), 'no account selected, yet the node is not marked for it');
     assert.ok(state.badgeShown, 'the node shows no error badge');
@@ -464,7 +464,7 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     await page.locator('#node-config-aliyun-live-test').click();
     await result.locator('.fa-check, .fa-exclamation-triangle').waitFor({ state: 'visible', timeout: 15000 });
     assert.ok(await result.locator('.fa-check').isVisible(), `Test connection failed: ${await result.innerText()}`);
-    assert.match(await result.innerText(), /Connected: 0 running task\(s\)\./);
+    assert.match(await result.innerText(), /Connected: 0 running tasks\./);
     const ok = queries().pop();
     assert.ok(ok, 'the emulator received no QueryRtcAsrTasks');
     assert.equal(ok.status, 200);
@@ -630,7 +630,7 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     );
     assert.equal(created.status, 200, `CreateRtcAsrTask answered ${created.status} ${created.code ?? ''}`);
     assert.equal(emu().tasks.size, tasksBefore + 1);
-    const task = [...emu().tasks.values()].find((t) => t.callbackUrl === `${red!.url}/aliyun/asr-callback`);
+    const task = [...emu().tasks.values()].find((t) => t.callbackUrl === `${red!.url}/aliyun/live-subtitles`);
     assert.ok(task, 'no task with the example\'s callback URL');
     assert.equal(task.authKey, AUTH_KEY);
 
@@ -664,7 +664,7 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
   });
 
   it('a deployed account config: the dialog gets no secret back, and Test connection uses the stored one for its own endpoint only', async () => {
-    const configId = 'a2c0nf1g00000001';
+    const configId = 'a0c0nf1g00000001';
     assert.equal(await page.evaluate((id) => RED.nodes.node(id)?.type, configId), 'aliyun-live-config', 'the example\'s account config is not there');
     await page.evaluate((id) => RED.editor.editConfig('', 'aliyun-live-config', id), configId);
     await page.locator('#node-config-input-accessKeySecret').waitFor({ state: 'visible' });
@@ -682,7 +682,7 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     let before = queries();
     await page.locator('#node-config-aliyun-live-test').click();
     await result.locator('.fa-check, .fa-exclamation-triangle').waitFor({ state: 'visible', timeout: 15000 });
-    assert.match(await result.innerText(), /^ ?Connected: \d+ running task\(s\)\.$/);
+    assert.match(await result.innerText(), /^ ?Connected: \d+ running tasks?\.$/);
     assert.equal(queries(), before + 1);
     // Unchanged secret but another endpoint: refused before anything is sent, so a stored
     // secret can never be made to sign requests for a server the user just typed in.

@@ -91,6 +91,10 @@ export class AgoraEmulator {
       statusStepMs: opts.statusStepMs ?? 200,
     };
     this.server = http.createServer((req, res) => this.onRequest(req, res));
+    // Cloud gateways keep idle connections about a minute; Node's 5 s default races a client
+    // reusing a pooled socket after a pause (ECONNRESET on a create that must not be retried).
+    this.server.keepAliveTimeout = 60_000;
+    this.server.headersTimeout = 65_000;
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

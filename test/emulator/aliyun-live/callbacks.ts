@@ -8,7 +8,7 @@ import https from 'https';
 import { createHash, randomBytes } from 'crypto';
 import { isIP } from 'net';
 import type { EmulatedTask } from './tasks';
-import { transcriptEvents, type TranscriptEvent } from './transcript';
+import { DEFAULT_SESSION_SENTENCES, transcriptEvents, type TranscriptEvent } from './transcript';
 
 export interface CallbackDelivery {
   taskId: string;
@@ -107,9 +107,11 @@ export function buildHeaders(task: EmulatedTask, now: number, opts: SendCallback
 
 interface Loop {
   task: EmulatedTask;
-  events: Generator<TranscriptEvent, never>;
+  events: Generator<TranscriptEvent, void>;
   timer?: NodeJS.Timeout;
   stopped: boolean;
+  /** The push being delivered, so Stop can answer only once it has landed. */
+  pushing?: Promise<unknown>;
 }
 
 export class CallbackPusher {
@@ -123,25 +125,31 @@ export class CallbackPusher {
     private readonly log: CallbackDelivery[],
     private readonly now: () => number,
     private readonly intervalMs: number,
+    private readonly sessionSentences: number = DEFAULT_SESSION_SENTENCES,
   ) {}
 
   start(task: EmulatedTask): void {
     if (this.closed) return;
-    const loop: Loop = { task, events: transcriptEvents(task), stopped: false };
+    const loop: Loop = { task, events: transcriptEvents(task, this.sessionSentences), stopped: false };
     this.loops.set(task.taskId, loop);
     this.schedule(loop);
   }
 
-  stop(taskId: string): void {
+  /**
+   * Ends the task's pushes; resolves once a push already on its way has been answered, so
+   * that nothing reaches the receiver after StopRtcAsrTask has answered.
+   */
+  stop(taskId: string): Promise<void> {
     const loop = this.loops.get(taskId);
-    if (!loop) return;
+    if (!loop) return Promise.resolve();
     loop.stopped = true;
     if (loop.timer) clearTimeout(loop.timer);
     this.loops.delete(taskId);
+    return Promise.resolve(loop.pushing).then(() => undefined);
   }
 
   stopAll(): void {
-    for (const id of [...this.loops.keys()]) this.stop(id);
+    for (const id of [...this.loops.keys()]) void this.stop(id);
   }
 
   /** Stops every loop and aborts in-flight pushes; they are not logged. */
@@ -162,9 +170,16 @@ export class CallbackPusher {
     loop.timer = setTimeout(async () => {
       loop.timer = undefined;
       if (loop.stopped || this.closed) return;
-      const ev = loop.events.next().value;
+      const next = loop.events.next();
+      if (next.done) {
+        this.loops.delete(loop.task.taskId);
+        return;
+      }
+      const ev = next.value;
       const now = this.now();
-      const status = await this.deliver(loop.task, buildBody(loop.task, ev, now), buildHeaders(loop.task, now), ev.name);
+      loop.pushing = this.deliver(loop.task, buildBody(loop.task, ev, now), buildHeaders(loop.task, now), ev.name);
+      const status = await loop.pushing;
+      loop.pushing = undefined;
       if (status === 'refused-non-loopback') loop.stopped = true;
       if (!loop.stopped && !this.closed) this.schedule(loop);
     }, this.intervalMs);

@@ -29,6 +29,8 @@ export interface AliyunLiveEmulatorOptions {
   callbackIntervalMs?: number;
   /** Push callbacks for created tasks; default true. */
   callbacks?: boolean;
+  /** Sentences per pushed session before TranscriptionCompleted; default 6, Infinity for endless load. */
+  sessionSentences?: number;
 }
 
 export interface EmulatedRequest {
@@ -69,6 +71,8 @@ export class AliyunLiveEmulator {
   private readonly pusher: CallbackPusher;
   private readonly server: http.Server;
   private baseUrl = '';
+  /** Set by perform() when it stopped a task's pushes; handle() passes it on as Outcome.settled. */
+  private stopping?: Promise<void>;
 
   constructor(opts: AliyunLiveEmulatorOptions = {}) {
     this.credentials = { ...(opts.credentials ?? DEFAULT_CREDENTIALS) };
@@ -79,8 +83,12 @@ export class AliyunLiveEmulator {
     this.now = opts.now ?? Date.now;
     this.pushCallbacks = opts.callbacks ?? true;
     this.nonces = new NonceStore(this.maxSkewMs);
-    this.pusher = new CallbackPusher(this.callbackLog, this.now, opts.callbackIntervalMs ?? 50);
+    this.pusher = new CallbackPusher(this.callbackLog, this.now, opts.callbackIntervalMs ?? 50, opts.sessionSentences);
     this.server = http.createServer((req, res) => this.onRequest(req, res));
+    // Cloud gateways keep idle connections about a minute; Node's 5 s default races a client
+    // reusing a pooled socket after a pause (ECONNRESET on a create that must not be retried).
+    this.server.keepAliveTimeout = 60_000;
+    this.server.headersTimeout = 65_000;
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -152,7 +160,7 @@ export class AliyunLiveEmulator {
     readBody(req)
       .then((body) => (delayMs > 0 ? this.delay(delayMs) : Promise.resolve()).then(() => this.handle(req, body, record)))
       .catch((err: unknown): Outcome => ({ status: 0, error: err instanceof PopError ? err : Errors.internalError() }))
-      .then((out) => this.reply(res, record, out));
+      .then((out) => Promise.resolve(out.settled).then(() => this.reply(res, record, out)));
   }
 
   /** Tracked so close() can cancel a 'slow' reply instead of leaving a live timer behind. */
@@ -218,7 +226,9 @@ export class AliyunLiveEmulator {
       if (parsed.pathname !== '/' || (parsed.method !== 'GET' && parsed.method !== 'POST')) throw Errors.apiNotFound();
       const auth = this.authenticate(req, parsed, record);
       const action = checkActionAndVersion(auth.action, auth.version);
-      return { status: 200, body: this.perform(action, auth.accessKeyId, parsed.params) };
+      this.stopping = undefined;
+      const answer = this.perform(action, auth.accessKeyId, parsed.params);
+      return { status: 200, body: answer, settled: this.stopping };
     } catch (err) {
       if (err instanceof PopError) return { status: err.status, error: err };
       throw err;
@@ -270,7 +280,7 @@ export class AliyunLiveEmulator {
       }
       case 'StopRtcAsrTask': {
         const t = this.owned(accessKeyId, requireTaskId(p));
-        this.pusher.stop(t.taskId);
+        this.stopping = this.pusher.stop(t.taskId);
         if (t.status !== STATUS_STOPPED) {
           t.status = STATUS_STOPPED;
           t.updatedAt = now;
@@ -279,7 +289,7 @@ export class AliyunLiveEmulator {
       }
       default: {
         const t = this.owned(accessKeyId, requireTaskId(p));
-        this.pusher.stop(t.taskId);
+        this.stopping = this.pusher.stop(t.taskId);
         this.tasks.delete(t.taskId);
         return ok;
       }
@@ -295,6 +305,8 @@ export class AliyunLiveEmulator {
 
 interface Outcome {
   status: number;
+  /** Answer only after this: Stop and Delete wait for a callback push already on its way. */
+  settled?: Promise<void>;
   body?: Json;
   error?: PopError;
 }

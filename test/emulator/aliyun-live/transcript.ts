@@ -1,6 +1,7 @@
 /**
- * The scripted transcript a task "recognises". Three sentences loop forever with a
- * growing index and timeline so long-running tests see fresh, ordered data.
+ * The scripted transcript a task "recognises": a session of `sentences` sentences (the three
+ * of the script, repeated with a growing index and timeline), ended like a real stream's end
+ * with TranscriptionCompleted. `Infinity` keeps it going for load tests.
  */
 import type { EmulatedTask } from './tasks';
 
@@ -51,13 +52,22 @@ function targets(task: EmulatedTask): string[] {
   return task.params.TargetLanguages.split(',');
 }
 
-/** Infinite, in the documented order: Started, then (Begin, Changed*, End)* or End* for ReportInterval=-1. */
-export function* transcriptEvents(task: EmulatedTask): Generator<TranscriptEvent, never> {
+/** Sentences in a session unless the emulator is told otherwise: a few seconds of demo, then the end. */
+export const DEFAULT_SESSION_SENTENCES = 6;
+
+/**
+ * In the documented order: Started, then (Begin, Changed*, End)* (End* for ReportInterval=-1),
+ * then Completed.
+ * [I] The docs list TranscriptionCompleted as "end of task" without its payload; the emulator
+ * sends the session_id, like TranscriptionStarted, and leaves the task's status as it was
+ * (Query keeps showing it until StopRtcAsrTask).
+ */
+export function* transcriptEvents(task: EmulatedTask, sentences: number = DEFAULT_SESSION_SENTENCES): Generator<TranscriptEvent, void> {
   const finalOnly = task.params.ReportInterval === '-1';
   const lang = task.language;
   yield { name: 'TranscriptionStarted', payload: { session_id: task.nlsTaskId } };
   let clock = 0;
-  for (let n = 0; ; n++) {
+  for (let n = 0; n < sentences; n++) {
     const index = FIRST_SENTENCE_INDEX + n;
     const texts = SCRIPT[n % SCRIPT.length][scriptLang(lang)];
     const begin = clock;
@@ -89,4 +99,5 @@ export function* transcriptEvents(task: EmulatedTask): Generator<TranscriptEvent
     yield { name: 'SentenceEnd', payload };
     clock = end + GAP_MS;
   }
+  yield { name: 'TranscriptionCompleted', payload: { session_id: task.nlsTaskId } };
 }

@@ -1,0 +1,112 @@
+/**
+ * Unisound allows 20 task requests per minute per key (§3.3); rate-limit.spec.ts is tuned for
+ * Alibaba's 20/s and would need 50 minutes for its burst here. So, in seconds:
+ * - the client, with its limit window shortened to 1 s and the emulator's clock running 60×
+ *   (its 60 s window passes in 0.91 s), spreads a burst to the limit and loses nothing, while a
+ *   client allowed more than the emulator is throttled (the check can fail);
+ * - the nodes hold the config's `rateLimit` (real 60 s window): past it, creates wait
+ *   unsent, and a redeploy ends each waiting msg with one Aborted error.
+ */
+import should from 'should';
+import { UnisoundEmulator, UNISOUND_DEFAULTS } from '../emulator/unisound';
+import { ALL_NODES, helper, tab } from '../nodes/harness';
+import { UnisoundClient } from '../../nodes/vendors/unisound/client';
+import { eventually, Msg, sleep } from './kit';
+
+const PER_WINDOW = 5;
+
+/** Most arrivals inside any `windowMs` of sorted times. */
+function busiest(times: number[], windowMs: number): number {
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < times.length; hi++) {
+    while (times[hi] - times[lo] >= windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}
+
+describe('reliability: Unisound tasks rate limit (per key, per minute)', function () {
+  this.timeout(30000);
+
+  describe('client, 1 s window against a 66× emulator clock', () => {
+    let emu: UnisoundEmulator;
+    const clients: UnisoundClient[] = [];
+    before(async () => {
+      const t0 = Date.now();
+      // 66×: the emulator's minute passes in 0.91 s, a little less than the client's 1 s window, so the
+      // first requests' connection set-up (arrival jitter of tens of ms, tiny in a real minute) does not count.
+      emu = new UnisoundEmulator({ tasksPerMinute: PER_WINDOW, now: () => t0 + (Date.now() - t0) * 66 });
+      await emu.listen();
+    });
+    after(async () => {
+      clients.forEach((c) => c.close());
+      await emu.close();
+    });
+    beforeEach(() => emu.reset());
+
+    const client = (rateLimit: number, apiKey = UNISOUND_DEFAULTS.apiKey): UnisoundClient => {
+      const c = new UnisoundClient({ apiKey, endpoint: emu.url, rateLimit, rateWindowMs: 1000, maxRetries: 0, timeoutMs: 5000 });
+      clients.push(c);
+      return c;
+    };
+    const create = (c: UnisoundClient, i: number) => c.createTask({ model: 'u2-asr', file_url: `https://example.com/${i}.wav`, format: 'wav' }).then(() => 'ok', (e) => e.code as string);
+
+    it(`spreads a burst of ${PER_WINDOW * 3} creates to ≤ ${PER_WINDOW} per window, none throttled or lost`, async () => {
+      const c = client(PER_WINDOW);
+      const t0 = Date.now();
+      const results = await Promise.all(Array.from({ length: PER_WINDOW * 3 }, (_, i) => create(c, i)));
+      const seconds = (Date.now() - t0) / 1000;
+      results.should.eql(Array(PER_WINDOW * 3).fill('ok'));
+      emu.requests.filter((r) => r.code === 100501).length.should.equal(0);
+      busiest(emu.requests.map((r) => r.at), 60_000).should.be.belowOrEqual(PER_WINDOW);
+      // Three windows' worth: the third batch starts after two windows, not much later.
+      seconds.should.be.within(1.9, 3.5);
+    });
+
+    it('a client allowed more than the key may send is throttled (100501): the emulator enforces the limit', async () => {
+      const c = client(PER_WINDOW * 2);
+      const results = await Promise.all(Array.from({ length: PER_WINDOW * 2 }, (_, i) => create(c, i)));
+      results.filter((r) => r === '100501').length.should.equal(PER_WINDOW);
+    });
+  });
+
+  describe('nodes, config rateLimit with the real 60 s window', () => {
+    let emu: UnisoundEmulator;
+    before(async () => {
+      emu = new UnisoundEmulator({ tasksPerMinute: 2 });
+      await emu.listen();
+      await helper.startServer();
+    });
+    after(async () => {
+      await helper.unload();
+      await helper.stopServer();
+      await emu.close();
+    });
+
+    it('sends no more creates than rateLimit in a minute; a redeploy ends the waiting msgs with one Aborted each', async () => {
+      const flow = (name: string): Msg[] => tab([
+        { id: 'cfg', type: 'unisound-config', name, endpoint: emu.url, rateLimit: 2, timeout: 5, maxRetries: 2 },
+        { id: 'act', type: 'unisound-asr-submit', unisound: 'cfg', wait: false, wires: [['out']] },
+      ]);
+      const creds = { cfg: { apiKey: UNISOUND_DEFAULTS.apiKey } };
+      await helper.load(ALL_NODES, flow('a'), creds);
+      const outcomes = new Map<number, string[]>();
+      const note = (m: Msg, what: string) => outcomes.set(m.n, [...(outcomes.get(m.n) ?? []), what]);
+      helper.getNode('out').on('input', (m: Msg) => note(m, 'out'));
+      helper.getNode('errors').on('input', (m: Msg) => note(m, `error:${m.error?.code}`));
+      for (let n = 0; n < 5; n++) helper.getNode('act').receive({ n, payload: { file_url: `https://example.com/${n}.wav` } });
+      (await eventually(() => outcomes.size === 2, 3000)).should.be.true();
+      await sleep(1500);
+      outcomes.size.should.equal(2, 'three msgs wait for the next minute');
+      emu.requests.length.should.equal(2);
+      emu.requests.filter((r) => r.code === 100501).length.should.equal(0);
+      const t0 = Date.now();
+      await helper.setFlows(flow('b'), 'nodes', creds);
+      (Date.now() - t0).should.be.below(1000, 'a redeploy does not wait out the minute');
+      await sleep(300);
+      should([...outcomes.values()].map((l) => l.join())).eql(['out', 'out', 'error:Aborted', 'error:Aborted', 'error:Aborted']);
+      emu.requests.length.should.equal(2);
+    });
+  });
+});
