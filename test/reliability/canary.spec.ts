@@ -12,16 +12,15 @@ import crypto from 'crypto';
 import fs from 'fs';
 import http from 'http';
 import path from 'path';
-import util from 'util';
 import { AddressInfo } from 'net';
 import should from 'should';
 import { FAULT_KINDS } from '../emulator/faults';
 import { ALL_NODES, helper, tab } from '../nodes/harness';
 import { post, sign } from '../nodes/callback-client';
 import { NodeRedProcess, startNodeRedInstance } from '../e2e/node-red-process';
-import { ACTION_CASES, ALIYUN, CALLBACK_CASES, EmulatorLike, eventually, harnessSpies, Msg, mulberry32, sleep, VendorKit } from './kit';
+import { ACTION_CASES, ALIYUN, CALLBACK_CASES, canaryValue, captureConsole, collectSpies, EmulatorLike, eventually, filesUnder, Msg, mulberry32, Sinks, sleep, VendorKit } from './kit';
 
-const canary = (label: string): string => `Cnry${label}${crypto.randomBytes(6).toString('hex')}`;
+const canary = canaryValue;
 
 /** Secret values: they may appear nowhere but in requests to the deployed endpoint. */
 const SECRETS = {
@@ -39,69 +38,6 @@ const IDS = {
 };
 const ALL = { ...SECRETS, ...IDS };
 const ENV_NAME = 'SPEECH_PIPELINES_CANARY_SECRET';
-
-// ---------------------------------------------------------------------------
-// Where things can leak to
-// ---------------------------------------------------------------------------
-
-function dump(value: unknown): string {
-  if (typeof value === 'string') return value;
-  let json = '';
-  try {
-    json = JSON.stringify(value, (_k, x) => {
-      if (typeof x === 'bigint') return String(x);
-      if (x && x.type === 'Buffer' && Array.isArray(x.data)) return Buffer.from(x.data).toString('latin1');
-      return x;
-    });
-  } catch {
-    json = '';
-  }
-  const inspected = util.inspect(value, { depth: 12, showHidden: true, maxArrayLength: 200, maxStringLength: Infinity, breakLength: Infinity });
-  return `${json}\n${inspected}`;
-}
-
-class Sinks {
-  private readonly items: Array<{ where: string; text: string; allowed: string[] }> = [];
-  count = 0;
-
-  add(where: string, value: unknown, allowed: string[] = []): void {
-    this.items.push({ where, text: dump(value), allowed });
-    this.count++;
-  }
-
-  /** Every canary found where it must not be, with some context. */
-  leaks(canaries: Record<string, string> = ALL): string[] {
-    const found: string[] = [];
-    for (const { where, text, allowed } of this.items) {
-      for (const [name, value] of Object.entries(canaries)) {
-        if (allowed.includes(name)) continue;
-        const i = text.indexOf(value);
-        if (i >= 0) found.push(`${name} in ${where}: …${text.slice(Math.max(0, i - 120), i + value.length + 20).replace(/\s+/g, ' ')}…`);
-      }
-    }
-    return [...new Set(found)];
-  }
-}
-
-/** Copies everything written to stdout/stderr into the sinks, still printing it. */
-function captureConsole(sinks: Sinks): () => void {
-  const streams = [process.stdout, process.stderr];
-  const originals = streams.map((s) => s.write.bind(s));
-  streams.forEach((s, i) => {
-    (s as { write: unknown }).write = (chunk: unknown, ...rest: unknown[]) => {
-      sinks.add(`console (${i ? 'stderr' : 'stdout'})`, String(chunk));
-      return (originals[i] as (...a: unknown[]) => boolean)(chunk, ...rest);
-    };
-  });
-  return () => streams.forEach((s, i) => ((s as { write: unknown }).write = originals[i]));
-}
-
-/** Every call the test helper's spies saw: node status/log/warn/error/send and RED.log. */
-function collectSpies(sinks: Sinks, label: string): void {
-  for (const spy of harnessSpies()) {
-    for (const args of spy.args) sinks.add(`${label}: ${(spy as unknown as { name?: string }).name ?? 'spy'} call`, args);
-  }
-}
 
 // ---------------------------------------------------------------------------
 // A gateway that answers like live.aliyuncs.com does to a wrong signature
@@ -211,7 +147,7 @@ describe('security: canary secrets never leak', function () {
     let restoreConsole: () => void;
     let RED: any;
     beforeEach(async () => {
-      sinks = new Sinks();
+      sinks = new Sinks(ALL);
       restoreConsole = captureConsole(sinks);
       await helper.startServer();
     });
@@ -363,7 +299,7 @@ describe('security: canary secrets never leak', function () {
 
   describe('a real Node-RED (GET /flows, admin API, log lines, files)', () => {
     let red: NodeRedProcess;
-    const sinks = new Sinks();
+    const sinks = new Sinks(ALL);
 
     before(async function () {
       this.timeout(60000);
@@ -431,12 +367,7 @@ describe('security: canary secrets never leak', function () {
       }
       gateway.requests.slice(gatewayBefore).forEach((r, i) => sinks.add(`request ${i} the admin endpoint sent to a non-deployed endpoint`, r, Object.keys(IDS)));
       sinks.add('Node-RED output', red.output());
-      const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-        const p = path.join(dir, e.name);
-        if (e.name === 'node_modules') return [];
-        return e.isDirectory() ? walk(p) : [p];
-      });
-      for (const file of walk(red.userDir.dir)) sinks.add(`file ${path.relative(red.userDir.dir, file)}`, fs.readFileSync(file, 'latin1'));
+      for (const file of filesUnder(red.userDir.dir)) sinks.add(`file ${path.relative(red.userDir.dir, file)}`, fs.readFileSync(file, 'latin1'));
 
       should(sinks.leaks()).eql([]);
       console.log(`      ${flows.length} nodes deployed, ${red.lines.length} log lines and ${sinks.count} admin answers/files checked`);

@@ -6,7 +6,10 @@
  * the fault suite, rate-limit, canary, fuzz, soak and benchmarks then cover it.
  */
 import crypto from 'crypto';
+import fs from 'fs';
 import net from 'net';
+import path from 'path';
+import util from 'util';
 import { AliyunLiveEmulator } from '../emulator';
 import type { FaultInjector, FaultKind } from '../emulator/faults';
 import { createTask } from '../emulator/aliyun-live/tasks';
@@ -505,12 +508,119 @@ export function removeHarnessSpies(): void {
 }
 
 // ---------------------------------------------------------------------------
+// Where secrets can leak to (the canary harnesses)
+// ---------------------------------------------------------------------------
+
+/** JSON and util.inspect of a value (Buffers as text, hidden properties too): what a leak search reads. */
+export function dump(value: unknown): string {
+  if (typeof value === 'string') return value;
+  let json = '';
+  try {
+    json = JSON.stringify(value, (_k, x) => {
+      if (typeof x === 'bigint') return String(x);
+      if (x && x.type === 'Buffer' && Array.isArray(x.data)) return Buffer.from(x.data).toString('latin1');
+      return x;
+    });
+  } catch {
+    json = '';
+  }
+  const inspected = util.inspect(value, { depth: 12, showHidden: true, maxArrayLength: 200, maxStringLength: Infinity, breakLength: Infinity });
+  return `${json}\n${inspected}`;
+}
+
+/** Everything captured where secrets must not be, searched for canary values. */
+export class Sinks {
+  private readonly items: Array<{ where: string; text: string; allowed: string[] }> = [];
+  count = 0;
+
+  /**
+   * `canaries`: name -> value searched for by default. `cutOff`: for these names, the first
+   * `prefix` characters of a value alone count too (a secret cut off by a length limit still leaks).
+   */
+  constructor(private readonly canaries: Record<string, string> = {}, private readonly cutOff: { names: string[]; prefix: number } = { names: [], prefix: 0 }) {}
+
+  add(where: string, value: unknown, allowed: string[] = []): void {
+    this.items.push({ where, text: dump(value), allowed });
+    this.count++;
+  }
+
+  /** Every canary found where it must not be, with some context. */
+  leaks(canaries: Record<string, string> = this.canaries): string[] {
+    const found: string[] = [];
+    for (const { where, text, allowed } of this.items) {
+      for (const [name, value] of Object.entries(canaries)) {
+        if (allowed.includes(name)) continue;
+        let i = text.indexOf(value);
+        let shown = value.length;
+        const prefix = this.cutOff.names.includes(name) ? this.cutOff.prefix : 0;
+        if (i < 0 && prefix > 0 && value.length > prefix) {
+          i = text.indexOf(value.slice(0, prefix));
+          shown = prefix;
+        }
+        if (i >= 0) found.push(`${name}${shown < value.length ? ' (cut off)' : ''} in ${where}: …${text.slice(Math.max(0, i - 120), i + shown + 20).replace(/\s+/g, ' ')}…`);
+      }
+    }
+    return [...new Set(found)];
+  }
+}
+
+/** Copies everything written to stdout/stderr into the sinks, still printing it; returns the restore. */
+export function captureConsole(sinks: Sinks): () => void {
+  const streams = [process.stdout, process.stderr];
+  const originals = streams.map((s) => s.write.bind(s));
+  streams.forEach((s, i) => {
+    (s as { write: unknown }).write = (chunk: unknown, ...rest: unknown[]) => {
+      sinks.add(`console (${i ? 'stderr' : 'stdout'})`, String(chunk));
+      return (originals[i] as (...a: unknown[]) => boolean)(chunk, ...rest);
+    };
+  });
+  return () => streams.forEach((s, i) => ((s as { write: unknown }).write = originals[i]));
+}
+
+/**
+ * Every call the test helper's spies saw: node status/log/warn/error/send and RED.log.
+ * `payloadSecrets`: canary names allowed in the payload of a msg argument (node.error(err, msg)
+ * passes on the msg as the user sent it, with the secrets the user put in its payload).
+ */
+export function collectSpies(sinks: Sinks, label: string, payloadSecrets: string[] = []): void {
+  for (const spy of harnessSpies()) {
+    const where = `${label}: ${(spy as unknown as { name?: string }).name || 'spy'} call`;
+    for (const args of spy.args) {
+      if (!payloadSecrets.length) {
+        sinks.add(where, args);
+        continue;
+      }
+      for (const arg of args) {
+        if (arg && typeof arg === 'object' && '_msgid' in arg) {
+          const { payload, ...rest } = arg as Msg;
+          sinks.add(`${where} (msg without its payload)`, rest);
+          sinks.add(`${where} (msg payload)`, payload, payloadSecrets);
+        } else sinks.add(where, arg);
+      }
+    }
+  }
+}
+
+/** Every file under `dir`, node_modules left out. */
+export function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.name === 'node_modules') return [];
+    return e.isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+/** A unique alphanumeric canary value (percent- and JSON-encoding leave it intact). */
+export const canaryValue = (label: string): string => `Cnry${label}${crypto.randomBytes(6).toString('hex')}`;
+
+// ---------------------------------------------------------------------------
 // Agora Real-time STT (appended: the Agora nodes join the harnesses here)
 // ---------------------------------------------------------------------------
 
 /* eslint-disable import/first */
 import { AgoraEmulator, AGORA_DEFAULTS, EmulatedAgent } from '../emulator/agora';
-import { newAgentId } from '../emulator/agora/agents';
+import { newAgentId, newTaskId } from '../emulator/agora/agents';
+import type { BuilderTokens } from '../emulator/agora/builder-tokens';
 
 /**
  * Agora: keyId is the customer ID and secret the customer secret; every config also holds the
@@ -543,7 +653,8 @@ export const AGORA: VendorKit = {
     return { [id]: { customerId: s.keyId, customerSecret: s.secret, appCertificate: AGORA_DEFAULTS.appCertificate } };
   },
   faultCode: {
-    http500: /^InternalError$/,
+    // v6 answers a server error with its numeric code 1 in the body (Agora1); v7 by status.
+    http500: /^(InternalError|Agora1)$/,
     http503: /^ServiceUnavailable$/,
     throttle: /^TooManyRequests$/,
     hang: /^Timeout$/,
@@ -566,6 +677,24 @@ export function seedAgoraAgent(emulator: EmulatorLike, apiVersion: 'v7' | 'v6' =
   const agent = new EmulatedAgent({ id, apiVersion, appId: AGORA_DEFAULTS.appId, name: `seeded-${agoraSeeded}`, body, builderToken, createdAt: Date.now() - 60_000 }, Date.now, 0);
   emu.agents.set(id, agent);
   return { taskId: id, agora: { apiVersion, channel, ...(builderToken ? { builderToken } : {}) } };
+}
+
+/**
+ * A running v6 task whose builder token the emulator itself issued (as its acquire would), so
+ * query, update and stop with msg.agora.builderToken are accepted; made without a request.
+ */
+export function seedAgoraV6Task(emulator: EmulatorLike): { taskId: string; agora: Msg } {
+  const emu = emulator as unknown as AgoraEmulator;
+  // The emulator keeps its builder tokens in its private ops context; a request would spend a fault.
+  const tokens = (emu as unknown as { ctx: { builderTokens: BuilderTokens } }).ctx.builderTokens;
+  agoraSeeded++;
+  const channel = `seeded-v6-${agoraSeeded}`;
+  const token = tokens.issue(AGORA_DEFAULTS.appId, `seeded-v6-${agoraSeeded}`, Date.now() - 60_000);
+  const body = { languages: ['en-US'], rtcConfig: { channelName: channel, pubBotUid: '88222', subBotUid: '88223' } };
+  const task = new EmulatedAgent({ id: newTaskId(), apiVersion: 'v6', appId: AGORA_DEFAULTS.appId, body, builderToken: token.tokenName, createdAt: Date.now() - 60_000 }, Date.now, 0);
+  token.taskId = task.id;
+  emu.agents.set(task.id, task);
+  return { taskId: task.id, agora: { apiVersion: 'v6', channel, builderToken: token.tokenName } };
 }
 
 const AGORA_START_FIELDS = ['languages', 'name', 'maxIdleTime', 'uidLanguagesConfig', 'keywords', 'rtcConfig', 'translateConfig', 'captionConfig', 'extensionParams'];
@@ -605,7 +734,27 @@ function invalidAgoraStartMsg(rand: Rand): Msg {
   return { payload };
 }
 
+/**
+ * A valid task ID with a msg.agora that is wrong by itself: an unknown API version, or v6
+ * without a usable builder token (missing, of a wrong type, oversized), among pollution keys.
+ */
+function hostileAgoraRef(rand: Rand): Msg {
+  const agora: Msg = rand(3) === 0 ? pollutingObject() : {};
+  const k = rand(6);
+  if (k === 0) agora.apiVersion = ['v8', 'V7', 7, '', null, ['v7'], { v: 7 }, ' v6'][rand(8)];
+  else {
+    agora.apiVersion = 'v6';
+    if (k === 1) agora.builderToken = ['', undefined][rand(2)];
+    else if (k === 2) agora.builderToken = 'b'.repeat(4097 + rand(100_000));
+    else if (k === 3) agora.builderToken = wrongTyped(rand);
+    else if (k === 4) agora.builderToken = ['', '   '][rand(2)];
+    // k === 5: no builderToken at all
+  }
+  return { taskId: ['1NT29X11GQSxxxxx80BEIN56XF', crypto.randomBytes(16).toString('hex'), 4242][rand(3)], agora };
+}
+
 function invalidAgoraTaskMsg(rand: Rand): Msg {
+  if (rand(3) === 0) return hostileAgoraRef(rand);
   const blank = [undefined, null, ''][rand(3)];
   const taskId = rand(5) === 0 ? blank : invalidTaskId(rand);
   const msg: Msg = { taskId };
@@ -661,6 +810,18 @@ ACTION_CASES.push(
     idempotent: true,
     calls: 1,
     invalidMsg: invalidAgoraTaskMsg,
+  },
+  {
+    // v6 legacy: DELETE with the builder token from msg.agora, on a v7 config node (msg.agora names the version).
+    name: 'agora-stt-stop (v6)',
+    type: 'agora-stt-stop',
+    kit: AGORA,
+    node: agoraNode('agora-stt-stop'),
+    validMsg: (emu) => seedAgoraV6Task(emu),
+    idempotent: true,
+    calls: 1,
+    invalidMsg: invalidAgoraTaskMsg,
+    skip: ['fuzz'],
   },
 );
 
@@ -835,3 +996,152 @@ ACTION_CASES.push(
     skip: ['canary'],
   },
 );
+
+// ---------------------------------------------------------------------------
+// Canary kits: every secret a vendor's nodes hold, for canary-vendors.spec.ts
+// ---------------------------------------------------------------------------
+
+export interface CanaryValues {
+  /** Values that may go to the deployed endpoint only. */
+  secrets: Record<string, string>;
+  /** Identifiers: kept out of messages, logs and errors; the editor may be shown them. */
+  ids: Record<string, string>;
+}
+
+/** Which account a config node of the canary flow holds. */
+export type CanaryAccount = 'ok' | 'wrongSecret' | 'env';
+
+export interface EchoedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * What the vendor-generic canary needs beyond a VendorKit: every secret its nodes hold
+ * (config credentials, action-node credentials, secrets a msg may carry), shaped as the
+ * vendor requires, and where each legitimately goes. The kit's ActionCases are the nodes.
+ */
+export interface CanaryKit {
+  kit: VendorKit;
+  /** Fresh unique values; `secrets.envSecret` is read from the environment variable `envName`. */
+  values(): CanaryValues;
+  /** Encodings that leak a secret just as well (e.g. a Basic authorization of ID and secret). */
+  derived(v: CanaryValues): Record<string, string>;
+  envName: string;
+  /** An emulator that accepts the 'ok' and 'env' accounts (and any certificate among the values). */
+  startEmulator(v: CanaryValues): Promise<EmulatorLike>;
+  /** Credentials of config node `id` holding `account`, keyed by id. */
+  credentials(v: CanaryValues, account: CanaryAccount, id: string): Msg;
+  /** Properties and credentials an action node of `type` needs to hold its own secrets. */
+  actionNode(type: string, v: CanaryValues): { extra: Msg; credentials?: Msg };
+  /** A valid msg for case `c` that also carries the secrets a msg may carry. */
+  validMsg(c: ActionCase, emu: EmulatorLike, v: CanaryValues): Msg;
+  /** Secrets of the input msg's payload: a caught msg keeps the user's payload as it came in. */
+  payloadSecrets: string[];
+  /** The answer of a vendor that echoes a rejected request (as much of it as a hostile gateway could). */
+  echo(req: EchoedRequest): { status: number; body: string };
+  /** Bodies the editor's Test connection may post for config `okId`, deployed at `deployedUrl`. */
+  testBodies(okId: string, envId: string, deployedUrl: string, otherUrl: string): Array<[string, Msg]>;
+}
+
+const hex = (bytes: number): string => crypto.randomBytes(bytes).toString('hex');
+
+/** Base64 of exactly 32 bytes that reads as a canary (the cryption salt's required shape). */
+function canarySalt(): string {
+  const body = `CnrySalt${hex(17)}`; // 8 + 34 = 42 characters
+  const salt = `${body}A=`; // 43 Base64 digits ending in a multiple of 4 bits: 32 bytes
+  if (Buffer.from(salt, 'base64').length !== 32 || Buffer.from(salt, 'base64').toString('base64') !== salt) throw new Error('canary salt shape');
+  return salt;
+}
+
+const basic = (id: string, secret: string): string => Buffer.from(`${id}:${secret}`).toString('base64');
+
+export const AGORA_CANARY: CanaryKit = {
+  kit: AGORA,
+  envName: 'SPEECH_PIPELINES_CANARY_AGORA_SECRET',
+  values: () => ({
+    secrets: {
+      customerSecret: canaryValue('CustomerSecret'),
+      // 32 hexadecimal characters, or no bot token could be built: random, hence unique.
+      appCertificate: hex(16),
+      storageSecretKey: canaryValue('StorageSecretKey'),
+      encryptionSecret: canaryValue('EncryptionSecret'),
+      encryptionSalt: canarySalt(),
+      wrongSecret: canaryValue('WrongSecret'),
+      envSecret: canaryValue('EnvSecret'),
+    },
+    ids: { customerId: canaryValue('CustomerId'), envCustomerId: canaryValue('EnvCustomerId') },
+  }),
+  derived: (v) => ({
+    basicAuthorization: basic(v.ids.customerId, v.secrets.customerSecret),
+    basicAuthorizationWrong: basic(v.ids.customerId, v.secrets.wrongSecret),
+    basicAuthorizationEnv: basic(v.ids.envCustomerId, v.secrets.envSecret),
+  }),
+  async startEmulator(v) {
+    const emulator = new AgoraEmulator({
+      apps: { [AGORA_DEFAULTS.appId]: { certificate: v.secrets.appCertificate } },
+      credentials: { [v.ids.customerId]: v.secrets.customerSecret, [v.ids.envCustomerId]: v.secrets.envSecret },
+      updateSpacingMs: 0,
+      subtitleIntervalMs: 50,
+    });
+    await emulator.listen();
+    return emulator as unknown as EmulatorLike;
+  },
+  credentials(v, account, id) {
+    const creds = {
+      ok: { customerId: v.ids.customerId, customerSecret: v.secrets.customerSecret },
+      wrongSecret: { customerId: v.ids.customerId, customerSecret: v.secrets.wrongSecret },
+      env: { customerId: v.ids.envCustomerId, customerSecret: `\${${AGORA_CANARY.envName}}` },
+    }[account];
+    return { [id]: { ...creds, appCertificate: v.secrets.appCertificate } };
+  },
+  actionNode(type, v) {
+    if (type !== 'agora-stt-start') return { extra: {} };
+    // AES-256-GCM2 (7): the encryption secret and salt are the start node's own credentials.
+    return { extra: { cryptionMode: '7' }, credentials: { encryptionSecret: v.secrets.encryptionSecret, encryptionSalt: v.secrets.encryptionSalt } };
+  },
+  validMsg(c, emu, v) {
+    const msg = c.validMsg(emu);
+    if (c.type !== 'agora-stt-start') return msg;
+    const storage = { vendor: 2, region: 3, bucket: 'captions', accessKey: 'AKIAEXAMPLE', secretKey: v.secrets.storageSecretKey };
+    return { ...msg, payload: { ...msg.payload, captionConfig: { sliceDuration: 60, storage } } };
+  },
+  payloadSecrets: ['storageSecretKey'],
+  echo(req) {
+    // [I] Worst case of "Agora may echo a rejected field": it names the secret-bearing fields and the
+    // authorization, shortest first, so all of them fall inside the 300 characters of vendor text
+    // the client keeps; the other fields follow in `detail`.
+    const fields: Array<[string, string]> = [];
+    const walk = (prefix: string, x: unknown): void => {
+      if (x && typeof x === 'object') for (const [k, y] of Object.entries(x)) walk(prefix ? `${prefix}.${k}` : k, y);
+      else fields.push([prefix, String(x)]);
+    };
+    try {
+      walk('', JSON.parse(req.body || '{}'));
+    } catch {
+      fields.push(['body', req.body]);
+    }
+    fields.push(['authorization', String(req.headers.authorization ?? '')]);
+    const secretLike = (f: [string, string]) => /secret|salt|token|key|auth/i.test(f[0]);
+    const text = (list: Array<[string, string]>) => list.map(([k, v]) => `${k}=${v}`).sort((a, b) => a.length - b.length).join(', ');
+    return {
+      status: 400,
+      body: JSON.stringify({ message: `invalid fields: ${text(fields.filter(secretLike))}`, detail: `${req.url} ${text(fields.filter((f) => !secretLike(f)))}`, request_id: hex(8) }),
+    };
+  },
+  testBodies: (okId, envId, deployedUrl, otherUrl) => [
+    ['stored secret and certificate, deployed endpoint', { id: okId, customerSecret: '__PWRD__', appCertificate: '__PWRD__', endpoint: deployedUrl, appId: AGORA_DEFAULTS.appId }],
+    ['stored secret, endpoint omitted (the default endpoint)', { id: okId, customerSecret: '__PWRD__', appId: AGORA_DEFAULTS.appId }],
+    ['typed wrong secret, deployed endpoint', { id: okId, customerSecret: 'typed-wrong-secret', endpoint: deployedUrl, appId: AGORA_DEFAULTS.appId }],
+    ['stored secret, other endpoint', { id: okId, customerSecret: '__PWRD__', appCertificate: '__PWRD__', endpoint: otherUrl, appId: AGORA_DEFAULTS.appId }],
+    ['typed secret, stored certificate, other endpoint', { id: okId, customerSecret: 'typed-by-the-editor', endpoint: otherUrl, appId: AGORA_DEFAULTS.appId }],
+    ['typed secret and certificate, other endpoint (stored customer ID)', { id: okId, customerSecret: 'typed-by-the-editor', appCertificate: '00112233445566778899aabbccddeeff', endpoint: otherUrl, appId: AGORA_DEFAULTS.appId }],
+    ['env secret, deployed endpoint', { id: envId, customerSecret: '__PWRD__', appCertificate: '__PWRD__', endpoint: deployedUrl, appId: AGORA_DEFAULTS.appId }],
+    ['no such node, other endpoint', { id: 'nope', customerSecret: '__PWRD__', endpoint: otherUrl, appId: AGORA_DEFAULTS.appId }],
+  ],
+};
+
+/** Every vendor the vendor-generic canary covers (Alibaba has canary.spec.ts). A new vendor adds its CanaryKit here. */
+export const CANARY_KITS: CanaryKit[] = [AGORA_CANARY];
