@@ -38,7 +38,7 @@ console.log(`\nNode-RED ${version} on Node.js ${nodeVersion}`);
 const mocha = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
 const result = spawnSync(
   node22,
-  [mocha, '--no-package', '--timeout', '120000', '--exit', '--ignore', 'test/unit/scorecard.spec.js', 'test/unit/**/*.spec.js', 'test/nodes/**/*.spec.js', 'test/e2e/pack-install.spec.js', 'test/e2e/callback-live.spec.js', 'test/e2e/unisound-restart.spec.js'],
+  [mocha, '--no-package', '--timeout', '120000', '--exit', '--ignore', 'test/unit/scorecard.spec.js', 'test/unit/**/*.spec.js', 'test/nodes/**/*.spec.js', 'test/e2e/pack-install.spec.js', 'test/e2e/callback-live.spec.js', 'test/e2e/agora-pack.spec.js', 'test/e2e/unisound-restart.spec.js'],
   { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_RED_PATH: nodeRed } },
 );
 process.exit(result.status ?? 1);
