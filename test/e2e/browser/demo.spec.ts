@@ -66,8 +66,11 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
 
   it('has one account config per vendor and distinct config names', () => {
     const configs = flows.filter((n) => !n.z && n.type !== 'tab');
-    const accounts = configs.filter((n) => n.type === 'aliyun-live-config');
-    assert.equal(accounts.length, 1, `account configs: ${accounts.map((n) => n.name).join(', ')}`);
+    // One account per vendor (Agora's v7 and v6 examples are two purposes, with distinct names).
+    for (const type of ['aliyun-live-config', 'unisound-config']) {
+      const accounts = configs.filter((n) => n.type === type);
+      assert.equal(accounts.length, 1, `${type} configs: ${accounts.map((n) => n.name).join(', ')}`);
+    }
     const names = configs.map((n) => `${n.type}:${n.name}`);
     assert.equal(new Set(names).size, names.length, `config names repeat: ${names.join(', ')}`);
     const paths = flows.filter((n) => n.type === 'aliyun-live-asr-callback').map((n) => n.path);

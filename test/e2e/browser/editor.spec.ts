@@ -14,6 +14,7 @@
  *
  * Needs /usr/bin/chromium (or $CHROMIUM_PATH): run test/e2e/browser/install-chromium.sh.
  */
+import { editorDefinitions } from '../../support/editor-definitions';
 import assert from 'assert/strict';
 import fs from 'fs';
 import path from 'path';
@@ -37,8 +38,10 @@ const WRONG_SECRET = 'wrong-secret-8c1f37e2d4';
 const AUTH_KEY = 'e2e-browser-authkey-5d0b9a';
 const EXAMPLE = 'aliyun-live/live-subtitles.json';
 
-const PACKAGE_NODES = ['aliyun-live-asr-create', 'aliyun-live-asr-query', 'aliyun-live-asr-stop', 'aliyun-live-asr-callback'];
-const CONFIG_NODES = ['aliyun-live-config', 'aliyun-live-callback-config'];
+/** Every node type the package declares (speech-common has none), split by what its editor registers. */
+const DEFINITIONS = editorDefinitions();
+const PACKAGE_NODES = [...DEFINITIONS.values()].filter((d) => d.category !== 'config').map((d) => d.type);
+const CONFIG_NODES = [...DEFINITIONS.values()].filter((d) => d.category === 'config').map((d) => d.type);
 
 /**
  * Console errors that are not faults, matched against "error: <text> (<url>)"; whatever was
@@ -309,7 +312,7 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     }
     // The package's own icons, not the editor's fallback arrow (shown when an icon is missing).
     const icons: string[] = await page.evaluate((types) => types.map((t: string) => $(`#red-ui-palette-container .red-ui-palette-node[data-palette-type="${t}"] .red-ui-palette-icon`).css('background-image')), PACKAGE_NODES);
-    icons.forEach((icon, i) => assert.match(icon, /\/icons\/@speech-pipelines\/node-red-speech\/speech-aliyun-(live|callback)\.svg/, `palette icon of ${PACKAGE_NODES[i]}: ${icon}`));
+    icons.forEach((icon, i) => assert.match(icon, /\/icons\/@speech-pipelines\/node-red-speech\/speech-[a-z-]+\.svg/, `palette icon of ${PACKAGE_NODES[i]}: ${icon}`));
     // Config nodes never appear in the palette itself.
     for (const type of CONFIG_NODES) {
       assert.equal(await page.locator(`#red-ui-palette-container .red-ui-palette-node[data-palette-type="${type}"]`).count(), 0, `${type} is in the palette`);
