@@ -359,8 +359,10 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
       await openEditor(id);
       // oneditprepare ran: the typedInputs and config selects exist.
       assert.ok(await page.locator('.red-ui-tray #node-input-name').isVisible(), `${type}: no name field`);
-      if (type !== 'aliyun-live-asr-callback') {
-        assert.equal(await page.locator('#node-input-live').evaluate((e: any) => e.tagName), 'SELECT', `${type}: the Account field is not a config select`);
+      // The account property: the one default whose type is a config node of the package.
+      const accountProp = Object.entries(DEFINITIONS.get(type)!.defaults).find(([, d]) => d && typeof d.type === 'string' && CONFIG_NODES.includes(d.type) && d.required)?.[0];
+      if (accountProp) {
+        assert.equal(await page.locator(`#node-input-${accountProp}`).evaluate((e: any) => e.tagName), 'SELECT', `${type}: the Account field is not a config select`);
       }
       if (type === 'aliyun-live-asr-create') {
         assert.equal(await page.locator('.red-ui-tray .red-ui-typedInput-container').count(), 12, 'create: twelve typed inputs');
