@@ -2,6 +2,8 @@
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.JobBook = exports.MSG_TOTAL_LIMIT = exports.MSG_PROPERTY_LIMIT = void 0;
 exports.snapshotMessage = snapshotMessage;
+const fallback_store_1 = require("../state/fallback-store");
+const instance_id_1 = require("../state/instance-id");
 const memory_store_1 = require("../state/memory-store");
 /** Per property and in total: a flow's msg may carry megabytes we must not rewrite on every change. */
 exports.MSG_PROPERTY_LIMIT = 16 * 1024;
@@ -38,27 +40,40 @@ function snapshotMessage(msg) {
     }
     return { msg: out, dropped };
 }
+/** Claims are kept long after the job is gone, so a stale copy of the job can never be emitted again. */
+const CLAIM_TTL_MS = 24 * 60 * 60 * 1000;
 /**
  * Pending jobs of every node of one kind, kept in a StateStore under
- * `<prefix><nodeId>:<jobId>`. A job leaves the book through `claim`, which removes it
- * (durably) before its result may be sent: whoever claims it is the only one to emit.
+ * `<prefix><nodeId>:<jobId>`. Whoever holds a job's lease waits for it and renews the lease
+ * while it does; when the owner dies its lease runs out and another instance takes the job
+ * over. A job leaves the book through `claim`, an atomic first-come mark followed by the
+ * removal, before its result may be sent: whoever claims it is the only one to emit.
  */
 class JobBook {
-    constructor(store, prefix) {
+    constructor(store, prefix, leases) {
         this.store = store;
         this.prefix = prefix;
+        this.leases = { store: leases?.store ?? memory_store_1.processStore, owner: leases?.owner ?? instance_id_1.INSTANCE_ID, ms: leases?.ms ?? 30000 };
+    }
+    get leaseMs() {
+        return this.leases.ms;
     }
     key(nodeId, jobId) {
         return `${this.prefix}${nodeId}:${jobId}`;
     }
+    /** Records the job and takes its lease. */
     async add(job) {
-        await this.store.set(this.key(job.nodeId, job.jobId), JSON.stringify(job));
+        const key = this.key(job.nodeId, job.jobId);
+        await this.store.set(key, JSON.stringify(job));
+        await this.leases.store.set(`lease:${key}`, this.leases.owner, this.leases.ms);
     }
     /** The node's pending jobs; an unreadable entry is dropped rather than blocking the others. */
     async list(nodeId) {
         const jobs = [];
         for (const key of await this.store.keys(`${this.prefix}${nodeId}:`)) {
             const text = await this.store.get(key);
+            if (text === undefined)
+                continue; // claimed meanwhile
             const job = parse(text);
             if (job)
                 jobs.push(job);
@@ -67,25 +82,43 @@ class JobBook {
         }
         return jobs;
     }
+    /** True when this process now holds the job's lease: it was free (or expired), or already ours. */
+    async acquire(nodeId, jobId) {
+        const lease = `lease:${this.key(nodeId, jobId)}`;
+        if (await this.leases.store.setIfAbsent(lease, this.leases.owner, this.leases.ms))
+            return true;
+        return (0, fallback_store_1.extendIfValue)(this.leases.store, lease, this.leases.owner, this.leases.ms);
+    }
+    /** Extends our lease; false when it ran out and another instance took the job. */
+    renew(nodeId, jobId) {
+        return this.acquire(nodeId, jobId);
+    }
     /**
-     * Takes the job out of the book; true for exactly one caller. The removal is on disk
-     * before this resolves, so a crash after it can lose the emission but never repeat it.
+     * Takes the job out of the book; true for exactly one caller across every instance. The
+     * removal is stored before this resolves, so a crash after it can lose the emission but
+     * never repeat it.
      */
-    async claim(nodeId, jobId) {
+    async claim(nodeId, jobId, submittedAt) {
         const key = this.key(nodeId, jobId);
-        // Two waiters for one job can exist in one process for a moment (an old node closing while its replacement resumes).
-        if (!(await memory_store_1.processStore.setIfAbsent(`claim:${key}`, '1', 60 * 60 * 1000)))
+        // Two waiters for one job can exist for a moment: an old node closing while its replacement resumes, or two
+        // instances after a lease ran out. The submission time tells this job from a later request for the same task id.
+        if (!(await this.leases.store.setIfAbsent(`claim:${key}:${submittedAt ?? ''}`, this.leases.owner, CLAIM_TTL_MS)))
             return false;
         const present = (await this.store.get(key)) !== undefined;
         await this.store.delete(key);
+        await this.leases.store.delete(`lease:${key}`).catch(() => undefined);
         return present;
     }
     async remove(nodeId, jobId) {
-        await this.store.delete(this.key(nodeId, jobId));
+        const key = this.key(nodeId, jobId);
+        await this.store.delete(key);
+        await this.leases.store.delete(`lease:${key}`).catch(() => undefined);
     }
     async removeAll(nodeId) {
-        for (const key of await this.store.keys(`${this.prefix}${nodeId}:`))
+        for (const key of await this.store.keys(`${this.prefix}${nodeId}:`)) {
             await this.store.delete(key);
+            await this.leases.store.delete(`lease:${key}`).catch(() => undefined);
+        }
     }
 }
 exports.JobBook = JobBook;

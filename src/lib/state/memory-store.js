@@ -30,6 +30,12 @@ class MemoryStore {
     async keys(prefix) {
         return [...this.entries.keys()].filter((k) => k.startsWith(prefix) && this.live(k));
     }
+    async extendIfValue(key, value, ttlMs) {
+        if (this.live(key)?.value !== value)
+            return false;
+        this.put(key, value, ttlMs);
+        return true;
+    }
     get size() {
         return this.entries.size;
     }

@@ -1,0 +1,128 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.RedisLink = void 0;
+const redis_config_1 = require("./redis-config");
+/**
+ * One connection to Redis per process and whether it works right now. Commands never queue
+ * while Redis is away (they fail at once, and the caller falls back to local state); the
+ * client reconnects by itself. Each change between shared and local is logged once, not per
+ * message.
+ */
+class RedisLink {
+    constructor(config, log) {
+        this.config = config;
+        this.log = log;
+        this.state = 'connecting';
+        this.everUp = false;
+        this.listeners = new Set();
+        this.closed = false;
+    }
+    get up() {
+        return this.state === 'up' && !this.closed;
+    }
+    get prefix() {
+        return this.config.keyPrefix;
+    }
+    /** Starts connecting and returns at once: callers use local state until Redis answers. */
+    start() {
+        if (this.client || this.closed)
+            return;
+        const { createClient } = require('redis');
+        const client = createClient({
+            url: this.config.url,
+            username: this.config.username,
+            password: this.config.password,
+            disableOfflineQueue: true,
+            socket: {
+                connectTimeout: 2000,
+                // Keep trying for as long as the process runs: Redis may be restarted or fail over.
+                reconnectStrategy: (retries) => Math.min(100 * 2 ** Math.min(retries, 5), 2000),
+                ...this.config.socket,
+            },
+        });
+        this.client = client;
+        client.on('ready', () => this.mark(true));
+        client.on('end', () => this.mark(false));
+        // 'error' fires for every failed reconnect: only the transition is reported.
+        client.on('error', () => this.mark(false));
+        client.connect().catch(() => this.mark(false));
+    }
+    /** A command, or a rejection when Redis is down or slower than the command timeout. */
+    async command(args) {
+        const client = this.client;
+        if (!client || !this.up)
+            throw new Error('Redis is not connected');
+        try {
+            return await client.sendCommand(args, { timeout: this.config.commandTimeoutMs });
+        }
+        catch (err) {
+            // A script or type error is ours, not an outage; a timeout or a socket error is.
+            if (!/^(ERR|WRONGTYPE|NOSCRIPT)/.test(String(err?.message)))
+                this.mark(false);
+            throw err;
+        }
+    }
+    /** Told `false` when state turns local and `true` when it is shared again. */
+    onChange(fn) {
+        this.listeners.add(fn);
+        return () => this.listeners.delete(fn);
+    }
+    close() {
+        this.closed = true;
+        if (this.probe)
+            clearInterval(this.probe);
+        this.probe = undefined;
+        try {
+            this.client?.destroy();
+        }
+        catch {
+            // already closed
+        }
+    }
+    mark(up) {
+        if (this.closed)
+            return;
+        if (up) {
+            if (this.state === 'up')
+                return;
+            this.state = 'up';
+            if (this.probe)
+                clearInterval(this.probe);
+            this.probe = undefined;
+            this.log.info(this.everUp ? `Redis at ${(0, redis_config_1.maskUrl)(this.config.url)} is back: shared state in use again.` : `Shared state in use: Redis at ${(0, redis_config_1.maskUrl)(this.config.url)}.`);
+            this.everUp = true;
+            this.emit(true);
+            return;
+        }
+        if (this.state === 'down')
+            return;
+        const was = this.state;
+        this.state = 'down';
+        this.log.warn(was === 'up'
+            ? `Lost Redis at ${(0, redis_config_1.maskUrl)(this.config.url)}: using local state until it returns (${this.localNote()}).`
+            : `Redis at ${(0, redis_config_1.maskUrl)(this.config.url)} is not reachable: using local state until it answers (${this.localNote()}).`);
+        // A command that timed out leaves the socket "ready": a PING a second tells when Redis answers again.
+        this.probe = setInterval(() => {
+            const client = this.client;
+            if (!client?.isReady)
+                return;
+            client.sendCommand(['PING'], { timeout: this.config.commandTimeoutMs }).then(() => this.mark(true), () => undefined);
+        }, 1000);
+        this.probe.unref();
+        this.emit(false);
+    }
+    localNote() {
+        return `event dedupe and start locks per instance; each instance takes 1/${this.config.instances} of every rate limit`;
+    }
+    emit(up) {
+        for (const fn of this.listeners) {
+            try {
+                fn(up);
+            }
+            catch {
+                // a listener's problem is its own
+            }
+        }
+    }
+}
+exports.RedisLink = RedisLink;
