@@ -59,12 +59,13 @@ class RateLimiter {
             while (this.starts.length > 0 && this.starts[0] <= t - this.windowMs)
                 this.starts.shift();
             // Without the shared count, each instance keeps to its share of the quota.
-            const limit = shared && !shared.up ? shared.share(this.limit) : this.limit;
+            const usable = shared?.usable(this.windowMs) ?? false;
+            const limit = shared && !usable ? shared.share(this.limit) : this.limit;
             if (this.starts.length >= limit) {
                 this.wake(this.starts[this.starts.length - limit] + this.windowMs - t + 1);
                 return;
             }
-            if (shared && shared.up) {
+            if (shared && usable) {
                 this.takeShared(shared);
                 return;
             }
@@ -88,7 +89,7 @@ class RateLimiter {
             next?.();
             this.drain();
         }, () => {
-            // The backend failed (and now says `up: false`): the local share applies from here on.
+            // The backend failed (and is no longer usable): the local share applies from here on.
             this.taking = false;
             this.drain();
         });

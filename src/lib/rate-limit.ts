@@ -3,8 +3,12 @@
  * one credential stay within its quota together.
  */
 export interface SharedWindows {
-  /** False while the shared count is unavailable: limiters then use `share` of their limit locally. */
-  readonly up: boolean;
+  /**
+   * False while the shared count is unavailable (limiters then use `share` of their limit
+   * locally), and for a while after it returns: what instances started on their own in the
+   * meantime is not in the shared count, so a window of `windowMs` must pass first.
+   */
+  usable(windowMs: number): boolean;
   /** Records one start in `key`'s window if fewer than `limit` are in it: 0 when granted, else ms until one leaves. Rejects when the backend fails. */
   take(key: string, limit: number, windowMs: number): Promise<number>;
   /** What one instance may use of `limit` on its own: conservative, so instances together stay within it. */
@@ -66,12 +70,13 @@ export class RateLimiter {
       const t = this.now();
       while (this.starts.length > 0 && this.starts[0] <= t - this.windowMs) this.starts.shift();
       // Without the shared count, each instance keeps to its share of the quota.
-      const limit = shared && !shared.up ? shared.share(this.limit) : this.limit;
+      const usable = shared?.usable(this.windowMs) ?? false;
+      const limit = shared && !usable ? shared.share(this.limit) : this.limit;
       if (this.starts.length >= limit) {
         this.wake(this.starts[this.starts.length - limit] + this.windowMs - t + 1);
         return;
       }
-      if (shared && shared.up) {
+      if (shared && usable) {
         this.takeShared(shared);
         return;
       }
@@ -98,7 +103,7 @@ export class RateLimiter {
         this.drain();
       },
       () => {
-        // The backend failed (and now says `up: false`): the local share applies from here on.
+        // The backend failed (and is no longer usable): the local share applies from here on.
         this.taking = false;
         this.drain();
       },

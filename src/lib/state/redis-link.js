@@ -16,6 +16,8 @@ class RedisLink {
         this.everUp = false;
         this.listeners = new Set();
         this.closed = false;
+        /** ms epoch of the last change to shared state, and of the last outage (undefined: none yet). */
+        this.upSince = 0;
     }
     get up() {
         return this.state === 'up' && !this.closed;
@@ -36,7 +38,7 @@ class RedisLink {
             socket: {
                 connectTimeout: 2000,
                 // Keep trying for as long as the process runs: Redis may be restarted or fail over.
-                reconnectStrategy: (retries) => Math.min(100 * 2 ** Math.min(retries, 5), 2000),
+                reconnectStrategy: (retries) => Math.min(100 * 2 ** Math.min(retries, 4), 1000),
                 ...this.config.socket,
             },
         });
@@ -86,6 +88,7 @@ class RedisLink {
             if (this.state === 'up')
                 return;
             this.state = 'up';
+            this.upSince = Date.now();
             if (this.probe)
                 clearInterval(this.probe);
             this.probe = undefined;
@@ -98,6 +101,7 @@ class RedisLink {
             return;
         const was = this.state;
         this.state = 'down';
+        this.lostAt = Date.now();
         this.log.warn(was === 'up'
             ? `Lost Redis at ${(0, redis_config_1.maskUrl)(this.config.url)}: using local state until it returns (${this.localNote()}).`
             : `Redis at ${(0, redis_config_1.maskUrl)(this.config.url)} is not reachable: using local state until it answers (${this.localNote()}).`);

@@ -27,6 +27,9 @@ export class RedisLink {
   private probe: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(up: boolean) => void>();
   private closed = false;
+  /** ms epoch of the last change to shared state, and of the last outage (undefined: none yet). */
+  upSince = 0;
+  lostAt: number | undefined;
 
   constructor(readonly config: RedisConfig, private readonly log: LinkLog) {}
 
@@ -50,7 +53,7 @@ export class RedisLink {
       socket: {
         connectTimeout: 2000,
         // Keep trying for as long as the process runs: Redis may be restarted or fail over.
-        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** Math.min(retries, 5), 2000),
+        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** Math.min(retries, 4), 1000),
         ...this.config.socket,
       },
     });
@@ -97,6 +100,7 @@ export class RedisLink {
     if (up) {
       if (this.state === 'up') return;
       this.state = 'up';
+      this.upSince = Date.now();
       if (this.probe) clearInterval(this.probe);
       this.probe = undefined;
       this.log.info(this.everUp ? `Redis at ${maskUrl(this.config.url)} is back: shared state in use again.` : `Shared state in use: Redis at ${maskUrl(this.config.url)}.`);
@@ -107,6 +111,7 @@ export class RedisLink {
     if (this.state === 'down') return;
     const was = this.state;
     this.state = 'down';
+    this.lostAt = Date.now();
     this.log.warn(
       was === 'up'
         ? `Lost Redis at ${maskUrl(this.config.url)}: using local state until it returns (${this.localNote()}).`

@@ -23,14 +23,17 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return tonumber(oldest[2]) + window - now + 1
 `;
 
+const RECONNECT_SKEW_MS = 1500;
+
 /** Rate-limit windows counted in Redis across instances; see `RateLimiter` for the queueing in front of them. */
 export class RedisWindows implements SharedWindows {
   private seq = 0;
 
   constructor(private readonly link: RedisLink, private readonly instanceId: string, private readonly instances: number) {}
 
-  get up(): boolean {
-    return this.link.up;
+  usable(windowMs: number): boolean {
+    // After an outage, instances reconnect up to a second or so apart: wait out one window plus that.
+    return this.link.up && (this.link.lostAt === undefined || Date.now() - this.link.upSince >= windowMs + RECONNECT_SKEW_MS);
   }
 
   async take(key: string, limit: number, windowMs: number): Promise<number> {
