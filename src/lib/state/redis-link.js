@@ -16,6 +16,7 @@ class RedisLink {
         this.everUp = false;
         this.listeners = new Set();
         this.closed = false;
+        this.slowInARow = 0;
         /** ms epoch of the last change to shared state, and of the last outage (undefined: none yet). */
         this.upSince = 0;
     }
@@ -44,9 +45,9 @@ class RedisLink {
         });
         this.client = client;
         client.on('ready', () => this.mark(true));
-        client.on('end', () => this.mark(false));
+        client.on('end', () => this.mark(false, 'connection closed'));
         // 'error' fires for every failed reconnect: only the transition is reported.
-        client.on('error', () => this.mark(false));
+        client.on('error', (err) => this.mark(false, errorText(err)));
         client.connect().catch(() => this.mark(false));
     }
     /** A command, or a rejection when Redis is down or slower than the command timeout. */
@@ -55,12 +56,19 @@ class RedisLink {
         if (!client || !this.up)
             throw new Error('Redis is not connected');
         try {
-            return await client.sendCommand(args, { timeout: this.config.commandTimeoutMs });
+            const reply = await client.sendCommand(args, { timeout: this.config.commandTimeoutMs });
+            this.slowInARow = 0;
+            return reply;
         }
         catch (err) {
-            // A script or type error is ours, not an outage; a timeout or a socket error is.
-            if (!/^(ERR|WRONGTYPE|NOSCRIPT)/.test(String(err?.message)))
-                this.mark(false);
+            const message = String(err?.message);
+            // A script or type error is ours, not an outage. One slow answer (a busy event loop) is not
+            // either: that call is served locally; three in a row (a Redis that hangs) are.
+            if (/^(ERR|WRONGTYPE|NOSCRIPT)/.test(message))
+                throw err;
+            const slow = /timeout/i.test(`${err?.constructor?.name} ${message}`);
+            if (!slow || ++this.slowInARow >= 3)
+                this.mark(false, slow ? 'commands time out' : errorText(err));
             throw err;
         }
     }
@@ -81,7 +89,7 @@ class RedisLink {
             // already closed
         }
     }
-    mark(up) {
+    mark(up, reason) {
         if (this.closed)
             return;
         if (up) {
@@ -103,7 +111,7 @@ class RedisLink {
         this.state = 'down';
         this.lostAt = Date.now();
         this.log.warn(was === 'up'
-            ? `Lost Redis at ${(0, redis_config_1.maskUrl)(this.config.url)}: using local state until it returns (${this.localNote()}).`
+            ? `Lost Redis at ${(0, redis_config_1.maskUrl)(this.config.url)}${reason ? ` (${reason})` : ''}: using local state until it returns (${this.localNote()}).`
             : `Redis at ${(0, redis_config_1.maskUrl)(this.config.url)} is not reachable: using local state until it answers (${this.localNote()}).`);
         // A command that timed out leaves the socket "ready": a PING a second tells when Redis answers again.
         this.probe = setInterval(() => {
@@ -130,3 +138,10 @@ class RedisLink {
     }
 }
 exports.RedisLink = RedisLink;
+/** The error's code or first line, never more: a client error could quote the URL. */
+function errorText(err) {
+    const e = err;
+    if (typeof e?.code === 'string')
+        return e.code;
+    return String(e?.message ?? 'error').split('\n')[0].replace(/\/\/[^@\s]*@/g, '//***@').slice(0, 120);
+}

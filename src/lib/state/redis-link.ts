@@ -27,6 +27,7 @@ export class RedisLink {
   private probe: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(up: boolean) => void>();
   private closed = false;
+  private slowInARow = 0;
   /** ms epoch of the last change to shared state, and of the last outage (undefined: none yet). */
   upSince = 0;
   lostAt: number | undefined;
@@ -59,9 +60,9 @@ export class RedisLink {
     });
     this.client = client;
     client.on('ready', () => this.mark(true));
-    client.on('end', () => this.mark(false));
+    client.on('end', () => this.mark(false, 'connection closed'));
     // 'error' fires for every failed reconnect: only the transition is reported.
-    client.on('error', () => this.mark(false));
+    client.on('error', (err) => this.mark(false, errorText(err)));
     client.connect().catch(() => this.mark(false));
   }
 
@@ -70,10 +71,16 @@ export class RedisLink {
     const client = this.client;
     if (!client || !this.up) throw new Error('Redis is not connected');
     try {
-      return await client.sendCommand<T>(args, { timeout: this.config.commandTimeoutMs });
+      const reply = await client.sendCommand<T>(args, { timeout: this.config.commandTimeoutMs });
+      this.slowInARow = 0;
+      return reply;
     } catch (err) {
-      // A script or type error is ours, not an outage; a timeout or a socket error is.
-      if (!/^(ERR|WRONGTYPE|NOSCRIPT)/.test(String((err as Error)?.message))) this.mark(false);
+      const message = String((err as Error)?.message);
+      // A script or type error is ours, not an outage. One slow answer (a busy event loop) is not
+      // either: that call is served locally; three in a row (a Redis that hangs) are.
+      if (/^(ERR|WRONGTYPE|NOSCRIPT)/.test(message)) throw err;
+      const slow = /timeout/i.test(`${(err as Error)?.constructor?.name} ${message}`);
+      if (!slow || ++this.slowInARow >= 3) this.mark(false, slow ? 'commands time out' : errorText(err));
       throw err;
     }
   }
@@ -95,7 +102,7 @@ export class RedisLink {
     }
   }
 
-  private mark(up: boolean): void {
+  private mark(up: boolean, reason?: string): void {
     if (this.closed) return;
     if (up) {
       if (this.state === 'up') return;
@@ -114,7 +121,7 @@ export class RedisLink {
     this.lostAt = Date.now();
     this.log.warn(
       was === 'up'
-        ? `Lost Redis at ${maskUrl(this.config.url)}: using local state until it returns (${this.localNote()}).`
+        ? `Lost Redis at ${maskUrl(this.config.url)}${reason ? ` (${reason})` : ''}: using local state until it returns (${this.localNote()}).`
         : `Redis at ${maskUrl(this.config.url)} is not reachable: using local state until it answers (${this.localNote()}).`,
     );
     // A command that timed out leaves the socket "ready": a PING a second tells when Redis answers again.
@@ -140,4 +147,11 @@ export class RedisLink {
       }
     }
   }
+}
+
+/** The error's code or first line, never more: a client error could quote the URL. */
+function errorText(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown };
+  if (typeof e?.code === 'string') return e.code;
+  return String(e?.message ?? 'error').split('\n')[0].replace(/\/\/[^@\s]*@/g, '//***@').slice(0, 120);
 }
