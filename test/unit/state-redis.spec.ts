@@ -124,7 +124,7 @@ describe('shared state on Redis', function () {
     (await store.setIfAbsent('during:0', '1', 10000)).should.be.false();
     await store.set('job:1', 'kept locally');
     logs.filter((m) => m.startsWith('warn')).length.should.equal(1, logs.join('\n'));
-    logs[0].should.match(/Lost Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/?: using local state/);
+    logs[0].should.match(/Lost Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? \([^)]+\): using local state/);
     await server.start();
     await untilUp(l, true);
     logs.filter((m) => m.includes('is back')).length.should.equal(1);
