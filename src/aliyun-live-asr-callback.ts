@@ -181,17 +181,19 @@ export default function register(RED: NodeAPI): void {
       const parsed = parseCallback(req.body);
       if (!parsed.ok) return reject(req, res, { status: 400, reason: parsed.reason, detail: parsed.detail });
       const first = seen.first(parsed.dedupeKey);
-      if (typeof first === 'boolean') deliver(res, parsed.event, first);
-      else void first.then((f) => deliver(res, parsed.event, f));
+      if (typeof first === 'boolean') return deliver(res, parsed.event, first);
+      // Answered at once, as for a local first sighting: the shared check then only decides whether to emit.
+      reply(res, OK_BODY);
+      void first.then((f) => deliver(undefined, parsed.event, f));
     };
 
-    const deliver = (res: Response, event: CallbackEvent, first: boolean): void => {
+    const deliver = (res: Response | undefined, event: CallbackEvent, first: boolean): void => {
       if (!first) {
         counts.duplicates++;
-        reply(res, DUPLICATE_BODY);
+        if (res) reply(res, DUPLICATE_BODY);
         return;
       }
-      reply(res, OK_BODY);
+      if (res) reply(res, OK_BODY);
       counts.accepted++;
       showCounts();
       if (opts.finalOnly && !event.final) return;
