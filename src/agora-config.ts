@@ -5,6 +5,8 @@ import { localizeError, Translate, translator } from './lib/i18n';
 import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
 import { AgoraSttClient, DEFAULT_ENDPOINT, DEFAULT_UPDATE_SPACING_MS } from './vendors/agora/client';
 import { AgoraApiVersion } from './vendors/agora/types';
+import { sharedState, volatileStore } from './lib/state/shared';
+import type { StateStore } from './lib/state/store';
 
 export const TYPE = 'agora-config';
 
@@ -110,7 +112,7 @@ function pacingOf(RED: NodeAPI): Pacing {
   return p && typeof p === 'object' ? { updateSpacingMs: ms(p.updateSpacingMs), startSpacingMs: ms(p.startSpacingMs) } : {};
 }
 
-function makeClient(settings: AgoraSettings, creds: Credentials, pacing: Pacing): AgoraSttClient {
+function makeClient(settings: AgoraSettings, creds: Credentials, pacing: Pacing, store?: StateStore): AgoraSttClient {
   return new AgoraSttClient({
     appId: settings.appId,
     customerId: creds.customerId ?? '',
@@ -121,11 +123,14 @@ function makeClient(settings: AgoraSettings, creds: Credentials, pacing: Pacing)
     timeoutMs: settings.timeoutMs,
     maxRetries: settings.maxRetries,
     ...pacing,
+    store,
   });
 }
 
 export default function register(RED: NodeAPI): void {
   const t = translator(RED, TYPE);
+  // Start locks and used names: shared by every instance when Redis is configured.
+  sharedState(RED);
 
   function AgoraConfig(this: AgoraConfigNode, raw: NodeDef) {
     RED.nodes.createNode(this, raw);
@@ -141,7 +146,7 @@ export default function register(RED: NodeAPI): void {
         customerId: resolveSecret(RED, node, node.credentials.customerId),
         customerSecret: resolveSecret(RED, node, node.credentials.customerSecret),
         appCertificate: resolveSecret(RED, node, node.credentials.appCertificate),
-      }, pacing);
+      }, pacing, volatileStore(RED));
       return client;
     };
     node.on('close', (_removed: boolean, done: () => void) => {

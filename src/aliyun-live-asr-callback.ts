@@ -5,7 +5,8 @@ import { translator } from './lib/i18n';
 import { mountRoute, pathTaken } from './lib/http-route';
 import { CidrList, clientAddress } from './lib/ip-allow';
 import { Node, NodeAPI, NodeDef, NodeMessage, withDefaults } from './lib/node-red';
-import { TtlSet } from './lib/ttl-set';
+import { EventDedupe } from './lib/state/event-dedupe';
+import { isShared, volatileStore } from './lib/state/shared';
 import { parseCallback } from './vendors/aliyun-live/callback-event';
 import { CallbackVerifier } from './vendors/aliyun-live/callback-verifier';
 import { PROBE_HEADER } from './vendors/aliyun-live/callback-probe';
@@ -30,6 +31,7 @@ const DEFAULT_MAX_AGE_S = 300;
 const DEFAULT_MAX_BODY_KB = 256;
 const STATUS_EVERY_MS = 1000;
 
+type CallbackEvent = Extract<ReturnType<typeof parseCallback>, { ok: true }>['event'];
 type Rejection = { status: number; reason: string; detail?: string };
 
 /**
@@ -123,7 +125,8 @@ export default function register(RED: NodeAPI): void {
     }
     listeners.set(opts.path, node);
     const verifier = authKey && callbackUrl ? new CallbackVerifier({ callbackUrl, authKey, maxAgeMs: opts.maxAgeMs }) : undefined;
-    const seen = new TtlSet(opts.maxAgeMs);
+    // Shared with every instance when Redis is configured: a retry sent to another instance is not emitted again.
+    const seen = new EventDedupe(opts.maxAgeMs, isShared(RED) ? volatileStore(RED) : undefined, 'aliyun:event:');
     const counts = { accepted: 0, rejected: 0, duplicates: 0 };
     let statusTimer: NodeJS.Timeout | undefined;
     const idleStatus = verifier
@@ -195,16 +198,24 @@ export default function register(RED: NodeAPI): void {
     const accept = (req: Request, res: Response): void => {
       const parsed = parseCallback(req.body);
       if (!parsed.ok) return reject(req, res, { status: 400, reason: parsed.reason, detail: parsed.detail });
-      if (!seen.add(parsed.dedupeKey)) {
+      const first = seen.first(parsed.dedupeKey);
+      if (typeof first === 'boolean') return deliver(res, parsed.event, first);
+      // Answered at once, as for a local first sighting: the shared check then only decides whether to emit.
+      reply(res, OK_BODY);
+      void first.then((f) => deliver(undefined, parsed.event, f));
+    };
+
+    const deliver = (res: Response | undefined, event: CallbackEvent, first: boolean): void => {
+      if (!first) {
         counts.duplicates++;
-        reply(res, DUPLICATE_BODY);
+        if (res) reply(res, DUPLICATE_BODY);
         return;
       }
-      reply(res, OK_BODY);
+      if (res) reply(res, OK_BODY);
       counts.accepted++;
       showCounts();
-      if (opts.finalOnly && !parsed.event.final) return;
-      const msg: NodeMessage = { payload: parsed.event, topic: parsed.event.taskId, taskId: parsed.event.taskId };
+      if (opts.finalOnly && !event.final) return;
+      const msg: NodeMessage = { payload: event, topic: event.taskId, taskId: event.taskId };
       node.send(opts.audit ? [msg, null] : msg);
     };
 

@@ -4,6 +4,7 @@ import { requireConfig } from './lib/action-node';
 import { localizeError, requestLanguage, Translate, translator } from './lib/i18n';
 import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
 import { AliyunLiveClient, DEFAULT_ENDPOINT, DEFAULT_REGION, REQUESTS_PER_SECOND, SignatureVersion } from './vendors/aliyun-live/client';
+import { sharedState } from './lib/state/shared';
 
 export const TYPE = 'aliyun-live-config';
 
@@ -77,6 +78,9 @@ function makeClient(settings: Settings, creds: Credentials): AliyunLiveClient {
 }
 
 export default function register(RED: NodeAPI): void {
+  // Per-credential rate limits count across instances when Redis is configured.
+  sharedState(RED);
+
   function AliyunLiveConfig(this: AliyunLiveConfigNode, raw: NodeDef) {
     RED.nodes.createNode(this, raw);
     const def = withDefaults(raw, DEFAULTS);

@@ -4,7 +4,7 @@ import { localizeError, Translate, translator } from './lib/i18n';
 import { JobBook, PendingJob, snapshotMessage } from './lib/jobs/job-book';
 import { NodeJobs } from './lib/jobs/node-jobs';
 import { Node, NodeAPI, NodeDef, NodeMessage } from './lib/node-red';
-import { durableStore } from './lib/state/durable-store';
+import { isShared, jobStore, leaseMs, volatileStore } from './lib/state/shared';
 import { TaskState, UnisoundClient } from './vendors/unisound/client';
 import { toTranscriptDocument } from './vendors/unisound/result';
 
@@ -43,7 +43,7 @@ export function waitOptions(def: Record<string, unknown>): { timeoutMs: number; 
 
 /** The durable book of Unisound jobs, shared by the submit and result nodes (keys start with the node id). */
 export function unisoundBook(RED: NodeAPI): JobBook<UnisoundJobData> {
-  return new JobBook<UnisoundJobData>(durableStore(RED), 'unisound-asr:');
+  return new JobBook<UnisoundJobData>(jobStore(RED), 'unisound-asr:', { store: volatileStore(RED), ms: leaseMs(RED) });
 }
 
 /** A node's job waiter: polls through the config node's client (and its per-key limiter). */
@@ -53,6 +53,7 @@ export function unisoundJobs(RED: NodeAPI, node: Node, def: NodeDef, t: Translat
   return new NodeJobs<UnisoundJobData, TaskState>(node, unisoundBook(RED), t, {
     firstPollMs: opts.firstPollMs,
     maxPollMs: Math.max(opts.firstPollMs, MAX_POLL_MS),
+    takeoverEveryMs: isShared(RED) ? Math.max(500, Math.floor(leaseMs(RED) / 2)) : undefined,
     async poll(job, signal) {
       let state: TaskState;
       try {

@@ -4,6 +4,7 @@ import { SpeechApiError } from './lib/errors';
 import { localizeError, Translate, translator } from './lib/i18n';
 import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret } from './lib/node-red';
 import { DEFAULT_ENDPOINT, TASK_REQUESTS_PER_MINUTE, UnisoundClient } from './vendors/unisound/client';
+import { sharedState } from './lib/state/shared';
 
 export const TYPE = 'unisound-config';
 
@@ -54,6 +55,8 @@ function makeClient(settings: UnisoundSettings, apiKey: string | undefined): Uni
 
 export default function register(RED: NodeAPI): void {
   const t = translator(RED, TYPE);
+  // Per-credential rate limits count across instances when Redis is configured.
+  sharedState(RED);
 
   function UnisoundConfig(this: UnisoundConfigNode, def: NodeDef) {
     RED.nodes.createNode(this, def);

@@ -1,13 +1,40 @@
 /**
+ * A start window counted outside this process (Redis), so several Node-RED instances using
+ * one credential stay within its quota together.
+ */
+export interface SharedWindows {
+  /**
+   * False while the shared count is unavailable (limiters then use `share` of their limit
+   * locally), and for a while after it returns: what instances started on their own in the
+   * meantime is not in the shared count, so a window of `windowMs` must pass first.
+   */
+  usable(windowMs: number): boolean;
+  /** Records one start in `key`'s window if fewer than `limit` are in it: 0 when granted, else ms until one leaves. Rejects when the backend fails. */
+  take(key: string, limit: number, windowMs: number): Promise<number>;
+  /** What one instance may use of `limit` on its own: conservative, so instances together stay within it. */
+  share(limit: number): number;
+}
+
+let sharedWindows: SharedWindows | undefined;
+
+/** Called once per process by the shared-state module when Redis is configured; every keyed limiter then counts there too. */
+export function useSharedWindows(windows: SharedWindows | undefined): void {
+  sharedWindows = windows;
+}
+
+/**
  * Sliding-window limiter: at most `limit` starts in any `windowMs`. Callers
- * wait in FIFO order, so a burst is spread out rather than dropped.
+ * wait in FIFO order, so a burst is spread out rather than dropped. A limiter
+ * with a `key` (one per credential, from the registry) also counts in the
+ * shared window when one is in use.
  */
 export class RateLimiter {
   private readonly starts: number[] = [];
   private readonly waiters: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
+  private taking = false;
 
-  constructor(readonly limit: number, readonly windowMs = 1000, private readonly now = Date.now) {}
+  constructor(readonly limit: number, readonly windowMs = 1000, private readonly now = Date.now, readonly key?: string) {}
 
   /** Resolves when the caller may start; rejects (and gives up its place) when `signal` aborts first. */
   acquire(signal?: AbortSignal): Promise<void> {
@@ -37,21 +64,57 @@ export class RateLimiter {
   }
 
   private drain(): void {
-    if (this.timer) return;
+    if (this.timer || this.taking) return;
+    const shared = this.key !== undefined ? sharedWindows : undefined;
     while (this.waiters.length > 0) {
       const t = this.now();
       while (this.starts.length > 0 && this.starts[0] <= t - this.windowMs) this.starts.shift();
-      if (this.starts.length >= this.limit) {
-        const wait = this.starts[0] + this.windowMs - t + 1;
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.drain();
-        }, wait);
+      // Without the shared count, each instance keeps to its share of the quota.
+      const usable = shared?.usable(this.windowMs) ?? false;
+      const limit = shared && !usable ? shared.share(this.limit) : this.limit;
+      if (this.starts.length >= limit) {
+        this.wake(this.starts[this.starts.length - limit] + this.windowMs - t + 1);
+        return;
+      }
+      if (shared && usable) {
+        this.takeShared(shared);
         return;
       }
       this.starts.push(t);
       (this.waiters.shift() as () => void)();
     }
+  }
+
+  /** The head of the queue asks the shared window; everyone behind it keeps their place. */
+  private takeShared(shared: SharedWindows): void {
+    this.taking = true;
+    shared.take(this.key as string, this.limit, this.windowMs).then(
+      (waitMs) => {
+        this.taking = false;
+        if (waitMs > 0) {
+          // A little jitter so instances waiting for the same freed place take turns rather than one always winning.
+          this.wake(waitMs + Math.floor(Math.random() * 15));
+          return;
+        }
+        this.starts.push(this.now());
+        // The place is spent even if its caller gave up meanwhile: the next one in line takes it.
+        const next = this.waiters.shift();
+        next?.();
+        this.drain();
+      },
+      () => {
+        // The backend failed (and is no longer usable): the local share applies from here on.
+        this.taking = false;
+        this.drain();
+      },
+    );
+  }
+
+  private wake(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.drain();
+    }, Math.max(1, ms));
   }
 }
 
@@ -66,7 +129,7 @@ export class RateLimiterRegistry {
     const id = `${key}|${limit}`;
     let limiter = this.limiters.get(id);
     if (!limiter) {
-      limiter = new RateLimiter(limit, this.windowMs);
+      limiter = new RateLimiter(limit, this.windowMs, Date.now, id);
       this.limiters.set(id, limiter);
     }
     return limiter;

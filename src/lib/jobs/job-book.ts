@@ -1,4 +1,6 @@
 import { NodeMessage } from '../node-red';
+import { extendIfValue } from '../state/fallback-store';
+import { INSTANCE_ID } from '../state/instance-id';
 import { processStore } from '../state/memory-store';
 import { StateStore } from '../state/store';
 
@@ -51,20 +53,44 @@ export function snapshotMessage(msg: NodeMessage): { msg: NodeMessage; dropped: 
   return { msg: out, dropped };
 }
 
+/** Who may wait for a job: one owner at a time, for `ms` unless renewed. */
+export interface LeaseOptions {
+  /** Where leases and claims live: shared by every instance (Redis) or this process's memory. */
+  store: StateStore;
+  owner: string;
+  ms: number;
+}
+
+/** Claims are kept long after the job is gone, so a stale copy of the job can never be emitted again. */
+const CLAIM_TTL_MS = 24 * 60 * 60 * 1000;
+
 /**
  * Pending jobs of every node of one kind, kept in a StateStore under
- * `<prefix><nodeId>:<jobId>`. A job leaves the book through `claim`, which removes it
- * (durably) before its result may be sent: whoever claims it is the only one to emit.
+ * `<prefix><nodeId>:<jobId>`. Whoever holds a job's lease waits for it and renews the lease
+ * while it does; when the owner dies its lease runs out and another instance takes the job
+ * over. A job leaves the book through `claim`, an atomic first-come mark followed by the
+ * removal, before its result may be sent: whoever claims it is the only one to emit.
  */
 export class JobBook<TData = Record<string, unknown>> {
-  constructor(private readonly store: StateStore, private readonly prefix: string) {}
+  private readonly leases: LeaseOptions;
+
+  constructor(private readonly store: StateStore, private readonly prefix: string, leases?: Partial<LeaseOptions>) {
+    this.leases = { store: leases?.store ?? processStore, owner: leases?.owner ?? INSTANCE_ID, ms: leases?.ms ?? 30_000 };
+  }
+
+  get leaseMs(): number {
+    return this.leases.ms;
+  }
 
   key(nodeId: string, jobId: string): string {
     return `${this.prefix}${nodeId}:${jobId}`;
   }
 
+  /** Records the job and takes its lease. */
   async add(job: PendingJob<TData>): Promise<void> {
-    await this.store.set(this.key(job.nodeId, job.jobId), JSON.stringify(job));
+    const key = this.key(job.nodeId, job.jobId);
+    await this.store.set(key, JSON.stringify(job));
+    await this.leases.store.set(`lease:${key}`, this.leases.owner, this.leases.ms);
   }
 
   /** The node's pending jobs; an unreadable entry is dropped rather than blocking the others. */
@@ -72,6 +98,7 @@ export class JobBook<TData = Record<string, unknown>> {
     const jobs: PendingJob<TData>[] = [];
     for (const key of await this.store.keys(`${this.prefix}${nodeId}:`)) {
       const text = await this.store.get(key);
+      if (text === undefined) continue; // claimed meanwhile
       const job = parse<TData>(text);
       if (job) jobs.push(job);
       else await this.store.delete(key);
@@ -79,25 +106,45 @@ export class JobBook<TData = Record<string, unknown>> {
     return jobs;
   }
 
+  /** True when this process now holds the job's lease: it was free (or expired), or already ours. */
+  async acquire(nodeId: string, jobId: string): Promise<boolean> {
+    const lease = `lease:${this.key(nodeId, jobId)}`;
+    if (await this.leases.store.setIfAbsent(lease, this.leases.owner, this.leases.ms)) return true;
+    return extendIfValue(this.leases.store, lease, this.leases.owner, this.leases.ms);
+  }
+
+  /** Extends our lease; false when it ran out and another instance took the job. */
+  renew(nodeId: string, jobId: string): Promise<boolean> {
+    return this.acquire(nodeId, jobId);
+  }
+
   /**
-   * Takes the job out of the book; true for exactly one caller. The removal is on disk
-   * before this resolves, so a crash after it can lose the emission but never repeat it.
+   * Takes the job out of the book; true for exactly one caller across every instance. The
+   * removal is stored before this resolves, so a crash after it can lose the emission but
+   * never repeat it.
    */
-  async claim(nodeId: string, jobId: string): Promise<boolean> {
+  async claim(nodeId: string, jobId: string, submittedAt?: number): Promise<boolean> {
     const key = this.key(nodeId, jobId);
-    // Two waiters for one job can exist in one process for a moment (an old node closing while its replacement resumes).
-    if (!(await processStore.setIfAbsent(`claim:${key}`, '1', 60 * 60 * 1000))) return false;
+    // Two waiters for one job can exist for a moment: an old node closing while its replacement resumes, or two
+    // instances after a lease ran out. The submission time tells this job from a later request for the same task id.
+    if (!(await this.leases.store.setIfAbsent(`claim:${key}:${submittedAt ?? ''}`, this.leases.owner, CLAIM_TTL_MS))) return false;
     const present = (await this.store.get(key)) !== undefined;
     await this.store.delete(key);
+    await this.leases.store.delete(`lease:${key}`).catch(() => undefined);
     return present;
   }
 
   async remove(nodeId: string, jobId: string): Promise<void> {
-    await this.store.delete(this.key(nodeId, jobId));
+    const key = this.key(nodeId, jobId);
+    await this.store.delete(key);
+    await this.leases.store.delete(`lease:${key}`).catch(() => undefined);
   }
 
   async removeAll(nodeId: string): Promise<void> {
-    for (const key of await this.store.keys(`${this.prefix}${nodeId}:`)) await this.store.delete(key);
+    for (const key of await this.store.keys(`${this.prefix}${nodeId}:`)) {
+      await this.store.delete(key);
+      await this.leases.store.delete(`lease:${key}`).catch(() => undefined);
+    }
   }
 }
 

@@ -14,6 +14,11 @@ export interface JobHooks<TData, R> {
   firstPollMs: number;
   maxPollMs: number;
   timeoutError(job: PendingJob<TData>): SpeechApiError;
+  /**
+   * Several instances share the book (Redis): look this often for jobs whose owner's lease ran
+   * out (it died) and take them over. Unset: only this process uses the book.
+   */
+  takeoverEveryMs?: number;
 }
 
 interface Active {
@@ -32,6 +37,8 @@ interface Active {
 export class NodeJobs<TData, R> {
   private readonly active = new Map<string, Active>();
   private closed = false;
+  private scanTimer: NodeJS.Timeout | undefined;
+  private scanning = false;
 
   constructor(
     private readonly node: Node,
@@ -50,20 +57,45 @@ export class NodeJobs<TData, R> {
     this.wait(job, msg, send, done);
   }
 
-  /** Restarts the waits a redeploy or restart interrupted; their msgs are rebuilt from the book. */
+  /**
+   * Restarts the waits a redeploy or restart interrupted, and (with takeover) those of a dead
+   * instance once their lease ran out; their msgs are rebuilt from the book.
+   */
   async resume(): Promise<number> {
+    const every = this.hooks.takeoverEveryMs;
+    if (every && !this.scanTimer && !this.closed) {
+      this.scanTimer = setInterval(() => {
+        if (this.scanning) return;
+        this.scanning = true;
+        this.takeOver()
+          .catch(() => undefined)
+          .finally(() => (this.scanning = false));
+      }, every);
+      this.scanTimer.unref();
+    }
+    return this.takeOver();
+  }
+
+  private async takeOver(): Promise<number> {
     const jobs = await this.book.list(this.node.id);
+    let taken = 0;
     for (const job of jobs) {
+      if (this.closed || this.active.has(job.jobId)) continue;
+      // Another instance may be waiting for it: only the lease holder does.
+      if (!(await this.book.acquire(job.nodeId, job.jobId))) continue;
       if (this.closed || this.active.has(job.jobId)) continue;
       const msg = { ...job.msg };
       this.wait(job, msg, (m) => this.node.send(m as NodeMessage), (err) => (err ? this.node.error(err, msg) : undefined));
+      taken++;
     }
-    return jobs.length;
+    return taken;
   }
 
   /** Stops every wait; `removed` (the node was deleted) also forgets its jobs. */
   async close(removed: boolean): Promise<void> {
     this.closed = true;
+    if (this.scanTimer) clearInterval(this.scanTimer);
+    this.scanTimer = undefined;
     const waits = [...this.active.values()];
     for (const a of waits) a.controller.abort();
     await Promise.all(waits.map((a) => a.done));
@@ -77,6 +109,16 @@ export class NodeJobs<TData, R> {
     this.showStatus();
     let polls = 0;
     let claimed = false;
+    // The lease is renewed well before it runs out; once lost (this process stalled and another took over) the wait stops quietly.
+    const renew = setInterval(() => {
+      this.book.renew(job.nodeId, job.jobId).then(
+        (ours) => {
+          if (!ours && !claimed) controller.abort();
+        },
+        () => undefined,
+      );
+    }, Math.max(200, Math.floor(this.book.leaseMs / 3)));
+    renew.unref();
     const poll = async (signal: AbortSignal): Promise<PollOutcome<R>> => {
       polls++;
       try {
@@ -99,7 +141,7 @@ export class NodeJobs<TData, R> {
     })
       .then(async (result) => {
         if (result === 'timeout') throw this.hooks.timeoutError(job);
-        claimed = await this.book.claim(job.nodeId, job.jobId);
+        claimed = await this.book.claim(job.nodeId, job.jobId, job.submittedAt);
         if (!claimed) return;
         await this.hooks.complete(job, result, msg, polls);
         this.active.delete(job.jobId);
@@ -112,7 +154,7 @@ export class NodeJobs<TData, R> {
         if (!claimed) {
           // Aborted by close: the job stays in the book for the node that resumes it.
           if (controller.signal.aborted) return;
-          claimed = await this.book.claim(job.nodeId, job.jobId).catch(() => false);
+          claimed = await this.book.claim(job.nodeId, job.jobId, job.submittedAt).catch(() => false);
           if (!claimed) return;
         }
         await this.hooks.failed?.(job).catch(() => undefined);
@@ -121,6 +163,7 @@ export class NodeJobs<TData, R> {
         done(localizeError(this.t, err));
       })
       .finally(() => {
+        clearInterval(renew);
         this.active.delete(job.jobId);
         if (!this.closed && this.active.size) this.showStatus();
       });

@@ -39,6 +39,12 @@ export class MemoryStore implements StateStore {
     return [...this.entries.keys()].filter((k) => k.startsWith(prefix) && this.live(k));
   }
 
+  async extendIfValue(key: string, value: string, ttlMs: number): Promise<boolean> {
+    if (this.live(key)?.value !== value) return false;
+    this.put(key, value, ttlMs);
+    return true;
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -13,4 +13,10 @@ export interface StateStore {
   delete(key: string): Promise<void>;
   /** Every live key that starts with `prefix`, for resuming what was pending. */
   keys(prefix: string): Promise<string[]>;
+  /**
+   * Extends the key's expiry to `ttlMs` from now only while it still holds `value` (a lease
+   * renewed by its owner); false when it expired or another owner holds it. Optional: without
+   * it, callers fall back to get-then-set.
+   */
+  extendIfValue?(key: string, value: string, ttlMs: number): Promise<boolean>;
 }

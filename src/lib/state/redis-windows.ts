@@ -1,0 +1,50 @@
+import crypto from 'crypto';
+import { SharedWindows } from '../rate-limit';
+import { RedisLink } from './redis-link';
+
+/**
+ * A sliding window in one sorted set: drop starts older than the window, count, add one if
+ * there is room, else answer how long until the oldest leaves. Redis's own clock (TIME) is the
+ * only clock, so instances whose clocks disagree still count one window. Scripts run
+ * atomically, so two instances can never both take the last place.
+ */
+const SLIDING_WINDOW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return tonumber(oldest[2]) + window - now + 1
+`;
+
+const RECONNECT_SKEW_MS = 1500;
+
+/** Rate-limit windows counted in Redis across instances; see `RateLimiter` for the queueing in front of them. */
+export class RedisWindows implements SharedWindows {
+  private seq = 0;
+
+  constructor(private readonly link: RedisLink, private readonly instanceId: string, private readonly instances: number) {}
+
+  usable(windowMs: number): boolean {
+    // After an outage, instances reconnect up to a second or so apart: wait out one window plus that.
+    return this.link.up && (this.link.lostAt === undefined || Date.now() - this.link.upSince >= windowMs + RECONNECT_SKEW_MS);
+  }
+
+  async take(key: string, limit: number, windowMs: number): Promise<number> {
+    // The credential (an AccessKey id, a key's hash) is hashed again: nothing about it is readable in Redis.
+    const id = crypto.createHash('sha256').update(`${key}\n${windowMs}`).digest('hex').slice(0, 32);
+    const member = `${this.instanceId}:${++this.seq}`;
+    const reply = await this.link.command<number>(['EVAL', SLIDING_WINDOW, '1', `${this.link.prefix}rate:${id}`, String(limit), String(windowMs), member]);
+    return Math.max(0, Number(reply) || 0);
+  }
+
+  share(limit: number): number {
+    return Math.max(1, Math.floor(limit / this.instances));
+  }
+}

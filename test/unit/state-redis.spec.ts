@@ -1,0 +1,183 @@
+/**
+ * The Redis backend against a real redis-server (Debian's, started on a free loopback port):
+ * the StateStore contract, atomic claims and leases, the shared sliding window, and what
+ * happens while Redis is away and when it returns.
+ */
+import should from 'should';
+import { JobBook } from '../../src/lib/jobs/job-book';
+import { RateLimiter, useSharedWindows } from '../../src/lib/rate-limit';
+import { FallbackStore } from '../../src/lib/state/fallback-store';
+import { MemoryStore } from '../../src/lib/state/memory-store';
+import { maskUrl, readRedisConfig } from '../../src/lib/state/redis-config';
+import { RedisLink } from '../../src/lib/state/redis-link';
+import { RedisStore } from '../../src/lib/state/redis-store';
+import { RedisWindows } from '../../src/lib/state/redis-windows';
+import { RedisServer } from '../e2e/redis/redis-server';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('shared state on Redis', function () {
+  this.timeout(30000);
+  let server: RedisServer;
+  const links: RedisLink[] = [];
+  const logs: string[] = [];
+
+  /** `record`: this link's log lines go to `logs` (every link logs its own outage). */
+  function link(prefix = 'test:', record = false): RedisLink {
+    const config = readRedisConfig({ speechPipelines: { redis: { url: server.url, keyPrefix: prefix, commandTimeoutMs: 300 }, instances: 2 } })!;
+    const push = (m: string) => record && logs.push(m);
+    const l = new RedisLink(config, { info: (m) => push(`info ${m}`), warn: (m) => push(`warn ${m}`) });
+    links.push(l);
+    l.start();
+    return l;
+  }
+  const untilUp = async (l: RedisLink, up = true) => {
+    for (let i = 0; i < 200 && l.up !== up; i++) await sleep(25);
+    l.up.should.equal(up);
+  };
+
+  before(async () => {
+    server = await RedisServer.start({ password: 's3cret/pw' });
+  });
+  afterEach(async () => {
+    if (!server.running) await server.start();
+  });
+  after(async () => {
+    for (const l of links) l.close();
+    useSharedWindows(undefined);
+    await server.stop();
+  });
+  beforeEach(() => (logs.length = 0));
+
+  it('reads settings and env, prefers settings, refuses other schemes, masks the password', () => {
+    should(readRedisConfig({}, {})).be.undefined();
+    readRedisConfig({}, { SPEECH_PIPELINES_REDIS_URL: 'rediss://:pw@h:6380' })!.should.match({ url: 'rediss://:pw@h:6380', source: 'env', instances: 2, leaseMs: 30000, keyPrefix: 'speech-pipelines:' });
+    readRedisConfig({ speechPipelines: { redis: { url: 'redis://a:1', socket: { tls: true } }, instances: 3, leaseSeconds: 5 } }, { SPEECH_PIPELINES_REDIS_URL: 'redis://b:2' })!
+      .should.match({ url: 'redis://a:1', source: 'settings', socket: { tls: true }, instances: 3, leaseMs: 5000 });
+    (() => readRedisConfig({}, { SPEECH_PIPELINES_REDIS_URL: 'http://h' })).should.throw(/redis:\/\/ or rediss:\/\//);
+    maskUrl('redis://user:top-secret@h:1/0').should.equal('redis://user:***@h:1/0');
+    maskUrl('redis://h:1').should.equal('redis://h:1');
+  });
+
+  it('implements the StateStore contract with TTLs and an authenticated connection', async () => {
+    const l = link('test:', true);
+    await untilUp(l);
+    logs.some((m) => m.includes('Shared state in use') && m.includes('***') && !m.includes('s3cret')).should.be.true();
+    const s = new RedisStore(l);
+    await s.delete('a');
+    (await s.setIfAbsent('a', '1', 200)).should.be.true();
+    (await s.setIfAbsent('a', '2', 200)).should.be.false();
+    (await s.get('a'))!.should.equal('1');
+    await sleep(250);
+    should(await s.get('a')).be.undefined();
+    await s.set('p*x:1', 'x');
+    await s.set('p*x:2', 'y');
+    await s.set('pzx:3', 'z'); // would match an unescaped glob
+    (await s.keys('p*x:')).sort().should.eql(['p*x:1', 'p*x:2']);
+    (await s.extendIfValue('p*x:1', 'x', 1000)).should.be.true();
+    (await s.extendIfValue('p*x:1', 'other', 1000)).should.be.false();
+    l.close();
+  });
+
+  it('gives a lock to exactly one of two instances racing for it', async () => {
+    const [a, b] = [link(), link()];
+    await untilUp(a);
+    await untilUp(b);
+    const sa = new RedisStore(a);
+    const sb = new RedisStore(b);
+    const wins = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? sa : sb).setIfAbsent('race', String(i), 5000)));
+    wins.filter(Boolean).length.should.equal(1);
+  });
+
+  it('counts one sliding window across instances: never more than the limit in any window', async () => {
+    const [a, b] = [link(), link()];
+    await untilUp(a);
+    await untilUp(b);
+    const wa = new RedisWindows(a, 'A', 2);
+    const wb = new RedisWindows(b, 'B', 2);
+    const granted: number[] = [];
+    const worker = async (w: RedisWindows) => {
+      while (granted.length < 30) {
+        const wait = await w.take('cred-1', 10, 500);
+        if (wait === 0) granted.push(Date.now());
+        else await sleep(wait);
+      }
+    };
+    await Promise.all([worker(wa), worker(wb), worker(wa), worker(wb)]);
+    granted.sort((x, y) => x - y);
+    for (let i = 10; i < granted.length; i++) (granted[i] - granted[i - 10]).should.be.aboveOrEqual(495, `11 starts within ${granted[i] - granted[i - 10]} ms`);
+    wa.share(20).should.equal(10);
+    wa.share(1).should.equal(1);
+  });
+
+  it('falls back to local state while Redis is away, warns once, and returns by itself', async () => {
+    const l = link('fb:', true);
+    await untilUp(l);
+    const local = new MemoryStore();
+    const store = new FallbackStore(l, new RedisStore(l), local);
+    await store.set('before', '1');
+    logs.length = 0;
+    await server.stop();
+    await untilUp(l, false);
+    // No call fails or waits on Redis meanwhile.
+    for (let i = 0; i < 20; i++) (await store.setIfAbsent(`during:${i}`, '1', 10000)).should.be.true();
+    (await store.setIfAbsent('during:0', '1', 10000)).should.be.false();
+    await store.set('job:1', 'kept locally');
+    logs.filter((m) => m.startsWith('warn')).length.should.equal(1, logs.join('\n'));
+    logs[0].should.match(/Lost Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? \([^)]+\): using local state/);
+    await server.start();
+    await untilUp(l, true);
+    logs.filter((m) => m.includes('is back')).length.should.equal(1);
+    // Written during the outage, still found afterwards.
+    (await store.keys('job:')).should.eql(['job:1']);
+    (await store.get('job:1'))!.should.equal('kept locally');
+    (await store.setIfAbsent('after', '1', 1000)).should.be.true();
+    (await new RedisStore(l).get('after'))!.should.equal('1');
+  });
+
+  it('RateLimiter keeps FIFO order and cancellation with the shared window, and a conservative share while Redis is away', async () => {
+    const l = link('rl:');
+    await untilUp(l);
+    useSharedWindows(new RedisWindows(l, 'me', 2));
+    try {
+      const limiter = new RateLimiter(4, 400, Date.now, 'cred-fifo');
+      const order: number[] = [];
+      const ctl = new AbortController();
+      const all = Array.from({ length: 8 }, (_, i) => limiter.acquire(i === 5 ? ctl.signal : undefined).then(() => order.push(i), () => order.push(-i)));
+      ctl.abort();
+      await Promise.all(all);
+      order.should.eql([-5, 0, 1, 2, 3, 4, 6, 7]);
+      // Redis away: 2 of 4 per window for this instance.
+      await server.stop();
+      await untilUp(l, false);
+      const t0 = Date.now();
+      const times: number[] = [];
+      await Promise.all(Array.from({ length: 4 }, () => limiter.acquire().then(() => times.push(Date.now() - t0))));
+      times.sort((x, y) => x - y);
+      (times[2] - times[0]).should.be.aboveOrEqual(390);
+      await server.start();
+      await untilUp(l, true);
+    } finally {
+      useSharedWindows(undefined);
+    }
+  });
+
+  it('JobBook: one lease holder, takeover after expiry, exactly one claim across instances', async () => {
+    const [a, b] = [link('jobs:'), link('jobs:')];
+    await untilUp(a);
+    await untilUp(b);
+    const bookA = new JobBook(new RedisStore(a), 'u:', { store: new RedisStore(a), owner: 'A', ms: 300 });
+    const bookB = new JobBook(new RedisStore(b), 'u:', { store: new RedisStore(b), owner: 'B', ms: 300 });
+    const job = { nodeId: 'n1', jobId: 't1', submittedAt: Date.now(), deadline: Date.now() + 60000, data: {}, msg: { keep: 1 } };
+    await bookA.add(job);
+    (await bookA.acquire('n1', 't1')).should.be.true();
+    (await bookB.acquire('n1', 't1')).should.be.false();
+    (await bookB.list('n1')).map((j) => j.jobId).should.eql(['t1']);
+    await sleep(350); // A died: its lease runs out
+    (await bookB.acquire('n1', 't1')).should.be.true();
+    (await bookA.renew('n1', 't1')).should.be.false();
+    const claims = await Promise.all([bookA.claim('n1', 't1', job.submittedAt), bookB.claim('n1', 't1', job.submittedAt), bookB.claim('n1', 't1', job.submittedAt)]);
+    claims.filter(Boolean).length.should.equal(1);
+    (await bookA.list('n1')).should.eql([]);
+  });
+});
