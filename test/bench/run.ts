@@ -3,7 +3,7 @@
  * the same run, printed as one table and a final line. Exits non-zero only with
  * --strict and a missed target (timing on shared machines is too noisy to gate by default).
  *
- *   node test/bench/run.js [--strict] [--only=callback,action,agora-decode,transcript,unisound-upload,captions,startup] [--size=1GB] [--seconds=5] [--rounds=3]
+ *   node test/bench/run.js [--strict] [--only=callback,action,agora-decode,transcript,unisound-upload,captions,scale-out,startup] [--size=1GB] [--seconds=5] [--rounds=3]
  *                          [--connections=16] [--concurrency=8] [--starts=5] [--admin-root=/]
  *                          [--json=results.json]
  */
@@ -12,6 +12,7 @@ import { actionOverhead } from './action-overhead';
 import { runCaptionsBench } from './captions';
 import { runAgoraDecodeBench } from './agora-decode';
 import { callbackThroughput } from './callback-throughput';
+import { scaleOutBench } from './scale-out';
 import { startup } from './startup';
 import { runTranscriptFormatBench } from './transcript-format';
 import { parseSize, runUnisoundUploadBench } from './unisound-upload';
@@ -51,6 +52,10 @@ const BENCHMARKS: Array<{ key: string; run: (o: BenchOptions, a: Record<string, 
   {
     key: 'captions',
     run: (o, a) => runCaptionsBench({ seconds: Number(a['captions-seconds'] ?? 60), log: o.log }),
+  },
+  {
+    key: 'scale-out',
+    run: (o) => scaleOutBench(o),
   },
   {
     key: 'startup',
