@@ -95,6 +95,9 @@ describe('e2e (browser): the caption page', function () {
     RED.httpNode.get('/__test/vendor.js', (_q: any, s: any) => s.type('js').send(fs.readFileSync(VENDOR_JS)));
     RED.httpNode.get('/__test/editor.js', (_q: any, s: any) => s.type('js').send(fs.readFileSync(path.join(ROOT, 'resources', 'editor.js'))));
     RED.httpNode.get('/__test/builder', (_q: any, s: any) => s.type('html').send(builderPage()));
+    // What the editor serves from the module's resources/ (the preview is relative to the editor's page).
+    RED.httpNode.get('/__test/resources/@speech-pipelines/node-red-speech/captions/:file', (q: any, s: any) =>
+      s.sendFile(path.join(ROOT, 'resources', 'captions', path.basename(q.params.file))));
     RED.httpNode.get('/__test/obs', (_q: any, s: any) => s.type('html').send(OBS_PAGE));
     RED.httpNode.get('/__test/track', (q: any, s: any) =>
       s.type('html').send(`<!doctype html><video id="v" muted preload="auto"><track id="t" kind="subtitles" default src="/captions/captions.vtt?room=${encodeURIComponent(String(q.query.room))}"></video>`));
