@@ -592,7 +592,8 @@ describe('UnisoundEmulator: streamed uploads', function () {
       const mb = (n: number) => `${(n / MB).toFixed(1)} MB`;
       if (process.env.DEBUG_MEMORY) console.log(g);
       assert.ok(g.peak < 24 * MB, `memory grew by ${mb(g.peak)} while uploading 50 MB`);
-      assert.ok(g.retained < 4 * MB, `${mb(g.retained)} still held after the upload`);
+      // Generous: V8 and Buffer pools keep a few MB whatever the body size (Node 22 kept 5 MB); buffering would keep 50.
+      assert.ok(g.retained < 12 * MB, `${mb(g.retained)} still held after the upload`);
     } finally {
       await emu.close();
     }
