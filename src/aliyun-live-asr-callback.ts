@@ -1,4 +1,3 @@
-import bodyParser from 'body-parser';
 import type { NextFunction, Request, Response } from 'express';
 import { isAliyunLiveCallbackConfig } from './aliyun-live-callback-config';
 import { translator } from './lib/i18n';
@@ -193,6 +192,8 @@ export default function register(RED: NodeAPI): void {
     };
 
     // Skips bodies the admin app already parsed (httpAdminRoot and httpNodeRoot both "/").
+    // Loaded by the first callback node, not when Node-RED starts.
+    const bodyParser = require('body-parser') as typeof import('body-parser');
     const readBody = bodyParser.text({ type: () => true, limit: opts.maxBodyBytes });
 
     const accept = (req: Request, res: Response): void => {

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'events';
 import http from 'http';
 import https from 'https';
 import { Readable } from 'stream';
-import axios, { AxiosInstance, AxiosResponse, Method } from 'axios';
+import type { AxiosInstance, AxiosResponse, Method } from 'axios';
 import { SpeechApiError, Vendor } from './errors';
 import { RateLimiter } from './rate-limit';
 import { backoffDelay, sleep } from './backoff';
@@ -63,6 +63,8 @@ export class HttpClient {
     this.maxRetries = opts.maxRetries ?? 3;
     // Every queued request listens for close; hundreds may be queued behind the rate limit.
     setMaxListeners(0, this.closing.signal);
+    // Loaded with the first client, not with the node files: Node-RED starts without paying for it.
+    const axios = require('axios') as typeof import('axios').default;
     this.axios = axios.create({
       baseURL: opts.baseURL,
       timeout: opts.timeoutMs ?? 10000,

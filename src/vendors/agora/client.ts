@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'events';
-import { Method } from 'axios';
+import type { Method } from 'axios';
 import { Problem, SpeechApiError, validationError } from '../../lib/errors';
 import { HttpClient } from '../../lib/http';
 import { processStore } from '../../lib/state/memory-store';
