@@ -19,7 +19,7 @@ import assert from 'assert/strict';
 import fs from 'fs';
 import path from 'path';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page, type Response } from 'playwright-core';
-import { startEmulators, DEFAULT_CREDENTIALS, type RunningEmulators } from '../../emulator';
+import { startEmulators, AGORA_DEFAULTS, DEFAULT_CREDENTIALS, UNISOUND_DEFAULTS, type RunningEmulators } from '../../emulator';
 import { injectNamed, pointAtEmulator, readExample } from '../example-flows';
 import { PACKAGE_NAME, REPO_ROOT, waitFor, startNodeRedInstance, type FlowNode, type NodeRedProcess } from '../node-red-process';
 
@@ -502,6 +502,63 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     }
     assert.deepEqual(consoleErrors, []);
   });
+
+  for (const vendor of [
+    {
+      name: 'Agora', action: 'agora-stt-start', prop: 'agora', test: '#node-config-agora-test',
+      // Five languages (at most four) and a bot uid that is not a number.
+      invalid: [['#node-input-languages', 'en-US,zh-CN,ja-JP,ko-KR,fr-FR'], ['#node-input-pubBotUid', 'bot-1']],
+      valid: [['#node-input-languages', 'en-US,zh-CN'], ['#node-input-pubBotUid', '88222']],
+      fill: () => [['#node-config-input-endpoint', emus!.agora.url], ['#node-config-input-appId', AGORA_DEFAULTS.appId],
+        ['#node-config-input-customerId', AGORA_DEFAULTS.customerId], ['#node-config-input-customerSecret', AGORA_DEFAULTS.customerSecret]],
+      secret: '#node-config-input-customerSecret',
+      calls: () => emus!.agora.requests.filter((r) => r.action === 'list'),
+      refused: /InvalidCredentials|401/,
+    },
+    {
+      name: 'Unisound', action: 'unisound-asr-submit', prop: 'unisound', test: '#node-config-unisound-test',
+      // A sample rate of zero, and a hotword longer than five characters.
+      invalid: [['#node-input-sample_rate', '0'], ['#node-input-hotwords', 'speechpipelines']],
+      valid: [['#node-input-sample_rate', '16000'], ['#node-input-hotwords', 'Node']],
+      fill: () => [['#node-config-input-endpoint', emus!.unisound.url], ['#node-config-input-apiKey', UNISOUND_DEFAULTS.apiKey]],
+      secret: '#node-config-input-apiKey',
+      calls: () => emus!.unisound.requests,
+      refused: /100103|key/i,
+    },
+  ]) {
+    it(`${vendor.name}: marks invalid values, and "Test connection" answers from the emulator`, async () => {
+      const id = await addNode(vendor.action);
+      await openEditor(id);
+      for (const [sel, value] of vendor.invalid) {
+        await typeInto(sel, value);
+        assert.equal(await hasInputError(sel), true, `${vendor.action}: ${sel} = "${value}" is not marked invalid`);
+      }
+      for (const [sel, value] of vendor.valid) {
+        await typeInto(sel, value);
+        assert.equal(await hasInputError(sel), false, `${vendor.action}: ${sel} = "${value}" is marked invalid`);
+      }
+      await page.locator(`#node-input-btn-${vendor.prop}-add`).click();
+      await page.locator(vendor.test).waitFor({ state: 'visible' });
+      await settle();
+      for (const [sel, value] of vendor.fill()) await typeInto(sel, value);
+      const result = page.locator(`${vendor.test}-result`);
+      const before = vendor.calls().length;
+      await page.locator(vendor.test).click();
+      await result.locator('.fa-check, .fa-exclamation-triangle').waitFor({ state: 'visible', timeout: 15000 });
+      assert.ok(await result.locator('.fa-check').isVisible(), `${vendor.name} Test connection failed: ${await result.innerText()}`);
+      assert.ok(vendor.calls().length > before, `the ${vendor.name} emulator saw no request`);
+      await typeInto(vendor.secret, WRONG_SECRET);
+      await page.locator(vendor.test).click();
+      await result.locator('.fa-exclamation-triangle').waitFor({ state: 'visible', timeout: 15000 });
+      const failure = await result.innerText();
+      assert.match(failure, vendor.refused);
+      assert.doesNotMatch(failure, new RegExp(WRONG_SECRET));
+      await shot(`test-connection-${vendor.name.toLowerCase()}.png`);
+      await closeTray('#node-config-dialog-cancel');
+      await closeTray('#node-dialog-cancel');
+      await clearFlow();
+    });
+  }
 
   it('builds inject -> Alibaba ASR create -> debug with the mouse, deploys it and creates a task at the emulator', async () => {
     // Nothing on the flow's callback path: the emulator's pushes for this task get 404s, which is fine here.
