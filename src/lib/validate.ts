@@ -68,3 +68,15 @@ function describe(value: unknown): string {
 function clip(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
+
+/** A boolean option (true/false, or their text), or a problem. */
+export function readBool(field: string, value: unknown, problems: Problem[]): boolean | undefined {
+  const s = normalize(field, value, { kind: 'bool' }, problems);
+  return s === undefined ? undefined : s === 'true';
+}
+
+/** A whole-number option within [min, max], or a problem. */
+export function readInt(field: string, value: unknown, min: number, max: number, problems: Problem[]): number | undefined {
+  const s = normalize(field, value, { kind: 'int', min, max }, problems);
+  return s === undefined ? undefined : Number(s);
+}

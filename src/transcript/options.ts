@@ -1,3 +1,4 @@
+import { readBool, readInt } from '../lib/validate';
 import { Problem } from '../lib/errors';
 
 export type TranscriptFormat = 'text' | 'srt' | 'vtt';
@@ -80,20 +81,13 @@ export function readOptions(input: Record<string, unknown>): { options: FormatOp
   }
   for (const key of ['speakerLabels', 'timestamps'] as const) {
     const v = given(key);
-    if (v === undefined) continue;
-    if (v === true || v === 'true') options[key] = true;
-    else if (v === false || v === 'false') options[key] = false;
-    else problems.push({ field: key, rule: 'bool', message: `${key} must be true or false.`, params: { field: key } });
+    const b = v === undefined ? undefined : readBool(key, v, problems);
+    if (b !== undefined) options[key] = b;
   }
   for (const [key, [min, max]] of Object.entries(LIMITS) as Array<[keyof typeof LIMITS, [number, number]]>) {
     const v = given(key);
-    if (v === undefined) continue;
-    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push({ field: key, rule: 'range', message: `${key} must be a whole number from ${min} to ${max} (got ${String(v).slice(0, 20)}).`, params: { field: key, min, max, value: String(v).slice(0, 20) } });
-    } else {
-      options[key] = n;
-    }
+    const n = v === undefined ? undefined : readInt(key, v, min, max, problems);
+    if (n !== undefined) options[key] = n;
   }
   if (!problems.some((p) => p.field === 'minDuration' || p.field === 'maxDuration') && options.minDuration > options.maxDuration) {
     problems.push({ field: 'maxDuration', rule: 'order', message: `maxDuration (${options.maxDuration} ms) must not be below minDuration (${options.minDuration} ms).`, params: { field: 'maxDuration', min: options.minDuration } });

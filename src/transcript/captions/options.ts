@@ -1,3 +1,4 @@
+import { readBool, readInt } from '../../lib/validate';
 import { Problem } from '../../lib/errors';
 import { LANGUAGE_PATTERN } from '../options';
 
@@ -79,20 +80,13 @@ export function readCaptionOptions(input: Record<string, unknown>): { options: C
   }
   for (const key of ['speakerLabels', 'viewerEvents'] as const) {
     const v = given(key);
-    if (v === undefined) continue;
-    if (v === true || v === 'true') options[key] = true;
-    else if (v === false || v === 'false') options[key] = false;
-    else problems.push({ field: key, rule: 'bool', message: `${key} must be true or false.`, params: { field: key } });
+    const b = v === undefined ? undefined : readBool(key, v, problems);
+    if (b !== undefined) options[key] = b;
   }
   for (const [key, [min, max]] of Object.entries(WHOLE) as Array<[keyof typeof WHOLE, [number, number]]>) {
     const v = given(key);
-    if (v === undefined) continue;
-    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push({ field: key, rule: 'range', message: `${key} must be a whole number from ${min} to ${max} (got ${String(v).slice(0, 20)}).`, params: { field: key, min, max, value: String(v).slice(0, 20) } });
-    } else {
-      options[key] = n;
-    }
+    const n = v === undefined ? undefined : readInt(key, v, min, max, problems);
+    if (n !== undefined) options[key] = n;
   }
   return { options, problems };
 }
