@@ -146,6 +146,15 @@ function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], 
   log(' short scripted session (six sentences, then TranscriptionCompleted) to the callback');
   log(' node; the "subtitle" node shows the line under itself. [stop subtitles] ends it early.');
   log(' On "Live ASR: create, query, stop", press the buttons in order.');
+  log(' On "Agora STT: start, query, update, stop (v7)", press them in order; [update] waits');
+  log(' until 5 s after [start] (Agora refuses earlier updates), then its debug line appears.');
+  log(' "Agora subtitles over WebSocket" has no button: after [start] on the v7 tab (or the v6');
+  log(' tab, same channel "demo") its "subtitle text" debug node shows the bot\'s sentences.');
+  log(' "Unisound: file to SRT": [/tmp/meeting.wav] writes /tmp/meeting.srt (about 2 s).');
+  log(' "Unisound: watched folder": cp /tmp/meeting.wav /tmp/unisound-inbox/  (the transcript');
+  log(' arrives a few seconds later). "Live subtitles to WebVTT": [start subtitles], then the');
+  log(' file /tmp/<TaskId>.vtt when the session completes. "Live captions page": open the page');
+  log(' above first, then [start subtitles].');
   log('');
   log(` Node-RED user directory: ${path.relative(process.cwd(), red.userDir.dir) || red.userDir.dir}  (flows are redeployed on every start)`);
   log(' Press Ctrl-C to stop Node-RED and the emulator.');
