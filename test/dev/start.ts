@@ -11,7 +11,7 @@ import fs from 'fs';
 import path from 'path';
 import { startEmulators, AGORA_DEFAULTS, DEFAULT_CREDENTIALS, UNISOUND_DEFAULTS, type RunningEmulators } from '../emulator';
 import { HOST, REPO_ROOT, createUserDir, linkPackage, startNodeRed, type FlowNode, type NodeRedProcess } from '../e2e/node-red-process';
-import { mergeFlows, pointAtEmulator, readExamples, type ExampleFile } from '../e2e/example-flows';
+import { mergeFlows, pointAtEmulator, readExamples, type ExampleFile, type LocalTargets } from '../e2e/example-flows';
 
 const AUTH_KEY = 'local-dev-authkey';
 /** Node types the package registers: every node set with an editor (speech-common only holds a catalogue). */
@@ -146,6 +146,15 @@ function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], 
   log(' short scripted session (six sentences, then TranscriptionCompleted) to the callback');
   log(' node; the "subtitle" node shows the line under itself. [stop subtitles] ends it early.');
   log(' On "Live ASR: create, query, stop", press the buttons in order.');
+  log(' On "Agora STT: start, query, update, stop (v7)", press them in order; [update] waits');
+  log(' until 5 s after [start] (Agora refuses earlier updates), then its debug line appears.');
+  log(' "Agora subtitles over WebSocket" has no button: after [start] on the v7 tab (or the v6');
+  log(' tab, same channel "demo") its "subtitle text" debug node shows the bot\'s sentences.');
+  log(' "Unisound: file to SRT": [/tmp/meeting.wav] writes /tmp/meeting.srt (about 2 s).');
+  log(' "Unisound: watched folder": cp /tmp/meeting.wav /tmp/unisound-inbox/  (the transcript');
+  log(' arrives a few seconds later). "Live subtitles to WebVTT": [start subtitles], then the');
+  log(' file /tmp/<TaskId>.vtt when the session completes. "Live captions page": open the page');
+  log(' above first, then [start subtitles].');
   log('');
   log(` Node-RED user directory: ${path.relative(process.cwd(), red.userDir.dir) || red.userDir.dir}  (flows are redeployed on every start)`);
   log(' Press Ctrl-C to stop Node-RED and the emulator.');
@@ -157,7 +166,17 @@ function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], 
  * The Unisound examples read a file and watch a folder; the demo provides both, so their
  * buttons work at once (a second of silence: the emulator answers with its canned transcript).
  */
-function demoFiles(): string[] {
+/** Every vendor's emulator, with its built-in credentials, as the demo's accounts point at them. */
+export function demoTargets(emus: RunningEmulators, nodeRedUrl: string, authKey: string): LocalTargets {
+  const [[accessKeyId, accessKeySecret]] = Object.entries(DEFAULT_CREDENTIALS);
+  return {
+    emulatorUrl: emus.aliyun.url, accessKeyId, accessKeySecret, nodeRedUrl, authKey,
+    agora: { url: emus.agora.url, ...AGORA_DEFAULTS },
+    unisound: { url: emus.unisound.url, apiKey: UNISOUND_DEFAULTS.apiKey },
+  };
+}
+
+export function demoFiles(): string[] {
   const made: string[] = [];
   fs.mkdirSync('/tmp/unisound-inbox', { recursive: true });
   if (!fs.existsSync('/tmp/meeting.wav')) {
@@ -240,22 +259,14 @@ async function main(): Promise<void> {
   if (missing.length) log(`!! these node types are not loaded: ${missing.join(', ')} (did the build run?)`);
 
   const examples = shareConfigNodes(readExamples());
-  const [[accessKeyId, accessKeySecret]] = Object.entries(DEFAULT_CREDENTIALS);
-  const flows = pointAtEmulator(
-    mergeFlows(examples.map((e) => e.flows)),
-    {
-      emulatorUrl: emus.aliyun.url, accessKeyId, accessKeySecret, nodeRedUrl: red.url, authKey: AUTH_KEY,
-      agora: { url: emus.agora.url, ...AGORA_DEFAULTS },
-      unisound: { url: emus.unisound.url, apiKey: UNISOUND_DEFAULTS.apiKey },
-    },
-  );
+  const flows = pointAtEmulator(mergeFlows(examples.map((e) => e.flows)), demoTargets(emus, red.url, AUTH_KEY));
   await red.deploy(flows);
   const callbackUrls = flows.filter((n) => n.type === 'aliyun-live-callback-config').map((n) => String(n.callbackUrl));
   banner(red, emus, flows, examples.map((e) => e.name), callbackUrls);
   stopWatching = watchEmulator(emus);
 }
 
-// Imported by the browser test for shareConfigNodes(): only `node test/dev/start.js` starts the demo.
+// Imported by the browser test for shareConfigNodes() and demoFiles(): only `node test/dev/start.js` starts the demo.
 if (require.main === module) {
   main().catch((err: unknown) => {
     process.stderr.write(`npm start failed: ${err instanceof Error ? err.message : String(err)}\n`);

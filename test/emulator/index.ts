@@ -3,8 +3,8 @@
  * manual runs: Alibaba on `port`, Agora and Unisound on the two ports after it.
  */
 import { AliyunLiveEmulator, DEFAULT_CREDENTIALS, type AliyunLiveEmulatorOptions } from './aliyun-live';
-import { AgoraEmulator } from './agora';
-import { UnisoundEmulator } from './unisound';
+import { AgoraEmulator, type AgoraEmulatorOptions } from './agora';
+import { UnisoundEmulator, type UnisoundEmulatorOptions } from './unisound';
 
 export { AliyunLiveEmulator, DEFAULT_CREDENTIALS } from './aliyun-live';
 export { AgoraEmulator, AGORA_DEFAULTS } from './agora';
@@ -15,6 +15,10 @@ export interface StartEmulatorsOptions extends AliyunLiveEmulatorOptions {
   /** Port of the Alibaba emulator; the others take the ports after it. 0 (default) picks free ones. */
   port?: number;
   host?: string;
+  /** Options of the Agora emulator (e.g. a short subtitleIntervalMs for tests). */
+  agora?: AgoraEmulatorOptions;
+  /** Options of the Unisound emulator (e.g. a short processingMs for tests). */
+  unisound?: UnisoundEmulatorOptions;
 }
 
 export interface RunningEmulators {
@@ -25,11 +29,11 @@ export interface RunningEmulators {
 }
 
 export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<RunningEmulators> {
-  const { port = 0, host = '127.0.0.1', ...aliyunOptions } = opts;
+  const { port = 0, host = '127.0.0.1', agora: agoraOptions, unisound: unisoundOptions, ...aliyunOptions } = opts;
   const next = (offset: number) => (port === 0 ? 0 : port + offset);
   const aliyun = new AliyunLiveEmulator(aliyunOptions);
-  const agora = new AgoraEmulator();
-  const unisound = new UnisoundEmulator();
+  const agora = new AgoraEmulator(agoraOptions);
+  const unisound = new UnisoundEmulator(unisoundOptions);
   const started: Array<{ close(): Promise<void> }> = [];
   try {
     await aliyun.listen(port, host);
