@@ -4,7 +4,7 @@ import should from 'should';
 import { ALL_NODES, coreNode, helper } from './harness';
 
 const ROOT = path.join(__dirname, '..', '..');
-const CORE_NODES = ['common/20-inject.js', 'common/21-debug.js', 'common/25-catch.js', 'common/90-comment.js', 'function/15-change.js', 'network/21-httpin.js', 'storage/10-file.js', 'network/22-websocket.js', 'storage/23-watch.js', 'function/10-switch.js'].map(coreNode);
+const CORE_NODES = ['common/20-inject.js', 'common/21-debug.js', 'common/25-catch.js', 'common/90-comment.js', 'function/15-change.js', 'network/21-httpin.js', 'storage/10-file.js', 'network/22-websocket.js', 'storage/23-watch.js', 'function/10-switch.js', 'function/89-delay.js'].map(coreNode);
 
 function examples(dir = path.join(ROOT, 'examples')): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? examples(path.join(dir, e.name)) : e.name.endsWith('.json') ? [path.join(dir, e.name)] : []));

@@ -2,9 +2,9 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import should from 'should';
-import { FileStore } from '../../src/lib/state/file-store';
-import { JobBook, snapshotMessage } from '../../src/lib/jobs/job-book';
-import { formatElapsed } from '../../src/lib/jobs/poll';
+import { FileStore } from '../../nodes/lib/state/file-store';
+import { JobBook, snapshotMessage } from '../../nodes/lib/jobs/job-book';
+import { formatElapsed } from '../../nodes/lib/jobs/poll';
 
 describe('FileStore', () => {
   let dir: string;

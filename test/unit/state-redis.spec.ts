@@ -4,14 +4,14 @@
  * happens while Redis is away and when it returns.
  */
 import should from 'should';
-import { JobBook } from '../../src/lib/jobs/job-book';
-import { RateLimiter, useSharedWindows } from '../../src/lib/rate-limit';
-import { FallbackStore } from '../../src/lib/state/fallback-store';
-import { MemoryStore } from '../../src/lib/state/memory-store';
-import { maskUrl, readRedisConfig } from '../../src/lib/state/redis-config';
-import { RedisLink } from '../../src/lib/state/redis-link';
-import { RedisStore } from '../../src/lib/state/redis-store';
-import { RedisWindows } from '../../src/lib/state/redis-windows';
+import { JobBook } from '../../nodes/lib/jobs/job-book';
+import { RateLimiter, useSharedWindows } from '../../nodes/lib/rate-limit';
+import { FallbackStore } from '../../nodes/lib/state/fallback-store';
+import { MemoryStore } from '../../nodes/lib/state/memory-store';
+import { maskUrl, readRedisConfig } from '../../nodes/lib/state/redis-config';
+import { RedisLink } from '../../nodes/lib/state/redis-link';
+import { RedisStore } from '../../nodes/lib/state/redis-store';
+import { RedisWindows } from '../../nodes/lib/state/redis-windows';
 import { RedisServer } from '../e2e/redis/redis-server';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,10 +1,10 @@
 import { Readable } from 'stream';
 import should from 'should';
-import { validateCreate } from '../../src/vendors/unisound/create-params';
-import { formatFromBytes, formatFromName } from '../../src/vendors/unisound/format';
-import { joinTexts, toTranscriptDocument } from '../../src/vendors/unisound/result';
-import { toUnisoundError } from '../../src/vendors/unisound/errors';
-import { peek, prepareUpload } from '../../src/vendors/unisound/upload';
+import { validateCreate } from '../../nodes/vendors/unisound/create-params';
+import { formatFromBytes, formatFromName } from '../../nodes/vendors/unisound/format';
+import { joinTexts, toTranscriptDocument } from '../../nodes/vendors/unisound/result';
+import { toUnisoundError } from '../../nodes/vendors/unisound/errors';
+import { peek, prepareUpload } from '../../nodes/vendors/unisound/upload';
 
 describe('unisound validateCreate', () => {
   it('accepts a documented body and types its values', () => {
