@@ -3,9 +3,9 @@
  * vendor's checks and bodies (vendor-apis.md §2, §5.2), a fault queue, a request log,
  * and a WebSocket that plays the pub bot's subtitle stream for a running agent.
  */
-import http from 'http';
-import type { Socket } from 'net';
+import type http from 'http';
 import { FaultInjector, HangRegistry, dropConnection, type Fault } from '../faults';
+import { EmulatorHttpServer } from '../http-server';
 import type { EmulatedAgent } from './agents';
 import { checkBasicAuth } from './auth';
 import { BuilderTokens } from './builder-tokens';
@@ -72,11 +72,10 @@ export class AgoraEmulator {
   private readonly ctx: OpsContext;
   private readonly credentials: Record<string, string>;
   private readonly hangs = new HangRegistry();
-  private readonly sockets = new Set<Socket>();
+  private readonly http: EmulatorHttpServer;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly server: http.Server;
   private readonly hub: SubtitleHub;
-  private baseUrl = '';
 
   constructor(opts: AgoraEmulatorOptions = {}) {
     this.credentials = { ...(opts.credentials ?? { [AGORA_DEFAULTS.customerId]: AGORA_DEFAULTS.customerSecret }) };
@@ -90,41 +89,25 @@ export class AgoraEmulator {
       updateSpacingMs: opts.updateSpacingMs ?? 5000,
       statusStepMs: opts.statusStepMs ?? 200,
     };
-    this.server = http.createServer((req, res) => this.onRequest(req, res));
-    // Cloud gateways keep idle connections about a minute; Node's 5 s default races a client
-    // reusing a pooled socket after a pause (ECONNRESET on a create that must not be retried).
-    this.server.keepAliveTimeout = 60_000;
-    this.server.headersTimeout = 65_000;
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
+    this.http = new EmulatorHttpServer((req, res) => this.onRequest(req, res));
+    this.server = this.http.server;
     this.hub = new SubtitleHub(this.server, this.agents, this.subtitlesSent, opts.subtitleIntervalMs ?? 300);
   }
 
   get url(): string {
-    return this.baseUrl;
+    return this.http.url;
   }
 
   /** ws://host:port/subtitles?agent=<id> for a known agent id, else ?channel=<name>. */
   subtitleUrl(agentOrChannel?: string): string {
-    const base = `${this.baseUrl.replace(/^http/, 'ws')}/subtitles`;
+    const base = `${this.http.url.replace(/^http/, 'ws')}/subtitles`;
     if (agentOrChannel === undefined) return base;
     const key = this.agents.has(agentOrChannel) ? 'agent' : 'channel';
     return `${base}?${key}=${encodeURIComponent(agentOrChannel)}`;
   }
 
-  listen(port = 0, host = '127.0.0.1'): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        const addr = this.server.address();
-        const p = typeof addr === 'object' && addr ? addr.port : port;
-        this.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
-        resolve();
-      });
-    });
+  async listen(port = 0, host = '127.0.0.1'): Promise<void> {
+    await this.http.listen(port, host);
   }
 
   reset(): void {
@@ -141,11 +124,7 @@ export class AgoraEmulator {
     this.hangs.releaseAll();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    for (const s of this.sockets) s.destroy();
-    await closed;
+    await this.http.close();
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {

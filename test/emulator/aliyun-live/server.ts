@@ -2,9 +2,9 @@
  * A local stand-in for live.aliyuncs.com POP RPC: the real checks in the order of
  * vendor-apis.md §5.1, the vendor's error envelope, and callbacks for created tasks.
  */
-import http from 'http';
-import type { Socket } from 'net';
+import type http from 'http';
 import { FaultInjector, HangRegistry, dropConnection, sendInvalidJson, type Fault } from '../faults';
+import { EmulatorHttpServer } from '../http-server';
 import { Errors, PopError, envelope, newRequestId } from './errors';
 import { parseRequest, readBody, type ParsedRequest } from './request';
 import { checkTimestamp, readAuthFields, verifySignature, type AuthFields } from './signature-check';
@@ -66,11 +66,10 @@ export class AliyunLiveEmulator {
   private readonly nonces: NonceStore;
   private readonly rate = new RateWindow(1000);
   private readonly hangs = new HangRegistry();
-  private readonly sockets = new Set<Socket>();
+  private readonly http: EmulatorHttpServer;
   private readonly slowTimers = new Set<NodeJS.Timeout>();
   private readonly pusher: CallbackPusher;
   private readonly server: http.Server;
-  private baseUrl = '';
   /** Set by perform() when it stopped a task's pushes; handle() passes it on as Outcome.settled. */
   private stopping?: Promise<void>;
 
@@ -84,32 +83,16 @@ export class AliyunLiveEmulator {
     this.pushCallbacks = opts.callbacks ?? true;
     this.nonces = new NonceStore(this.maxSkewMs);
     this.pusher = new CallbackPusher(this.callbackLog, this.now, opts.callbackIntervalMs ?? 50, opts.sessionSentences);
-    this.server = http.createServer((req, res) => this.onRequest(req, res));
-    // Cloud gateways keep idle connections about a minute; Node's 5 s default races a client
-    // reusing a pooled socket after a pause (ECONNRESET on a create that must not be retried).
-    this.server.keepAliveTimeout = 60_000;
-    this.server.headersTimeout = 65_000;
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
+    this.http = new EmulatorHttpServer((req, res) => this.onRequest(req, res));
+    this.server = this.http.server;
   }
 
   get url(): string {
-    return this.baseUrl;
+    return this.http.url;
   }
 
   listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        const addr = this.server.address();
-        const p = typeof addr === 'object' && addr ? addr.port : port;
-        this.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
-        resolve(this.baseUrl);
-      });
-    });
+    return this.http.listen(port, host);
   }
 
   async close(): Promise<void> {
@@ -117,11 +100,7 @@ export class AliyunLiveEmulator {
     this.hangs.releaseAll();
     for (const t of this.slowTimers) clearTimeout(t);
     this.slowTimers.clear();
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    for (const s of this.sockets) s.destroy();
-    await closed;
+    await this.http.close();
   }
 
   reset(): void {

@@ -5,9 +5,9 @@
  *
  * Order of checks for every request [I]: fault -> auth -> route -> rate limit -> body.
  */
-import http from 'http';
-import type { Socket } from 'net';
+import type http from 'http';
 import { FaultInjector, HangRegistry, type Fault } from '../faults';
+import { EmulatorHttpServer } from '../http-server';
 import { RateWindow } from '../aliyun-live/replay-guard';
 import { authenticate, type KeyConfig, type KeyStatus } from './auth';
 import { Errors, OK, UnisoundError, newTraceId, type BaseResp } from './errors';
@@ -102,13 +102,12 @@ export class UnisoundEmulator {
   private readonly dropAfterBytes: number;
   private readonly rate = new RateWindow(60_000);
   private readonly hangs = new HangRegistry();
-  private readonly sockets = new Set<Socket>();
+  private readonly http: EmulatorHttpServer;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly server: http.Server;
   private nextFileId = FIRST_FILE_ID;
   private failures: { code: number; msg: string }[] = [];
   private script: ScriptSegment[] = DEFAULT_SCRIPT.map((s) => ({ ...s }));
-  private baseUrl = '';
 
   constructor(opts: UnisoundEmulatorOptions = {}) {
     this.keys = new Map(Object.entries(opts.apiKeys ?? { [UNISOUND_DEFAULTS.apiKey]: { status: 'ok' } }));
@@ -120,43 +119,23 @@ export class UnisoundEmulator {
     this.processingMs = opts.processingMs ?? 1500;
     this.keepUploads = opts.storeUploads === 'keep';
     this.dropAfterBytes = opts.dropAfterBytes ?? 64 * 1024;
-    this.server = http.createServer((req, res) => this.onRequest(req, res));
-    // Cloud gateways keep idle connections about a minute; Node's 5 s default races a client
-    // reusing a pooled socket after a pause (ECONNRESET on a create that must not be retried).
-    this.server.keepAliveTimeout = 60_000;
-    this.server.headersTimeout = 65_000;
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
+    this.http = new EmulatorHttpServer((req, res) => this.onRequest(req, res));
+    this.server = this.http.server;
   }
 
   get url(): string {
-    return this.baseUrl;
+    return this.http.url;
   }
 
-  listen(port = 0, host = '127.0.0.1'): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        const addr = this.server.address();
-        const p = typeof addr === 'object' && addr ? addr.port : port;
-        this.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
-        resolve();
-      });
-    });
+  async listen(port = 0, host = '127.0.0.1'): Promise<void> {
+    await this.http.listen(port, host);
   }
 
   async close(): Promise<void> {
     this.hangs.releaseAll();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    for (const s of this.sockets) s.destroy();
-    await closed;
+    await this.http.close();
   }
 
   reset(): void {
