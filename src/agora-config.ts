@@ -109,7 +109,9 @@ export function readSettings(def: Record<string, unknown>): AgoraSettings {
 function pacingOf(RED: NodeAPI): Pacing {
   const p = RED.settings.speechPipelinesAgora as Pacing | undefined;
   const ms = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined);
-  return p && typeof p === 'object' ? { updateSpacingMs: ms(p.updateSpacingMs), startSpacingMs: ms(p.startSpacingMs) } : {};
+  return p && typeof p === 'object'
+    ? { updateSpacingMs: ms(p.updateSpacingMs), startSpacingMs: ms(p.startSpacingMs) }
+    : {};
 }
 
 function makeClient(settings: AgoraSettings, creds: Credentials, pacing: Pacing, store?: StateStore): AgoraSttClient {
@@ -142,11 +144,16 @@ export default function register(RED: NodeAPI): void {
     let client: AgoraSttClient | undefined;
     node.client = () => {
       // The constructor refuses incomplete settings (InvalidInput): nothing is cached then.
-      client ??= makeClient(node.settings, {
-        customerId: resolveSecret(RED, node, node.credentials.customerId),
-        customerSecret: resolveSecret(RED, node, node.credentials.customerSecret),
-        appCertificate: resolveSecret(RED, node, node.credentials.appCertificate),
-      }, pacing, volatileStore(RED));
+      client ??= makeClient(
+        node.settings,
+        {
+          customerId: resolveSecret(RED, node, node.credentials.customerId),
+          customerSecret: resolveSecret(RED, node, node.credentials.customerSecret),
+          appCertificate: resolveSecret(RED, node, node.credentials.appCertificate),
+        },
+        pacing,
+        volatileStore(RED),
+      );
       return client;
     };
     node.on('close', (_removed: boolean, done: () => void) => {
@@ -173,20 +180,30 @@ export default function register(RED: NodeAPI): void {
     const pick = (field: keyof Credentials): string | undefined => typedSecret(body[field]) ?? stored[field];
     const settings = readSettings(withDefaults({ id: '', type: TYPE, ...body }, DEFAULTS));
     // Stored, not typed: a secret the user typed (even the same one again) is theirs to send anywhere.
-    const usesStoredSecret = (['customerSecret', 'appCertificate'] as const).some((f) => !!stored[f] && typedSecret(body[f]) === undefined);
+    const usesStoredSecret = (['customerSecret', 'appCertificate'] as const).some(
+      (f) => !!stored[f] && typedSecret(body[f]) === undefined,
+    );
     if (usesStoredSecret && isAgoraConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
       // Stored secrets only ever go to the endpoint they were deployed with.
-      res.json({ ok: false, code: 'EndpointChanged', message: t('test.endpointChanged', {}, 'Re-enter the customer secret to test a different endpoint.') });
+      res.json({
+        ok: false,
+        code: 'EndpointChanged',
+        message: t('test.endpointChanged', {}, 'Re-enter the customer secret to test a different endpoint.'),
+      });
       return;
     }
     let client: AgoraSttClient | undefined;
     Promise.resolve()
       .then(() => {
-        client = makeClient({ ...settings, maxRetries: 0 }, {
-          customerId: resolveSecret(RED, {}, pick('customerId')),
-          customerSecret: resolveSecret(RED, {}, pick('customerSecret')),
-          appCertificate: resolveSecret(RED, {}, pick('appCertificate')),
-        }, pacingOf(RED));
+        client = makeClient(
+          { ...settings, maxRetries: 0 },
+          {
+            customerId: resolveSecret(RED, {}, pick('customerId')),
+            customerSecret: resolveSecret(RED, {}, pick('customerSecret')),
+            appCertificate: resolveSecret(RED, {}, pick('appCertificate')),
+          },
+          pacingOf(RED),
+        );
         return client.testConnection();
       })
       .then(

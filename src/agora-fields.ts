@@ -10,7 +10,10 @@ import { AgoraTaskRef } from './vendors/agora/types';
 /** "en-US, zh-CN" or one per line -> ["en-US", "zh-CN"]; a list or other value as it is. */
 export function listOf(value: unknown): unknown {
   if (typeof value !== 'string') return value;
-  return value.split(/[,\n]/).map((s) => s.trim()).filter((s) => s !== '');
+  return value
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** UID lists also take a single number from msg/flow/global. */
@@ -24,11 +27,15 @@ export function uidListOf(value: unknown): unknown {
  */
 export function translationsOf(value: unknown): unknown {
   if (typeof value !== 'string') return value;
-  return value.split(/[;\n]/).map((g) => g.trim()).filter((g) => g !== '').map((group) => {
-    const colon = group.indexOf(':');
-    if (colon < 0) return { source: group, target: [] };
-    return { source: group.slice(0, colon).trim(), target: listOf(group.slice(colon + 1)) };
-  });
+  return value
+    .split(/[;\n]/)
+    .map((g) => g.trim())
+    .filter((g) => g !== '')
+    .map((group) => {
+      const colon = group.indexOf(':');
+      if (colon < 0) return { source: group, target: [] };
+      return { source: group.slice(0, colon).trim(), target: listOf(group.slice(colon + 1)) };
+    });
 }
 
 /** JSON text from a `json` TypedInput arrives parsed; a string from elsewhere is parsed if it can be. */

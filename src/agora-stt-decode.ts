@@ -26,10 +26,18 @@ export default function register(RED: NodeAPI): void {
   function AgoraSttDecode(this: Node, def: NodeDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const protocol: SttProtocol = STT_PROTOCOLS.includes(def.protocol as SttProtocol) ? (def.protocol as SttProtocol) : DEFAULTS.protocol;
+    const protocol: SttProtocol = STT_PROTOCOLS.includes(def.protocol as SttProtocol)
+      ? (def.protocol as SttProtocol)
+      : DEFAULTS.protocol;
     const finalOnly = typeof def.finalOnly === 'boolean' ? def.finalOnly : DEFAULTS.finalOnly;
     if (def.protocol !== undefined && def.protocol !== protocol) {
-      node.warn(t('warn.protocol', { protocol: String(def.protocol) }, `Unknown protocol "${String(def.protocol)}"; using auto.`));
+      node.warn(
+        t(
+          'warn.protocol',
+          { protocol: String(def.protocol) },
+          `Unknown protocol "${String(def.protocol)}"; using auto.`,
+        ),
+      );
     }
 
     // Subtitles arrive several times a second: the status shows the latest text at most four times a second.

@@ -33,11 +33,19 @@ export default function register(RED: NodeAPI): void {
     onInput(node, t, async (msg) => {
       const agora = agoraConfigOf(RED, t, def.agora);
       if (def.mode === 'list') {
-        const filter = await readTypedParams(RED, node, def, { channel: 'channel', fromTime: 'fromTime', toTime: 'toTime' }, msg);
+        const filter = await readTypedParams(
+          RED,
+          node,
+          def,
+          { channel: 'channel', fromTime: 'fromTime', toTime: 'toTime' },
+          msg,
+        );
         const state = String(def.state ?? '').trim();
         const listed = await agora.client().list({ ...filter, ...(state === '' ? {} : { state: Number(state) }) });
         msg.payload = listed.payload;
-        return { status: t('status.agents', { count: listed.payload.agents.length }, `${listed.payload.agents.length} agents`) };
+        return {
+          status: t('status.agents', { count: listed.payload.agents.length }, `${listed.payload.agents.length} agents`),
+        };
       }
       const { taskId } = await readTypedParams(RED, node, def, { taskId: 'taskId' }, msg);
       const ref = taskRefOf(msg, taskId);

@@ -84,37 +84,50 @@ export default function register(RED: NodeAPI): void {
       if (top.name !== undefined) body.name = top.name;
       if (top.maxIdleTime !== undefined) body.maxIdleTime = top.maxIdleTime;
       if (top.keywords !== undefined) body.keywords = listOf(top.keywords);
-      for (const key of ['uidLanguagesConfig', 'captionConfig', 'extensionParams']) if (top[key] !== undefined) body[key] = jsonOf(top[key]);
+      for (const key of ['uidLanguagesConfig', 'captionConfig', 'extensionParams'])
+        if (top[key] !== undefined) body[key] = jsonOf(top[key]);
       if (translate) body.translateConfig = { languages: translationsOf(top.translateLanguages ?? '') };
       const rtc: Record<string, unknown> = {};
-      for (const key of ['channelName', 'pubBotUid', 'subBotUid']) if (rtcIn[key] !== undefined) rtc[key] = typeof rtcIn[key] === 'number' ? String(rtcIn[key]) : rtcIn[key];
-      for (const key of ['subscribeAudioUids', 'unSubscribeAudioUids']) if (rtcIn[key] !== undefined) rtc[key] = uidListOf(rtcIn[key]);
+      for (const key of ['channelName', 'pubBotUid', 'subBotUid'])
+        if (rtcIn[key] !== undefined) rtc[key] = typeof rtcIn[key] === 'number' ? String(rtcIn[key]) : rtcIn[key];
+      for (const key of ['subscribeAudioUids', 'unSubscribeAudioUids'])
+        if (rtcIn[key] !== undefined) rtc[key] = uidListOf(rtcIn[key]);
       if (isOn(def.enableJsonProtocol)) rtc.enableJsonProtocol = true;
       if (cryptionMode) rtc.cryptionMode = cryptionMode;
       body.rtcConfig = rtc;
       return body;
     }
 
-    onInput(node, t, async (msg) => {
-      const agora = agoraConfigOf(RED, t, def.agora);
-      const fromEditor = await editorBody(msg);
-      const payload = payloadObject(msg.payload);
-      const body = mergeAllowed(fromEditor, payload, START_FIELDS);
-      // rtcConfig from msg.payload is merged field by field over the dialog's.
-      if (payload && isPlainObject(payload.rtcConfig)) body.rtcConfig = mergeAllowed(fromEditor.rtcConfig as Record<string, unknown>, payload.rtcConfig, Object.keys(payload.rtcConfig));
-      const rtc = body.rtcConfig;
-      // The encryption secret and salt live in credentials, never in the flow or the msg out.
-      if (isPlainObject(rtc) && Number(rtc.cryptionMode)) {
-        if (rtc.secret === undefined) rtc.secret = resolveSecret(RED, node, node.credentials.encryptionSecret);
-        if (rtc.salt === undefined) rtc.salt = resolveSecret(RED, node, node.credentials.encryptionSalt);
-      }
-      const started = await agora.client().start(body);
-      agora.updates.touched(started.taskId);
-      msg.payload = started.payload;
-      msg.taskId = started.taskId;
-      msg.agora = started.agora;
-      return { status: started.taskId };
-    }, { readsPayload: true });
+    onInput(
+      node,
+      t,
+      async (msg) => {
+        const agora = agoraConfigOf(RED, t, def.agora);
+        const fromEditor = await editorBody(msg);
+        const payload = payloadObject(msg.payload);
+        const body = mergeAllowed(fromEditor, payload, START_FIELDS);
+        // rtcConfig from msg.payload is merged field by field over the dialog's.
+        if (payload && isPlainObject(payload.rtcConfig))
+          body.rtcConfig = mergeAllowed(
+            fromEditor.rtcConfig as Record<string, unknown>,
+            payload.rtcConfig,
+            Object.keys(payload.rtcConfig),
+          );
+        const rtc = body.rtcConfig;
+        // The encryption secret and salt live in credentials, never in the flow or the msg out.
+        if (isPlainObject(rtc) && Number(rtc.cryptionMode)) {
+          if (rtc.secret === undefined) rtc.secret = resolveSecret(RED, node, node.credentials.encryptionSecret);
+          if (rtc.salt === undefined) rtc.salt = resolveSecret(RED, node, node.credentials.encryptionSalt);
+        }
+        const started = await agora.client().start(body);
+        agora.updates.touched(started.taskId);
+        msg.payload = started.payload;
+        msg.taskId = started.taskId;
+        msg.agora = started.agora;
+        return { status: started.taskId };
+      },
+      { readsPayload: true },
+    );
   }
 
   RED.nodes.registerType(TYPE, AgoraSttStart, {

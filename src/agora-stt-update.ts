@@ -46,41 +46,54 @@ export default function register(RED: NodeAPI): void {
     const def = withDefaults(raw, DEFAULTS);
     const node = this;
     const translate = String(def.translate);
-    onInput(node, t, async (msg) => {
-      const agora = agoraConfigOf(RED, t, def.agora);
-      const v = await readTypedParams(RED, node, def, PROPS, msg);
-      // Empty fields are left unchanged: only what the dialog or msg.payload names is sent.
-      const changes: Record<string, unknown> = {};
-      if (v.languages !== undefined) changes.languages = listOf(v.languages);
-      if (v.uidLanguagesConfig !== undefined) changes.uidLanguagesConfig = jsonOf(v.uidLanguagesConfig);
-      const rtc: Record<string, unknown> = {};
-      for (const key of ['subscribeAudioUids', 'unSubscribeAudioUids']) if (v[key] !== undefined) rtc[key] = uidListOf(v[key]);
-      if (Object.keys(rtc).length) changes.rtcConfig = rtc;
-      if (translate === 'true') changes.translateConfig = { enable: true, languages: translationsOf(v.translateLanguages ?? '') };
-      else if (translate === 'false') changes.translateConfig = { enable: false };
-      const payload = payloadObject(msg.payload);
-      const merged = mergeAllowed(changes, payload, UPDATE_FIELDS);
-      if (payload && isPlainObject(payload.rtcConfig)) merged.rtcConfig = mergeAllowed(rtc, payload.rtcConfig, Object.keys(payload.rtcConfig));
+    onInput(
+      node,
+      t,
+      async (msg) => {
+        const agora = agoraConfigOf(RED, t, def.agora);
+        const v = await readTypedParams(RED, node, def, PROPS, msg);
+        // Empty fields are left unchanged: only what the dialog or msg.payload names is sent.
+        const changes: Record<string, unknown> = {};
+        if (v.languages !== undefined) changes.languages = listOf(v.languages);
+        if (v.uidLanguagesConfig !== undefined) changes.uidLanguagesConfig = jsonOf(v.uidLanguagesConfig);
+        const rtc: Record<string, unknown> = {};
+        for (const key of ['subscribeAudioUids', 'unSubscribeAudioUids'])
+          if (v[key] !== undefined) rtc[key] = uidListOf(v[key]);
+        if (Object.keys(rtc).length) changes.rtcConfig = rtc;
+        if (translate === 'true')
+          changes.translateConfig = { enable: true, languages: translationsOf(v.translateLanguages ?? '') };
+        else if (translate === 'false') changes.translateConfig = { enable: false };
+        const payload = payloadObject(msg.payload);
+        const merged = mergeAllowed(changes, payload, UPDATE_FIELDS);
+        if (payload && isPlainObject(payload.rtcConfig))
+          merged.rtcConfig = mergeAllowed(rtc, payload.rtcConfig, Object.keys(payload.rtcConfig));
 
-      const ref = taskRefOf(msg, v.taskId);
-      const key = typeof ref.taskId === 'string' ? ref.taskId : '';
-      // Agora wants 5 s after the start and between updates: say so while the client holds this one.
-      if (key && agora.updates.willWait(key)) node.status({ fill: 'yellow', shape: 'ring', text: t('status.waiting', {}, 'waiting') });
-      if (key) agora.updates.begin(key);
-      let sent = true;
-      try {
-        const updated = await agora.client().update(ref, merged);
-        msg.payload = updated.payload;
-        msg.taskId = ref.taskId;
-        msg.agora = { ...(isPlainObject(msg.agora) ? msg.agora : {}), sequenceId: updated.sequenceId, updateMask: updated.updateMask };
-        return { status: updated.updateMask };
-      } catch (err) {
-        sent = !(err instanceof SpeechApiError && (err.code === 'InvalidInput' || err.code === 'Aborted'));
-        throw err;
-      } finally {
-        if (key) agora.updates.end(key, sent);
-      }
-    }, { readsPayload: true });
+        const ref = taskRefOf(msg, v.taskId);
+        const key = typeof ref.taskId === 'string' ? ref.taskId : '';
+        // Agora wants 5 s after the start and between updates: say so while the client holds this one.
+        if (key && agora.updates.willWait(key))
+          node.status({ fill: 'yellow', shape: 'ring', text: t('status.waiting', {}, 'waiting') });
+        if (key) agora.updates.begin(key);
+        let sent = true;
+        try {
+          const updated = await agora.client().update(ref, merged);
+          msg.payload = updated.payload;
+          msg.taskId = ref.taskId;
+          msg.agora = {
+            ...(isPlainObject(msg.agora) ? msg.agora : {}),
+            sequenceId: updated.sequenceId,
+            updateMask: updated.updateMask,
+          };
+          return { status: updated.updateMask };
+        } catch (err) {
+          sent = !(err instanceof SpeechApiError && (err.code === 'InvalidInput' || err.code === 'Aborted'));
+          throw err;
+        } finally {
+          if (key) agora.updates.end(key, sent);
+        }
+      },
+      { readsPayload: true },
+    );
   }
 
   RED.nodes.registerType(TYPE, AgoraSttUpdate);

@@ -76,7 +76,8 @@ function readOptions(def: NodeDef, callbackUrl: string): Options {
   }
   if (path && !path.startsWith('/')) path = `/${path}`;
   // Express reads ':', '*', '(' and '?' as patterns; a callback path is a literal.
-  if (path && !/^[A-Za-z0-9._~/-]+$/.test(path)) throw new Error(`path "${path}" may only contain letters, digits and . _ ~ / -`);
+  if (path && !/^[A-Za-z0-9._~/-]+$/.test(path))
+    throw new Error(`path "${path}" may only contain letters, digits and . _ ~ / -`);
   return {
     path,
     maxAgeMs: (Number.isFinite(maxAge) && maxAge > 0 ? maxAge : DEFAULT_MAX_AGE_S) * 1000,
@@ -96,7 +97,9 @@ export default function register(RED: NodeAPI): void {
     const def = withDefaults(raw, DEFAULTS);
     const node = this;
     if (RED.settings.httpNodeRoot === false) {
-      node.warn(t('callback.disabled', {}, 'httpNodeRoot is false: HTTP endpoints are disabled, so no callbacks can arrive.'));
+      node.warn(
+        t('callback.disabled', {}, 'httpNodeRoot is false: HTTP endpoints are disabled, so no callbacks can arrive.'),
+      );
       node.status({ fill: 'red', shape: 'ring', text: t.key('status.disabled', 'HTTP disabled') });
       return;
     }
@@ -107,7 +110,9 @@ export default function register(RED: NodeAPI): void {
     try {
       opts = readOptions(def, callbackUrl);
     } catch (err) {
-      node.error(t('callback.badOption', { detail: (err as Error).message }, `Invalid option: ${(err as Error).message}`));
+      node.error(
+        t('callback.badOption', { detail: (err as Error).message }, `Invalid option: ${(err as Error).message}`),
+      );
       node.status({ fill: 'red', shape: 'ring', text: t.key('status.misconfigured', 'misconfigured') });
       return;
     }
@@ -118,22 +123,47 @@ export default function register(RED: NodeAPI): void {
     }
     const other = listeners.get(opts.path);
     if (other && other !== node) {
-      node.warn(t('callback.pathClash', { path: opts.path, other: describeNode(other) }, `Two callback nodes use the path ${opts.path}: ${describeNode(other)} already listens on it, so this node does not. Give one of them another path.`));
+      node.warn(
+        t(
+          'callback.pathClash',
+          { path: opts.path, other: describeNode(other) },
+          `Two callback nodes use the path ${opts.path}: ${describeNode(other)} already listens on it, so this node does not. Give one of them another path.`,
+        ),
+      );
       node.status({ fill: 'red', shape: 'ring', text: t.key('status.pathClash', 'path already in use') });
       return;
     }
     listeners.set(opts.path, node);
-    const verifier = authKey && callbackUrl ? new CallbackVerifier({ callbackUrl, authKey, maxAgeMs: opts.maxAgeMs }) : undefined;
+    const verifier =
+      authKey && callbackUrl ? new CallbackVerifier({ callbackUrl, authKey, maxAgeMs: opts.maxAgeMs }) : undefined;
     // Shared with every instance when Redis is configured: a retry sent to another instance is not emitted again.
     const seen = new EventDedupe(opts.maxAgeMs, isShared(RED) ? volatileStore(RED) : undefined, 'aliyun:event:');
     const counts = { accepted: 0, rejected: 0, duplicates: 0 };
     let statusTimer: NodeJS.Timeout | undefined;
     const idleStatus = verifier
       ? { fill: 'green' as const, shape: 'dot' as const, text: opts.path }
-      : { fill: 'yellow' as const, shape: 'ring' as const, text: t('status.verifyOff', { path: opts.path }, `verification off ${opts.path}`) };
+      : {
+          fill: 'yellow' as const,
+          shape: 'ring' as const,
+          text: t('status.verifyOff', { path: opts.path }, `verification off ${opts.path}`),
+        };
 
-    if (!verifier) node.warn(t('callback.verifyOff', {}, 'No AuthKey and callback URL configured: callbacks are accepted without signature verification.'));
-    if (pathTaken(RED.httpNode, opts.path)) node.warn(t('callback.pathTaken', { path: opts.path }, `Another route already answers ${opts.path}; it may receive these callbacks first.`));
+    if (!verifier)
+      node.warn(
+        t(
+          'callback.verifyOff',
+          {},
+          'No AuthKey and callback URL configured: callbacks are accepted without signature verification.',
+        ),
+      );
+    if (pathTaken(RED.httpNode, opts.path))
+      node.warn(
+        t(
+          'callback.pathTaken',
+          { path: opts.path },
+          `Another route already answers ${opts.path}; it may receive these callbacks first.`,
+        ),
+      );
     node.status(idleStatus);
 
     // Status is shown at most once a second: at thousands of callbacks a second, per-event updates would cost more than verification.
@@ -141,7 +171,10 @@ export default function register(RED: NodeAPI): void {
       if (statusTimer) return;
       statusTimer = setTimeout(() => {
         statusTimer = undefined;
-        node.status({ ...idleStatus, text: t('status.counts', counts, `${counts.accepted} ok, ${counts.rejected} rejected`) });
+        node.status({
+          ...idleStatus,
+          text: t('status.counts', counts, `${counts.accepted} ok, ${counts.rejected} rejected`),
+        });
       }, STATUS_EVERY_MS);
     };
 
@@ -153,32 +186,51 @@ export default function register(RED: NodeAPI): void {
         res.status(rejection.status).json({ error: rejection.reason, message: rejection.detail ?? rejection.reason });
       }
       if (rejection.status === 400 || rejection.status === 413) {
-        node.warn(t('callback.rejected', { status: rejection.status, reason: rejection.detail ?? rejection.reason }, `Rejected a callback (${rejection.status}): ${rejection.detail ?? rejection.reason}`));
+        node.warn(
+          t(
+            'callback.rejected',
+            { status: rejection.status, reason: rejection.detail ?? rejection.reason },
+            `Rejected a callback (${rejection.status}): ${rejection.detail ?? rejection.reason}`,
+          ),
+        );
       }
       if (opts.audit) {
-        node.send([null, {
-          payload: {
-            status: rejection.status,
-            reason: rejection.reason,
-            detail: rejection.detail,
-            method: req.method,
-            path: req.path,
-            ip: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.trustedProxies),
-            sigTime: typeof req.headers['sig-time'] === 'string' ? req.headers['sig-time'].slice(0, 64) : undefined,
-            at: Date.now(),
+        node.send([
+          null,
+          {
+            payload: {
+              status: rejection.status,
+              reason: rejection.reason,
+              detail: rejection.detail,
+              method: req.method,
+              path: req.path,
+              ip: clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.trustedProxies),
+              sigTime: typeof req.headers['sig-time'] === 'string' ? req.headers['sig-time'].slice(0, 64) : undefined,
+              at: Date.now(),
+            },
+            topic: 'rejected',
           },
-          topic: 'rejected',
-        }]);
+        ]);
       }
     };
 
     const guard = (req: Request, res: Response, next: NextFunction): void => {
       if (req.method !== 'POST') return reject(req, res, { status: 405, reason: 'methodNotAllowed' });
-      if (opts.allowFrom && !opts.allowFrom.has(clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.trustedProxies))) {
+      if (
+        opts.allowFrom &&
+        !opts.allowFrom.has(
+          clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], opts.trustedProxies),
+        )
+      ) {
         return reject(req, res, { status: 403, reason: 'sourceNotAllowed' });
       }
       const length = Number(req.headers['content-length']);
-      if (Number.isFinite(length) && length > opts.maxBodyBytes) return reject(req, res, { status: 413, reason: 'tooLarge', detail: `body of ${length} bytes is over the ${opts.maxBodyBytes}-byte limit` });
+      if (Number.isFinite(length) && length > opts.maxBodyBytes)
+        return reject(req, res, {
+          status: 413,
+          reason: 'tooLarge',
+          detail: `body of ${length} bytes is over the ${opts.maxBodyBytes}-byte limit`,
+        });
       if (verifier) {
         const outcome = verifier.verify(req.headers['sig-time'], req.headers['asr-sig']);
         if (!outcome.ok) return reject(req, res, { status: 401, reason: outcome.reason });
@@ -220,9 +272,18 @@ export default function register(RED: NodeAPI): void {
       node.send(opts.audit ? [msg, null] : msg);
     };
 
-    const onParseError = (err: { type?: string; status?: number; message?: string }, req: Request, res: Response, _next: NextFunction): void => {
+    const onParseError = (
+      err: { type?: string; status?: number; message?: string },
+      req: Request,
+      res: Response,
+      _next: NextFunction,
+    ): void => {
       const status = err.type === 'entity.too.large' ? 413 : 400;
-      reject(req, res, { status, reason: err.type ?? 'badBody', detail: status === 413 ? `body is over the ${opts.maxBodyBytes}-byte limit` : 'the body could not be read' });
+      reject(req, res, {
+        status,
+        reason: err.type ?? 'badBody',
+        detail: status === 413 ? `body is over the ${opts.maxBodyBytes}-byte limit` : 'the body could not be read',
+      });
     };
 
     const unmount = mountRoute(RED.httpNode, opts.path, [guard, readBody, accept, onParseError]);

@@ -63,25 +63,30 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, raw);
     const def = withDefaults(raw, DEFAULTS);
     const node = this;
-    onInput(node, t, async (msg) => {
-      const live = liveConfigOf(RED, t, def.live);
-      const fromEditor = await readTypedParams(RED, node, def, EDITOR_PROPS, msg);
-      const params = mergeAllowed(fromEditor, msg.payload, CREATE_PARAM_NAMES);
-      // The shared callback config wins over msg.payload: the callback node verifies
-      // against exactly this URL and key, so any other pair would only produce 401s.
-      const callback = def.callback ? RED.nodes.getNode(String(def.callback)) : undefined;
-      if (isAliyunLiveCallbackConfig(callback)) {
-        if (callback.callbackUrl) params.CallbackURL = callback.callbackUrl;
-        const authKey = callback.authKey();
-        if (authKey) params.AuthKey = authKey;
-      }
-      const res = await live.client().createRtcAsrTask(params);
-      msg.payload = res;
-      msg.taskId = res.TaskId;
-      msg.aliyun = { action: 'CreateRtcAsrTask', requestId: res.RequestId };
-      // The full ID is in msg.taskId; on the canvas a short one keeps the status clear of the next node.
-      return { status: res.TaskId.length > 16 ? `${res.TaskId.slice(0, 15)}…` : res.TaskId };
-    }, { readsPayload: true });
+    onInput(
+      node,
+      t,
+      async (msg) => {
+        const live = liveConfigOf(RED, t, def.live);
+        const fromEditor = await readTypedParams(RED, node, def, EDITOR_PROPS, msg);
+        const params = mergeAllowed(fromEditor, msg.payload, CREATE_PARAM_NAMES);
+        // The shared callback config wins over msg.payload: the callback node verifies
+        // against exactly this URL and key, so any other pair would only produce 401s.
+        const callback = def.callback ? RED.nodes.getNode(String(def.callback)) : undefined;
+        if (isAliyunLiveCallbackConfig(callback)) {
+          if (callback.callbackUrl) params.CallbackURL = callback.callbackUrl;
+          const authKey = callback.authKey();
+          if (authKey) params.AuthKey = authKey;
+        }
+        const res = await live.client().createRtcAsrTask(params);
+        msg.payload = res;
+        msg.taskId = res.TaskId;
+        msg.aliyun = { action: 'CreateRtcAsrTask', requestId: res.RequestId };
+        // The full ID is in msg.taskId; on the canvas a short one keeps the status clear of the next node.
+        return { status: res.TaskId.length > 16 ? `${res.TaskId.slice(0, 15)}…` : res.TaskId };
+      },
+      { readsPayload: true },
+    );
   }
 
   RED.nodes.registerType(TYPE, AliyunLiveAsrCreate);

@@ -29,7 +29,9 @@ export default function register(RED: NodeAPI): void {
       msg.payload = { ...res, TaskList: list };
       if (TaskId !== undefined) msg.taskId = TaskId;
       msg.aliyun = { action: 'QueryRtcAsrTasks', requestId: res.RequestId };
-      return { status: t('status.tasks', { count: list.length }, `${list.length} ${list.length === 1 ? 'task' : 'tasks'}`) };
+      return {
+        status: t('status.tasks', { count: list.length }, `${list.length} ${list.length === 1 ? 'task' : 'tasks'}`),
+      };
     });
   }
 

@@ -33,7 +33,6 @@ export default function register(RED: NodeAPI): void {
   }
   RED.nodes.registerType(TYPE, AliyunLiveCallbackConfig, { credentials: { authKey: { type: 'password' } } });
 
-
   // "Test callback URL": from this server, through whatever proxy the public URL
   // crosses, to the callback node, proving both reachability and that it verifies.
   RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), (req: Request, res: Response) => {
@@ -46,12 +45,20 @@ export default function register(RED: NodeAPI): void {
     const typed = typedSecret(body.authKey);
     if (!typed && stored && callbackUrl !== stored.callbackUrl) {
       // The stored AuthKey only ever signs probes for the URL it was deployed with.
-      res.json({ ok: false, code: 'UrlChanged', message: t('test.urlChanged', {}, 'Re-enter the AuthKey to test a different callback URL.') });
+      res.json({
+        ok: false,
+        code: 'UrlChanged',
+        message: t('test.urlChanged', {}, 'Re-enter the AuthKey to test a different callback URL.'),
+      });
       return;
     }
     const authKey = resolveSecret(RED, {}, typed) ?? stored?.authKey();
     if (!authKey) {
-      res.json({ ok: false, code: 'NoAuthKey', message: t('test.noAuthKey', {}, 'Set an AuthKey first: without one nothing can be verified.') });
+      res.json({
+        ok: false,
+        code: 'NoAuthKey',
+        message: t('test.noAuthKey', {}, 'Set an AuthKey first: without one nothing can be verified.'),
+      });
       return;
     }
     probeCallbackUrl(callbackUrl, authKey).then((outcome) => {
@@ -60,7 +67,11 @@ export default function register(RED: NodeAPI): void {
         return;
       }
       const params = { status: outcome.status ?? '', detail: outcome.detail ?? '' };
-      res.json({ ok: false, code: outcome.code, message: t(`test.${outcome.code}`, params, `${outcome.code} ${params.status}${params.detail}`.trim()) });
+      res.json({
+        ok: false,
+        code: outcome.code,
+        message: t(`test.${outcome.code}`, params, `${outcome.code} ${params.status}${params.detail}`.trim()),
+      });
     });
   });
 }

@@ -3,7 +3,13 @@ import { SpeechApiError } from './lib/errors';
 import { requireConfig } from './lib/action-node';
 import { localizeError, requestLanguage, Translate, translator } from './lib/i18n';
 import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
-import { AliyunLiveClient, DEFAULT_ENDPOINT, DEFAULT_REGION, REQUESTS_PER_SECOND, SignatureVersion } from './vendors/aliyun-live/client';
+import {
+  AliyunLiveClient,
+  DEFAULT_ENDPOINT,
+  DEFAULT_REGION,
+  REQUESTS_PER_SECOND,
+  SignatureVersion,
+} from './vendors/aliyun-live/client';
 import { sharedState } from './lib/state/shared';
 
 export const TYPE = 'aliyun-live-config';
@@ -46,7 +52,14 @@ export function isAliyunLiveConfig(node: unknown): node is AliyunLiveConfigNode 
 
 /** The Alibaba Cloud Live config node an action node names, or an error for done(). */
 export function liveConfigOf(RED: NodeAPI, t: Translate, id: unknown): AliyunLiveConfigNode {
-  return requireConfig('aliyun', (nodeId) => RED.nodes.getNode(nodeId), id, isAliyunLiveConfig, t, 'Alibaba Cloud Live');
+  return requireConfig(
+    'aliyun',
+    (nodeId) => RED.nodes.getNode(nodeId),
+    id,
+    isAliyunLiveConfig,
+    t,
+    'Alibaba Cloud Live',
+  );
 }
 
 function readSettings(def: Record<string, unknown>): Settings {
@@ -122,24 +135,43 @@ export default function register(RED: NodeAPI): void {
     const stored: Credentials = isAliyunLiveConfig(deployed) ? deployed.credentials : {};
     const pick = (field: keyof Credentials): string | undefined => typedSecret(body[field]) ?? stored[field];
     const settings = readSettings(body);
-    const usesStoredSecret = (['accessKeySecret', 'securityToken'] as const).some((f) => !!stored[f] && pick(f) === stored[f]);
+    const usesStoredSecret = (['accessKeySecret', 'securityToken'] as const).some(
+      (f) => !!stored[f] && pick(f) === stored[f],
+    );
     if (usesStoredSecret && isAliyunLiveConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
       // Stored secrets (the AccessKey secret and the STS token) only ever go to the endpoint they were deployed with.
-      res.json({ ok: false, code: 'EndpointChanged', message: t('test.endpointChanged', {}, 'Re-enter the AccessKey secret to test a different endpoint.') });
+      res.json({
+        ok: false,
+        code: 'EndpointChanged',
+        message: t('test.endpointChanged', {}, 'Re-enter the AccessKey secret to test a different endpoint.'),
+      });
       return;
     }
     let client: AliyunLiveClient | undefined;
     Promise.resolve()
       .then(() => {
-        client = makeClient({ ...settings, maxRetries: 0 }, {
-          accessKeyId: resolveSecret(RED, {}, pick('accessKeyId')),
-          accessKeySecret: resolveSecret(RED, {}, pick('accessKeySecret')),
-          securityToken: resolveSecret(RED, {}, pick('securityToken')),
-        });
+        client = makeClient(
+          { ...settings, maxRetries: 0 },
+          {
+            accessKeyId: resolveSecret(RED, {}, pick('accessKeyId')),
+            accessKeySecret: resolveSecret(RED, {}, pick('accessKeySecret')),
+            securityToken: resolveSecret(RED, {}, pick('securityToken')),
+          },
+        );
         return client.queryRtcAsrTasks();
       })
       .then(
-        (r) => res.json({ ok: true, requestId: r.RequestId, running: Object.keys(r.Tasks).length, message: t('test.ok', { count: Object.keys(r.Tasks).length }, `Connected: ${Object.keys(r.Tasks).length} running tasks.`) }),
+        (r) =>
+          res.json({
+            ok: true,
+            requestId: r.RequestId,
+            running: Object.keys(r.Tasks).length,
+            message: t(
+              'test.ok',
+              { count: Object.keys(r.Tasks).length },
+              `Connected: ${Object.keys(r.Tasks).length} running tasks.`,
+            ),
+          }),
         (err: unknown) => {
           const e = localizeError(t, err);
           res.json({ ok: false, code: err instanceof SpeechApiError ? err.code : 'error', message: e.message });

@@ -5,7 +5,16 @@ import { translator, Translate } from './lib/i18n';
 import { DoneFn, Node, NodeAPI, NodeDef, NodeMessage, SendFn } from './lib/node-red';
 import { readInput } from './transcript';
 import {
-  CAPTION_DEFAULTS, CaptionFeed, captionRoutes, captionUpdate, FEED_LIMITS, FeedLimits, readCaptionOptions, Room, Viewer, ViewerChange,
+  CAPTION_DEFAULTS,
+  CaptionFeed,
+  captionRoutes,
+  captionUpdate,
+  FEED_LIMITS,
+  FeedLimits,
+  readCaptionOptions,
+  Room,
+  Viewer,
+  ViewerChange,
 } from './transcript/captions';
 
 export const TYPE = 'transcript-captions';
@@ -83,14 +92,32 @@ export function createTranscriptCaptions(limits: Partial<Omit<FeedLimits, 'histo
       const onViewer = (change: ViewerChange, v: Viewer): void => {
         showStatus();
         if (!options.viewerEvents) return;
-        node.send([{
-          topic: change === 'connected' ? 'connected' : 'disconnected',
-          payload: { event: change, room: v.room ?? null, viewers: feed.viewerCount, address: v.res.socket?.remoteAddress, at: Date.now() },
-        }]);
+        node.send([
+          {
+            topic: change === 'connected' ? 'connected' : 'disconnected',
+            payload: {
+              event: change,
+              room: v.room ?? null,
+              viewers: feed.viewerCount,
+              address: v.res.socket?.remoteAddress,
+              at: Date.now(),
+            },
+          },
+        ]);
       };
-      const feed = new CaptionFeed({ ...FEED_LIMITS, ...limits, history: options.history, maxRooms: options.maxRooms }, onViewer, (room) => {
-        node.warn(t('warn.evicted', { room: room.key, max: options.maxRooms }, `More than ${options.maxRooms} rooms: closed the one idle longest, "${room.key}".`));
-      });
+      const feed = new CaptionFeed(
+        { ...FEED_LIMITS, ...limits, history: options.history, maxRooms: options.maxRooms },
+        onViewer,
+        (room) => {
+          node.warn(
+            t(
+              'warn.evicted',
+              { room: room.key, max: options.maxRooms },
+              `More than ${options.maxRooms} rooms: closed the one idle longest, "${room.key}".`,
+            ),
+          );
+        },
+      );
       const kept = parked.get(node.id);
       if (kept) {
         clearTimeout(kept.timer);
@@ -99,16 +126,35 @@ export function createTranscriptCaptions(limits: Partial<Omit<FeedLimits, 'histo
       }
 
       if (problems.length) {
-        node.error(t('error.badOptions', { detail: describe(t, problems) }, `Invalid options: ${describe(t, problems)}`));
+        node.error(
+          t('error.badOptions', { detail: describe(t, problems) }, `Invalid options: ${describe(t, problems)}`),
+        );
         node.status({ fill: 'red', shape: 'ring', text: t('status.misconfigured', {}, 'misconfigured') });
       } else if (RED.settings.httpNodeRoot === false) {
-        node.warn(t('warn.httpDisabled', {}, 'httpNodeRoot is false: HTTP endpoints are disabled, so no caption page can be served.'));
+        node.warn(
+          t(
+            'warn.httpDisabled',
+            {},
+            'httpNodeRoot is false: HTTP endpoints are disabled, so no caption page can be served.',
+          ),
+        );
         node.status({ fill: 'red', shape: 'ring', text: t('status.disabled', {}, 'HTTP disabled') });
       } else if (pathTaken(RED.httpNode, options.path) || pathTaken(RED.httpNode, `${options.path}/events`)) {
-        node.error(t('error.pathTaken', { path: options.path }, `Another node already serves ${options.path}: give this caption node another path.`));
-        node.status({ fill: 'red', shape: 'ring', text: t('status.pathTaken', { path: options.path }, `${options.path} taken`) });
+        node.error(
+          t(
+            'error.pathTaken',
+            { path: options.path },
+            `Another node already serves ${options.path}: give this caption node another path.`,
+          ),
+        );
+        node.status({
+          fill: 'red',
+          shape: 'ring',
+          text: t('status.pathTaken', { path: options.path }, `${options.path} taken`),
+        });
       } else {
-        for (const r of captionRoutes(feed, options, token, httpMiddleware(RED))) unmounts.push(mountRoute(RED.httpNode, r.path, r.handlers));
+        for (const r of captionRoutes(feed, options, token, httpMiddleware(RED)))
+          unmounts.push(mountRoute(RED.httpNode, r.path, r.handlers));
         serving = true;
         node.status({ fill: 'green', shape: 'ring', text: servingText() });
       }
@@ -118,9 +164,17 @@ export function createTranscriptCaptions(limits: Partial<Omit<FeedLimits, 'histo
           if (problems.length) return done(captionError('InvalidInput', describe(t, problems), problems));
           const input = readInput(msg.payload);
           if (input.kind === 'unreadable') {
-            return done(captionError('UnreadableInput', t('error.unreadable', { reason: input.reason }, `Cannot show this input: ${input.reason}.`)));
+            return done(
+              captionError(
+                'UnreadableInput',
+                t('error.unreadable', { reason: input.reason }, `Cannot show this input: ${input.reason}.`),
+              ),
+            );
           }
-          const key = (input.taskId ?? stringOf(msg.taskId) ?? stringOf(msg.topic) ?? DEFAULT_ROOM).slice(0, MAX_ROOM_KEY);
+          const key = (input.taskId ?? stringOf(msg.taskId) ?? stringOf(msg.topic) ?? DEFAULT_ROOM).slice(
+            0,
+            MAX_ROOM_KEY,
+          );
           if (input.kind === 'event') {
             feed.publish(key, captionUpdate(msg.payload as Record<string, unknown>, input.sentence));
           } else {

@@ -2,8 +2,19 @@ import { Problem, SpeechApiError, Vendor } from './lib/errors';
 import { translator, Translate } from './lib/i18n';
 import { DoneFn, Node, NodeAPI, NodeDef, NodeMessage, SendFn } from './lib/node-red';
 import {
-  COMPLETED_EVENT, CueStream, EXTENSIONS, FORMAT_DEFAULTS, FormatOptions, formatCue, formatTranscript, readInput, readOptions,
-  Sentence, SESSION_LIMITS, SessionLimits, SessionStore,
+  COMPLETED_EVENT,
+  CueStream,
+  EXTENSIONS,
+  FORMAT_DEFAULTS,
+  FormatOptions,
+  formatCue,
+  formatTranscript,
+  readInput,
+  readOptions,
+  Sentence,
+  SESSION_LIMITS,
+  SessionLimits,
+  SessionStore,
 } from './transcript';
 
 export const TYPE = 'transcript-format';
@@ -20,7 +31,10 @@ const FILENAME_UNSAFE = /[^A-Za-z0-9._-]+/g;
 
 /** A file name from a task ID that cannot leave the file node's directory ("../", "/", ":"). */
 export function filenameFor(taskId: string | undefined, ext: string): string {
-  const base = (taskId ?? '').replace(FILENAME_UNSAFE, '_').replace(/^[._]+/, '').slice(0, 100);
+  const base = (taskId ?? '')
+    .replace(FILENAME_UNSAFE, '_')
+    .replace(/^[._]+/, '')
+    .slice(0, 100);
   return `${base || 'transcript'}.${ext}`;
 }
 
@@ -55,13 +69,25 @@ export function createTranscriptFormat(limits: SessionLimits = SESSION_LIMITS) {
       const { options, problems } = readOptions(given);
       const emitCues = given.emitCues === true || given.emitCues === 'true';
       if (problems.length) {
-        node.error(t('error.badOptions', { detail: describe(t, problems) }, `Invalid options: ${describe(t, problems)}`));
+        node.error(
+          t('error.badOptions', { detail: describe(t, problems) }, `Invalid options: ${describe(t, problems)}`),
+        );
         node.status({ fill: 'red', shape: 'ring', text: t('status.misconfigured', {}, 'misconfigured') });
       }
 
-      const store = new SessionStore<Stream>(limits, () => ({ cues: emitCues ? new CueStream(options) : undefined }), (s) => {
-        node.warn(t('warn.evicted', { key: s.key, max: limits.maxSessions }, `More than ${limits.maxSessions} transcripts open: dropped the oldest, "${s.key}".`));
-      });
+      const store = new SessionStore<Stream>(
+        limits,
+        () => ({ cues: emitCues ? new CueStream(options) : undefined }),
+        (s) => {
+          node.warn(
+            t(
+              'warn.evicted',
+              { key: s.key, max: limits.maxSessions },
+              `More than ${limits.maxSessions} transcripts open: dropped the oldest, "${s.key}".`,
+            ),
+          );
+        },
+      );
 
       let statusTimer: NodeJS.Timeout | undefined;
       let lastStatus = '';
@@ -75,13 +101,20 @@ export function createTranscriptFormat(limits: SessionLimits = SESSION_LIMITS) {
         }, STATUS_EVERY_MS);
       };
 
-      const fileMessage = (msg: NodeMessage, sentences: Sentence[], o: FormatOptions, taskId: string | undefined): NodeMessage => {
+      const fileMessage = (
+        msg: NodeMessage,
+        sentences: Sentence[],
+        o: FormatOptions,
+        taskId: string | undefined,
+      ): NodeMessage => {
         const formatted = formatTranscript(sentences, o);
         msg.payload = formatted.output;
         msg.filename = filenameFor(taskId, EXTENSIONS[o.format]);
         msg.cues = formatted.count;
         if (taskId !== undefined) msg.taskId = taskId;
-        showStatus(t('status.file', { format: o.format, count: formatted.count }, `${o.format}: ${formatted.count} cues`));
+        showStatus(
+          t('status.file', { format: o.format, count: formatted.count }, `${o.format}: ${formatted.count} cues`),
+        );
         return msg;
       };
 
@@ -95,7 +128,13 @@ export function createTranscriptFormat(limits: SessionLimits = SESSION_LIMITS) {
             return done();
           }
           if (input.kind === 'unreadable' && !completeFlag) {
-            return done(formatError(input.vendor, 'UnreadableInput', t('error.unreadable', { reason: input.reason }, `Cannot format this input: ${input.reason}.`)));
+            return done(
+              formatError(
+                input.vendor,
+                'UnreadableInput',
+                t('error.unreadable', { reason: input.reason }, `Cannot format this input: ${input.reason}.`),
+              ),
+            );
           }
           const event = input.kind === 'event' ? input : undefined;
           const key = event?.taskId ?? stringOf(msg.taskId) ?? stringOf(msg.topic) ?? '';
@@ -104,19 +143,42 @@ export function createTranscriptFormat(limits: SessionLimits = SESSION_LIMITS) {
             session.extra.vendor ??= event.vendor;
             session.extra.taskId ??= event.taskId ?? stringOf(msg.taskId);
             if (!store.add(session, event.sentence)) {
-              if (session.dropped === 1) node.warn(t('warn.full', { key, max: limits.maxSentencesPerSession }, `Transcript "${key}" holds ${limits.maxSentencesPerSession} sentences; later ones are dropped.`));
+              if (session.dropped === 1)
+                node.warn(
+                  t(
+                    'warn.full',
+                    { key, max: limits.maxSentencesPerSession },
+                    `Transcript "${key}" holds ${limits.maxSentencesPerSession} sentences; later ones are dropped.`,
+                  ),
+                );
             } else {
               const cues = session.extra.cues?.add(event.sentence) ?? [];
               if (cues.length) {
                 const labels = options.speakerLabels;
-                send([cues.map((cue) => ({ ...msg, payload: formatCue(cue, options, labels), cue, taskId: session.extra.taskId ?? msg.taskId }))]);
+                send([
+                  cues.map((cue) => ({
+                    ...msg,
+                    payload: formatCue(cue, options, labels),
+                    cue,
+                    taskId: session.extra.taskId ?? msg.taskId,
+                  })),
+                ]);
               }
             }
-            showStatus(t('status.collecting', { count: session.sentences.length }, `${session.sentences.length} sentences`));
+            showStatus(
+              t('status.collecting', { count: session.sentences.length }, `${session.sentences.length} sentences`),
+            );
           }
           if (event?.completed || completeFlag) {
             const session = store.close(key);
-            send(fileMessage(msg, session?.sentences ?? [], options, session?.extra.taskId ?? event?.taskId ?? stringOf(msg.taskId) ?? (key || undefined)));
+            send(
+              fileMessage(
+                msg,
+                session?.sentences ?? [],
+                options,
+                session?.extra.taskId ?? event?.taskId ?? stringOf(msg.taskId) ?? (key || undefined),
+              ),
+            );
           }
           done();
         } catch (err) {

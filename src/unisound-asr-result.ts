@@ -30,7 +30,11 @@ export interface UnisoundJobData {
 const MAX_POLL_MS = 30_000;
 
 /** Reads a node's waiting options, DEFAULTS filling what the deployed node lacks. */
-export function waitOptions(def: Record<string, unknown>): { timeoutMs: number; firstPollMs: number; deleteFile: boolean } {
+export function waitOptions(def: Record<string, unknown>): {
+  timeoutMs: number;
+  firstPollMs: number;
+  deleteFile: boolean;
+} {
   const minutes = Number(def.timeout ?? DEFAULTS.timeout);
   const first = Number(def.pollInterval ?? DEFAULTS.pollInterval);
   return {
@@ -47,7 +51,12 @@ export function unisoundBook(RED: NodeAPI): JobBook<UnisoundJobData> {
 }
 
 /** A node's job waiter: polls through the config node's client (and its per-key limiter). */
-export function unisoundJobs(RED: NodeAPI, node: Node, def: NodeDef, t: Translate): NodeJobs<UnisoundJobData, TaskState> {
+export function unisoundJobs(
+  RED: NodeAPI,
+  node: Node,
+  def: NodeDef,
+  t: Translate,
+): NodeJobs<UnisoundJobData, TaskState> {
   const client = (): UnisoundClient => unisoundConfigOf(RED, t, def.unisound).client();
   const opts = waitOptions(def);
   return new NodeJobs<UnisoundJobData, TaskState>(node, unisoundBook(RED), t, {
@@ -86,7 +95,11 @@ export function unisoundJobs(RED: NodeAPI, node: Node, def: NodeDef, t: Translat
       new SpeechApiError({
         vendor: 'unisound',
         code: 'Timeout',
-        message: t('errors.JobTimeout', { minutes: Math.round(opts.timeoutMs / 60000), taskId: job.jobId }, `No result for task ${job.jobId} after ${Math.round(opts.timeoutMs / 60000)} minutes; it may still finish: query it again with a Unisound ASR result node.`),
+        message: t(
+          'errors.JobTimeout',
+          { minutes: Math.round(opts.timeoutMs / 60000), taskId: job.jobId },
+          `No result for task ${job.jobId} after ${Math.round(opts.timeoutMs / 60000)} minutes; it may still finish: query it again with a Unisound ASR result node.`,
+        ),
       }),
   });
 
@@ -102,14 +115,35 @@ export function unisoundJobs(RED: NodeAPI, node: Node, def: NodeDef, t: Translat
 
 /** The same error, marked final: the job waiter then reports it instead of polling on. */
 function finalError(err: SpeechApiError): SpeechApiError {
-  return new SpeechApiError({ vendor: err.vendor, code: err.code, message: err.message, httpStatus: err.httpStatus, requestId: err.requestId, retryAfter: err.retryAfter, retryable: false });
+  return new SpeechApiError({
+    vendor: err.vendor,
+    code: err.code,
+    message: err.message,
+    httpStatus: err.httpStatus,
+    requestId: err.requestId,
+    retryAfter: err.retryAfter,
+    retryable: false,
+  });
 }
 
 /** Builds the pending job for a msg: its stored copy leaves out the audio and anything unserialisable. */
-export function newJob(nodeId: string, taskId: string, msg: NodeMessage, data: UnisoundJobData, timeoutMs: number): PendingJob<UnisoundJobData> {
+export function newJob(
+  nodeId: string,
+  taskId: string,
+  msg: NodeMessage,
+  data: UnisoundJobData,
+  timeoutMs: number,
+): PendingJob<UnisoundJobData> {
   const { msg: stored, dropped } = snapshotMessage(msg);
   const submittedAt = Date.now();
-  return { nodeId, jobId: taskId, submittedAt, deadline: submittedAt + timeoutMs, data: { ...data, dropped }, msg: stored };
+  return {
+    nodeId,
+    jobId: taskId,
+    submittedAt,
+    deadline: submittedAt + timeoutMs,
+    data: { ...data, dropped },
+    msg: stored,
+  };
 }
 
 /**
@@ -123,7 +157,12 @@ const TASK_ID = /^[A-Za-z0-9_-]{1,128}$/;
 function taskIdOf(msg: NodeMessage): string | undefined {
   const p = msg.payload && typeof msg.payload === 'object' ? (msg.payload as Record<string, unknown>) : {};
   const id = msg.taskId ?? p.task_id ?? p.taskId;
-  const text = typeof id === 'string' ? id.trim() : typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? String(id) : undefined;
+  const text =
+    typeof id === 'string'
+      ? id.trim()
+      : typeof id === 'number' && Number.isSafeInteger(id) && id >= 0
+        ? String(id)
+        : undefined;
   return text !== undefined && TASK_ID.test(text) ? text : undefined;
 }
 
@@ -144,16 +183,31 @@ export default function register(RED: NodeAPI): void {
           unisoundConfigOf(RED, t, conf.unisound);
           const taskId = taskIdOf(msg);
           if (!taskId) {
-            const message = t('errors.NoTaskId', {}, 'msg.taskId must name a Unisound task (the id the submit node emitted).');
-            throw validationError('unisound', [{ field: 'taskId', rule: 'taskId', message, params: { field: 'taskId' } }]);
+            const message = t(
+              'errors.NoTaskId',
+              {},
+              'msg.taskId must name a Unisound task (the id the submit node emitted).',
+            );
+            throw validationError('unisound', [
+              { field: 'taskId', rule: 'taskId', message, params: { field: 'taskId' } },
+            ]);
           }
           if (jobs.isWaiting(taskId)) {
-            throw new SpeechApiError({ vendor: 'unisound', code: 'AlreadyWaiting', message: t('errors.AlreadyWaiting', { taskId }, `This node is already waiting for task ${taskId}.`) });
+            throw new SpeechApiError({
+              vendor: 'unisound',
+              code: 'AlreadyWaiting',
+              message: t('errors.AlreadyWaiting', { taskId }, `This node is already waiting for task ${taskId}.`),
+            });
           }
           const u = msg.unisound && typeof msg.unisound === 'object' ? (msg.unisound as Record<string, unknown>) : {};
           const fileId = typeof u.fileId === 'number' ? u.fileId : undefined;
           const traceId = typeof u.traceId === 'string' ? u.traceId : undefined;
-          await jobs.submit(newJob(node.id, taskId, msg, { fileId, traceId, deleteFile: opts.deleteFile }, opts.timeoutMs), msg, send, done);
+          await jobs.submit(
+            newJob(node.id, taskId, msg, { fileId, traceId, deleteFile: opts.deleteFile }, opts.timeoutMs),
+            msg,
+            send,
+            done,
+          );
         })
         .catch((err: unknown) => {
           node.status({ fill: 'red', shape: 'ring', text: err instanceof SpeechApiError ? err.code : 'error' });

@@ -41,7 +41,13 @@ export function audioSource(msg: NodeMessage): UploadSource | undefined {
   const p = msg.payload;
   const filename = typeof msg.filename === 'string' && msg.filename.trim() ? msg.filename.trim() : undefined;
   if (Buffer.isBuffer(p)) return { kind: 'buffer', buffer: p, filename };
-  if (p instanceof Readable || (p && typeof p === 'object' && typeof (p as Readable).pipe === 'function' && typeof (p as Readable).read === 'function')) {
+  if (
+    p instanceof Readable ||
+    (p &&
+      typeof p === 'object' &&
+      typeof (p as Readable).pipe === 'function' &&
+      typeof (p as Readable).read === 'function')
+  ) {
     return { kind: 'stream', stream: p as Readable, filename };
   }
   if (typeof p === 'string' && p.trim()) return { kind: 'path', path: p.trim() };
@@ -71,13 +77,21 @@ export default function register(RED: NodeAPI): void {
           const source = audioSource(msg);
           const problems: Problem[] = [];
           if (source && (!isBlank(params.file_id) || !isBlank(params.file_url))) {
-            problems.push({ field: 'file_id', rule: 'oneSource', message: 'Give exactly one audio source: a file to upload, a file_id or a file_url.', params: { field: 'file_id' } });
+            problems.push({
+              field: 'file_id',
+              rule: 'oneSource',
+              message: 'Give exactly one audio source: a file to upload, a file_id or a file_url.',
+              params: { field: 'file_id' },
+            });
           }
           // Opening the source checks its size and reads its first bytes; nothing is sent yet.
           const { prepareUpload } = require('./vendors/unisound/upload') as typeof import('./vendors/unisound/upload');
           const upload = source && !problems.length ? await prepareUpload(source) : undefined;
           if (isBlank(params.format)) params.format = upload?.format ?? urlFormat(params.file_url);
-          const checked = validateCreate(upload ? { ...params, file_id: undefined, file_url: undefined } : params, !upload);
+          const checked = validateCreate(
+            upload ? { ...params, file_id: undefined, file_url: undefined } : params,
+            !upload,
+          );
           problems.push(...checked.problems);
           if (problems.length) {
             upload?.dispose();
@@ -102,7 +116,18 @@ export default function register(RED: NodeAPI): void {
             done();
             return;
           }
-          await jobs.submit(newJob(node.id, taskId, msg, { fileId, traceId, deleteFile: opts.deleteFile && !!upload, confirmed: true }, opts.timeoutMs), msg, send, done);
+          await jobs.submit(
+            newJob(
+              node.id,
+              taskId,
+              msg,
+              { fileId, traceId, deleteFile: opts.deleteFile && !!upload, confirmed: true },
+              opts.timeoutMs,
+            ),
+            msg,
+            send,
+            done,
+          );
         })
         .catch((err: unknown) => {
           node.status({ fill: 'red', shape: 'ring', text: err instanceof SpeechApiError ? err.code : 'error' });

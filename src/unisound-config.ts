@@ -9,7 +9,13 @@ import { sharedState } from './lib/state/shared';
 export const TYPE = 'unisound-config';
 
 /** The editor's defaults; applied to properties a deployed node lacks. */
-export const DEFAULTS = { name: '', endpoint: DEFAULT_ENDPOINT, rateLimit: TASK_REQUESTS_PER_MINUTE, timeout: 30, maxRetries: 3 };
+export const DEFAULTS = {
+  name: '',
+  endpoint: DEFAULT_ENDPOINT,
+  rateLimit: TASK_REQUESTS_PER_MINUTE,
+  timeout: 30,
+  maxRetries: 3,
+};
 
 interface Credentials {
   apiKey?: string;
@@ -44,13 +50,20 @@ export function readSettings(def: Record<string, unknown>): UnisoundSettings {
   return {
     endpoint: String(def.endpoint || DEFAULTS.endpoint).trim(),
     rateLimit: Number.isInteger(rate) && rate >= 1 && rate <= 10000 ? rate : DEFAULTS.rateLimit,
-    timeoutMs: Number.isFinite(timeout) && timeout > 0 && timeout <= 600 ? Math.round(timeout * 1000) : DEFAULTS.timeout * 1000,
+    timeoutMs:
+      Number.isFinite(timeout) && timeout > 0 && timeout <= 600 ? Math.round(timeout * 1000) : DEFAULTS.timeout * 1000,
     maxRetries: Number.isInteger(retries) && retries >= 0 && retries <= 10 ? retries : DEFAULTS.maxRetries,
   };
 }
 
 function makeClient(settings: UnisoundSettings, apiKey: string | undefined): UnisoundClient {
-  return new UnisoundClient({ apiKey: apiKey ?? '', endpoint: settings.endpoint, timeoutMs: settings.timeoutMs, maxRetries: settings.maxRetries, rateLimit: settings.rateLimit });
+  return new UnisoundClient({
+    apiKey: apiKey ?? '',
+    endpoint: settings.endpoint,
+    timeoutMs: settings.timeoutMs,
+    maxRetries: settings.maxRetries,
+    rateLimit: settings.rateLimit,
+  });
 }
 
 export default function register(RED: NodeAPI): void {
@@ -84,9 +97,17 @@ export default function register(RED: NodeAPI): void {
     const typed = typedSecret(body.apiKey);
     const settings = readSettings(body);
     // No endpoint in the body: the deployed one is meant.
-    if (isUnisoundConfig(deployed) && (body.endpoint === undefined || body.endpoint === null || String(body.endpoint).trim() === '')) settings.endpoint = deployed.settings.endpoint;
+    if (
+      isUnisoundConfig(deployed) &&
+      (body.endpoint === undefined || body.endpoint === null || String(body.endpoint).trim() === '')
+    )
+      settings.endpoint = deployed.settings.endpoint;
     if (!typed && stored && isUnisoundConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
-      res.json({ ok: false, code: 'EndpointChanged', message: t('test.endpointChanged', {}, 'Re-enter the API key to test a different endpoint.') });
+      res.json({
+        ok: false,
+        code: 'EndpointChanged',
+        message: t('test.endpointChanged', {}, 'Re-enter the API key to test a different endpoint.'),
+      });
       return;
     }
     let client: UnisoundClient | undefined;
@@ -96,7 +117,12 @@ export default function register(RED: NodeAPI): void {
         return client.checkKey();
       })
       .then(
-        (r) => res.json({ ok: true, requestId: r.traceId, message: t('test.ok', {}, 'Connected: the API key was accepted.') }),
+        (r) =>
+          res.json({
+            ok: true,
+            requestId: r.traceId,
+            message: t('test.ok', {}, 'Connected: the API key was accepted.'),
+          }),
         (err: unknown) => {
           const e = localizeError(t, err);
           res.json({ ok: false, code: err instanceof SpeechApiError ? err.code : 'error', message: e.message });

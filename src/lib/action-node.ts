@@ -13,7 +13,12 @@ export interface ActionResult {
  * flight, green with the result, red ring with the error code; exactly one of
  * send+done() or done(err) per message, whatever `work` throws.
  */
-export function onInput(node: Node, t: Translate, work: (msg: NodeMessage) => Promise<ActionResult>, options: { readsPayload?: boolean } = {}): void {
+export function onInput(
+  node: Node,
+  t: Translate,
+  work: (msg: NodeMessage) => Promise<ActionResult>,
+  options: { readsPayload?: boolean } = {},
+): void {
   let inFlight = 0;
   node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
     inFlight++;
@@ -39,7 +44,14 @@ export function onInput(node: Node, t: Translate, work: (msg: NodeMessage) => Pr
 }
 
 /** The config node a node names, or an error a Catch node can see. */
-export function requireConfig<T>(vendor: Vendor, getNode: (id: string) => unknown, id: unknown, isT: (n: unknown) => n is T, t: Translate, what: string): T {
+export function requireConfig<T>(
+  vendor: Vendor,
+  getNode: (id: string) => unknown,
+  id: unknown,
+  isT: (n: unknown) => n is T,
+  t: Translate,
+  what: string,
+): T {
   const config = typeof id === 'string' && id ? getNode(id) : undefined;
   if (!isT(config)) {
     throw new SpeechApiError({

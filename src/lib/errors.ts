@@ -58,8 +58,13 @@ export class SpeechApiError extends Error {
 
   toJSON(): Record<string, unknown> {
     return {
-      name: this.name, vendor: this.vendor, code: this.code, message: this.message,
-      httpStatus: this.httpStatus, requestId: this.requestId, retryable: this.retryable,
+      name: this.name,
+      vendor: this.vendor,
+      code: this.code,
+      message: this.message,
+      httpStatus: this.httpStatus,
+      requestId: this.requestId,
+      retryable: this.retryable,
       problems: this.problems,
     };
   }

@@ -14,7 +14,11 @@ function routerStack(app: Application): Layer[] {
  * Mounts handlers for every method at `path` and returns the function that
  * removes exactly those layers, so a redeploy never leaves a stale route.
  */
-export function mountRoute(app: Application, path: string, handlers: Array<RequestHandler | ErrorRequestHandler>): () => void {
+export function mountRoute(
+  app: Application,
+  path: string,
+  handlers: Array<RequestHandler | ErrorRequestHandler>,
+): () => void {
   const marker = handlers[0];
   app.all(path, ...(handlers as RequestHandler[]));
   return () => {

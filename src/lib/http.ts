@@ -150,7 +150,12 @@ export class HttpClient {
         ? `Cannot reach ${this.host()} (${code}). Check the endpoint in the config node and the network.`
         : `Connection to ${this.host()} failed (${code}) before a complete answer arrived.`;
     return {
-      error: new SpeechApiError({ vendor: this.opts.vendor, code: timeout ? 'Timeout' : code, message, retryable: true }),
+      error: new SpeechApiError({
+        vendor: this.opts.vendor,
+        code: timeout ? 'Timeout' : code,
+        message,
+        retryable: true,
+      }),
       safeToRepeat: notSent,
     };
   }
@@ -176,13 +181,22 @@ export class HttpClient {
   }
 
   private abortedError(): SpeechApiError {
-    return new SpeechApiError({ vendor: this.opts.vendor, code: 'Aborted', message: 'Request cancelled because the node was stopped or redeployed.' });
+    return new SpeechApiError({
+      vendor: this.opts.vendor,
+      code: 'Aborted',
+      message: 'Request cancelled because the node was stopped or redeployed.',
+    });
   }
 }
 
 /** Duck-typed: form-data's stream is a legacy Stream, not a Readable. */
 function isStream(body: unknown): boolean {
-  return !!body && typeof body === 'object' && !Buffer.isBuffer(body) && typeof (body as { pipe?: unknown }).pipe === 'function';
+  return (
+    !!body &&
+    typeof body === 'object' &&
+    !Buffer.isBuffer(body) &&
+    typeof (body as { pipe?: unknown }).pipe === 'function'
+  );
 }
 
 /** A vendor's explicit "not now" (throttling): the request was refused, not processed. */

@@ -33,7 +33,8 @@ export function translator(RED: NodeAPI, set: string, lang?: string): Translate 
     const text = RED._(full, lang ? { ...params, lng: lang } : params);
     return text === full || text === key || text === undefined || UNFILLED.test(text) ? undefined : text;
   };
-  const t = ((key, params, fallback) => lookup(set, key, params) ?? lookup(COMMON_SET, key, params) ?? fallback ?? key) as Translate;
+  const t = ((key, params, fallback) =>
+    lookup(set, key, params) ?? lookup(COMMON_SET, key, params) ?? fallback ?? key) as Translate;
   t.key = (key, fallback) => {
     if (lookup(set, key) !== undefined) return `${MODULE}/${set}:${key}`;
     if (lookup(COMMON_SET, key) !== undefined) return `${MODULE}/${COMMON_SET}:${key}`;
@@ -64,16 +65,25 @@ export function localizeError(t: Translate, err: unknown): Error {
     return e;
   }
   if (err.problems?.length) {
-    err.message = joinProblems(err.problems.map((p) => {
-      const field = t(`field.${p.field}`, {}, p.field);
-      return t(`validation.${p.rule}`, { ...p.params, field }, p.message);
-    }));
+    err.message = joinProblems(
+      err.problems.map((p) => {
+        const field = t(`field.${p.field}`, {}, p.field);
+        return t(`validation.${p.rule}`, { ...p.params, field }, p.message);
+      }),
+    );
   } else {
     const advice = t(`errors.${err.code.replace(/\./g, '_')}`, { code: err.code }, '');
     if (advice) err.message = `${err.code}: ${advice}${err.requestId ? ` (RequestId ${err.requestId})` : ''}`;
   }
   Object.defineProperty(err, 'cause', {
-    value: { vendor: err.vendor, code: err.code, httpStatus: err.httpStatus, requestId: err.requestId, retryable: err.retryable, problems: err.problems },
+    value: {
+      vendor: err.vendor,
+      code: err.code,
+      httpStatus: err.httpStatus,
+      requestId: err.requestId,
+      retryable: err.retryable,
+      problems: err.problems,
+    },
     enumerable: false,
     configurable: true,
     writable: true,

@@ -13,7 +13,10 @@ export class CidrList {
   /** Parses comma/space/newline separated CIDRs or addresses; throws naming the first bad entry. */
   static parse(text: string): CidrList {
     const blocks = new net.BlockList();
-    const entries = text.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+    const entries = text
+      .split(/[\s,]+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const entry of entries) {
       const parts = entry.split('/');
       const [address, prefixText] = parts;
@@ -21,7 +24,13 @@ export class CidrList {
       const max = family === 'ipv4' ? 32 : 128;
       const prefix = prefixText === undefined ? max : Number(prefixText);
       // "10.0.0.1/" must not read as /0: one typo would admit every address.
-      if (!family || parts.length > 2 || (prefixText !== undefined && !/^\d+$/.test(prefixText)) || prefix < 0 || prefix > max) {
+      if (
+        !family ||
+        parts.length > 2 ||
+        (prefixText !== undefined && !/^\d+$/.test(prefixText)) ||
+        prefix < 0 ||
+        prefix > max
+      ) {
         throw new Error(`"${entry}" is not an IP address or CIDR range`);
       }
       blocks.addSubnet(address, prefix, family);
@@ -44,9 +53,16 @@ export class CidrList {
  * in which case the right-most X-Forwarded-For hop that is not a trusted proxy.
  * Left-most entries are whatever the client claimed, so they are never trusted.
  */
-export function clientAddress(peer: string | undefined, forwardedFor: string | string[] | undefined, trusted: CidrList | undefined): string | undefined {
+export function clientAddress(
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trusted: CidrList | undefined,
+): string | undefined {
   if (!trusted || !trusted.has(peer) || !forwardedFor) return peer;
-  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',').map((h) => h.trim()).filter(Boolean);
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
     if (!trusted.has(hops[i])) return hops[i];
   }

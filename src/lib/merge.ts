@@ -14,7 +14,9 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   // Another realm's Object.prototype: the end of its chain, owned by a native `Object`.
   if (Object.getPrototypeOf(proto) !== null) return false;
   const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
-  return typeof ctor === 'function' && ctor.prototype === proto && Function.prototype.toString.call(ctor) === OBJECT_SOURCE;
+  return (
+    typeof ctor === 'function' && ctor.prototype === proto && Function.prototype.toString.call(ctor) === OBJECT_SOURCE
+  );
 }
 
 /**

@@ -46,11 +46,22 @@ export interface NodeDef {
 export interface NodeAPI {
   nodes: {
     createNode(node: object, def: NodeDef): void;
-    registerType(type: string, ctor: Function, opts?: { credentials?: Record<string, { type: 'text' | 'password' }>; settings?: Record<string, unknown> }): void;
+    registerType(
+      type: string,
+      // Node-RED binds `this` to the new node; each constructor declares its own node type.
+      ctor: (this: never, def: NodeDef) => void,
+      opts?: { credentials?: Record<string, { type: 'text' | 'password' }>; settings?: Record<string, unknown> },
+    ): void;
     getNode(id: string): unknown;
   };
   util: {
-    evaluateNodeProperty(value: unknown, type: string, node: object, msg: NodeMessage | undefined, cb: (err: Error | null, result: unknown) => void): void;
+    evaluateNodeProperty(
+      value: unknown,
+      type: string,
+      node: object,
+      msg: NodeMessage | undefined,
+      cb: (err: Error | null, result: unknown) => void,
+    ): void;
     getSetting?(node: object, name: string): unknown;
   };
   httpNode: Application;
@@ -62,7 +73,13 @@ export interface NodeAPI {
 }
 
 /** Evaluates a TypedInput (msg/flow/global/env/jsonata/str/num/bool/json) with the callback form Node-RED 4 requires. */
-export function evaluateProperty(RED: NodeAPI, node: object, value: unknown, type: string | undefined, msg: NodeMessage): Promise<unknown> {
+export function evaluateProperty(
+  RED: NodeAPI,
+  node: object,
+  value: unknown,
+  type: string | undefined,
+  msg: NodeMessage,
+): Promise<unknown> {
   if (!type || type === 'str') return Promise.resolve(value);
   return new Promise((resolve, reject) => {
     try {

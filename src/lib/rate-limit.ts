@@ -34,7 +34,12 @@ export class RateLimiter {
   private timer: NodeJS.Timeout | undefined;
   private taking = false;
 
-  constructor(readonly limit: number, readonly windowMs = 1000, private readonly now = Date.now, readonly key?: string) {}
+  constructor(
+    readonly limit: number,
+    readonly windowMs = 1000,
+    private readonly now = Date.now,
+    readonly key?: string,
+  ) {}
 
   /** Resolves when the caller may start; rejects (and gives up its place) when `signal` aborts first. */
   acquire(signal?: AbortSignal): Promise<void> {
@@ -111,10 +116,13 @@ export class RateLimiter {
   }
 
   private wake(ms: number): void {
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.drain();
-    }, Math.max(1, ms));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.drain();
+      },
+      Math.max(1, ms),
+    );
   }
 }
 

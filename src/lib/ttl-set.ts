@@ -12,7 +12,11 @@ export class TtlSet {
   private times: number[] = [];
   private head = 0;
 
-  constructor(private readonly ttlMs: number, private readonly maxEntries = 100_000, private readonly now = Date.now) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 100_000,
+    private readonly now = Date.now,
+  ) {}
 
   /** Adds `key`; false when it was already there and unexpired. */
   add(key: string): boolean {

@@ -2,7 +2,19 @@ import { evaluateProperty, NodeAPI, NodeMessage } from './node-red';
 import { isBlank } from './validate';
 
 /** TypedInput types Node-RED evaluates; any other type is an editor-only list of literal choices. */
-const EVALUATED_TYPES = new Set(['msg', 'flow', 'global', 'env', 'jsonata', 'num', 'bool', 'json', 'date', 'bin', 're']);
+const EVALUATED_TYPES = new Set([
+  'msg',
+  'flow',
+  'global',
+  'env',
+  'jsonata',
+  'num',
+  'bool',
+  'json',
+  'date',
+  'bin',
+  're',
+]);
 
 /**
  * Reads editor fields (`<prop>` + `<prop>Type`) into vendor parameter names.

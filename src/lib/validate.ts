@@ -22,9 +22,23 @@ export function normalize(field: string, value: unknown, rule: Rule, problems: P
     return fail('bool', `${field} must be true or false.`);
   }
   if (rule.kind === 'int') {
-    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
-    if (!Number.isInteger(n)) return fail('int', `${field} must be a whole number from ${rule.min} to ${rule.max}.`, { min: rule.min, max: rule.max });
-    if (n < rule.min || n > rule.max) return fail('range', `${field} must be from ${rule.min} to ${rule.max} (got ${n}).`, { min: rule.min, max: rule.max, value: n });
+    const n =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)
+          ? Number(value)
+          : NaN;
+    if (!Number.isInteger(n))
+      return fail('int', `${field} must be a whole number from ${rule.min} to ${rule.max}.`, {
+        min: rule.min,
+        max: rule.max,
+      });
+    if (n < rule.min || n > rule.max)
+      return fail('range', `${field} must be from ${rule.min} to ${rule.max} (got ${n}).`, {
+        min: rule.min,
+        max: rule.max,
+        value: n,
+      });
     return String(n);
   }
   if (typeof value !== 'string' && typeof value !== 'number') {
@@ -32,9 +46,17 @@ export function normalize(field: string, value: unknown, rule: Rule, problems: P
   }
   const s = String(value).trim();
   const max = ('maxLength' in rule && rule.maxLength) || DEFAULT_MAX_LENGTH;
-  if (s.length > max) return fail('length', `${field} is ${s.length} characters long; at most ${max} are allowed.`, { max, length: s.length });
+  if (s.length > max)
+    return fail('length', `${field} is ${s.length} characters long; at most ${max} are allowed.`, {
+      max,
+      length: s.length,
+    });
   if (rule.kind === 'enum') {
-    if (!rule.values.includes(s)) return fail('enum', `${field} must be one of ${rule.values.join(', ')} (got "${clip(s)}").`, { values: rule.values.join(', '), value: clip(s) });
+    if (!rule.values.includes(s))
+      return fail('enum', `${field} must be one of ${rule.values.join(', ')} (got "${clip(s)}").`, {
+        values: rule.values.join(', '),
+        value: clip(s),
+      });
     return s;
   }
   if (rule.kind === 'url') {
@@ -46,12 +68,19 @@ export function normalize(field: string, value: unknown, rule: Rule, problems: P
     }
     const scheme = url?.protocol.replace(/:$/, '');
     if (!url || !scheme || !rule.schemes.includes(scheme)) {
-      return fail('url', `${field} must be a ${rule.schemes.join('/')} URL (got "${clip(s)}").`, { schemes: rule.schemes.join('/'), value: clip(s) });
+      return fail('url', `${field} must be a ${rule.schemes.join('/')} URL (got "${clip(s)}").`, {
+        schemes: rule.schemes.join('/'),
+        value: clip(s),
+      });
     }
     return s;
   }
   if (s === '') return fail('required', `${field} is required.`);
-  if (rule.pattern && !rule.pattern.test(s)) return fail('pattern', `${field} ${rule.patternHint ?? 'has an invalid format'} (got "${clip(s)}").`, { hint: rule.patternHint ?? '', value: clip(s) });
+  if (rule.pattern && !rule.pattern.test(s))
+    return fail('pattern', `${field} ${rule.patternHint ?? 'has an invalid format'} (got "${clip(s)}").`, {
+      hint: rule.patternHint ?? '',
+      value: clip(s),
+    });
   return s;
 }
 
@@ -76,7 +105,13 @@ export function readBool(field: string, value: unknown, problems: Problem[]): bo
 }
 
 /** A whole-number option within [min, max], or a problem. */
-export function readInt(field: string, value: unknown, min: number, max: number, problems: Problem[]): number | undefined {
+export function readInt(
+  field: string,
+  value: unknown,
+  min: number,
+  max: number,
+  problems: Problem[],
+): number | undefined {
   const s = normalize(field, value, { kind: 'int', min, max }, problems);
   return s === undefined ? undefined : Number(s);
 }

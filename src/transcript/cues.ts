@@ -51,7 +51,11 @@ export function sentenceCues(s: Sentence, placed: PlacedSentence, sentence: numb
   const duration = placed.end - placed.start;
   const total = m.length(0, tokens.length);
   let pieces = Math.max(1, Math.ceil(duration / o.maxDuration), Math.ceil(total / (maxLength * o.maxLines)));
-  const timeAt = boundaryTimes(tokens.map((t) => t.text), text, placed);
+  const timeAt = boundaryTimes(
+    tokens.map((t) => t.text),
+    text,
+    placed,
+  );
   const cues: Cue[] = [];
   let from = 0;
   while (from < tokens.length) {
@@ -106,15 +110,25 @@ const stripped = (s: string): number => s.replace(STRIP, '').length;
  * (ignoring spaces and punctuation), a piece starts at its first word's start and ends at
  * its last word's end; otherwise time is shared by visible characters.
  */
-function boundaryTimes(tokens: string[], text: string, placed: PlacedSentence): (at: number, side: 'start' | 'end') => number {
+function boundaryTimes(
+  tokens: string[],
+  text: string,
+  placed: PlacedSentence,
+): (at: number, side: 'start' | 'end') => number {
   const offsets: number[] = [0];
   for (const t of tokens) offsets.push(offsets[offsets.length - 1] + stripped(t));
   const total = offsets[offsets.length - 1];
   const { start, end, words } = placed;
-  const wordsMatch = words.length > 0 && words.reduce((n, w) => n + stripped(w.text), 0) === stripped(text) && total === stripped(text);
+  const wordsMatch =
+    words.length > 0 && words.reduce((n, w) => n + stripped(w.text), 0) === stripped(text) && total === stripped(text);
   const clamp = (t: number) => Math.min(end, Math.max(start, t));
   if (!wordsMatch || total === 0) {
-    return (at) => (at <= 0 ? start : at >= tokens.length ? end : Math.round(start + ((end - start) * offsets[at]) / Math.max(1, total)));
+    return (at) =>
+      at <= 0
+        ? start
+        : at >= tokens.length
+          ? end
+          : Math.round(start + ((end - start) * offsets[at]) / Math.max(1, total));
   }
   const wordStart: number[] = [];
   let acc = 0;
@@ -142,14 +156,20 @@ function boundaryTimes(tokens: string[], text: string, placed: PlacedSentence): 
  * `firstIndex`. `previousEnd` is the end of a cue already emitted before these.
  */
 export function arrangeCues(cues: Cue[], o: FormatOptions, firstIndex = 1, previousEnd?: number): Cue[] {
-  const sorted = cues.map((c, i) => ({ c, i })).sort((a, b) => a.c.start - b.c.start || a.i - b.i).map((x) => x.c);
+  const sorted = cues
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => a.c.start - b.c.start || a.i - b.i)
+    .map((x) => x.c);
   let prevEnd = previousEnd;
   for (let i = 0; i < sorted.length; i++) {
     const c = sorted[i];
     const next = sorted[i + 1];
     const start = prevEnd === undefined ? c.start : Math.max(c.start, prevEnd + o.minGap);
     const rawEnd = Math.max(c.end, start);
-    const readable = Math.min(o.maxDuration, Math.max(o.minDuration, (c.text.replace(/\s+/g, '').length * 1000) / o.maxCps));
+    const readable = Math.min(
+      o.maxDuration,
+      Math.max(o.minDuration, (c.text.replace(/\s+/g, '').length * 1000) / o.maxCps),
+    );
     let end = Math.min(start + o.maxDuration, Math.max(rawEnd, start + readable));
     const limit = next ? next.start - o.minGap : Infinity;
     if (end > limit) end = limit - start >= o.minDuration ? limit : Math.max(limit, Math.min(end, rawEnd));

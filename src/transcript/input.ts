@@ -33,7 +33,12 @@ export function readInput(payload: unknown): ReadInput {
     let taskId: string | undefined;
     for (let i = 0; i < payload.length; i++) {
       const e = payload[i];
-      if (!isEvent(e)) return { kind: 'unreadable', reason: `item ${i} of the array is not a transcript event ({event, text, final})`, vendor: vendorOf(payload[0]) };
+      if (!isEvent(e))
+        return {
+          kind: 'unreadable',
+          reason: `item ${i} of the array is not a transcript event ({event, text, final})`,
+          vendor: vendorOf(payload[0]),
+        };
       vendor ??= vendorOf(e);
       taskId ??= str(e.taskId);
       const s = finalSentence(e);
@@ -42,15 +47,20 @@ export function readInput(payload: unknown): ReadInput {
     return { kind: 'events', sentences, vendor, taskId };
   }
   if (!isPlainObject(payload)) {
-    return { kind: 'unreadable', reason: `msg.payload is ${describe(payload)}, not a transcript document, an array of transcript events or one event` };
+    return {
+      kind: 'unreadable',
+      reason: `msg.payload is ${describe(payload)}, not a transcript document, an array of transcript events or one event`,
+    };
   }
   const vendor = vendorOf(payload);
   if ('segments' in payload) {
-    if (!Array.isArray(payload.segments)) return { kind: 'unreadable', reason: 'the transcript document\'s "segments" is not an array', vendor };
+    if (!Array.isArray(payload.segments))
+      return { kind: 'unreadable', reason: 'the transcript document\'s "segments" is not an array', vendor };
     const sentences: Sentence[] = [];
     for (let i = 0; i < payload.segments.length; i++) {
       const e = payload.segments[i];
-      if (!isPlainObject(e) || typeof e.text !== 'string') return { kind: 'unreadable', reason: `segment ${i} of the transcript document has no text`, vendor };
+      if (!isPlainObject(e) || typeof e.text !== 'string')
+        return { kind: 'unreadable', reason: `segment ${i} of the transcript document has no text`, vendor };
       // A document holds final segments; one marked final: false is an interim left in by mistake.
       if (e.final === false) continue;
       const s = sentenceOf(e, vendor);
@@ -59,9 +69,20 @@ export function readInput(payload: unknown): ReadInput {
     return { kind: 'document', sentences, vendor, taskId: str(payload.taskId), language: str(payload.language) };
   }
   if (isEvent(payload)) {
-    return { kind: 'event', sentence: finalSentence(payload), completed: payload.event === COMPLETED_EVENT, vendor, taskId: str(payload.taskId) };
+    return {
+      kind: 'event',
+      sentence: finalSentence(payload),
+      completed: payload.event === COMPLETED_EVENT,
+      vendor,
+      taskId: str(payload.taskId),
+    };
   }
-  return { kind: 'unreadable', reason: 'msg.payload is an object without "segments" (a transcript document) or "event" and "text" (a transcript event)', vendor };
+  return {
+    kind: 'unreadable',
+    reason:
+      'msg.payload is an object without "segments" (a transcript document) or "event" and "text" (a transcript event)',
+    vendor,
+  };
 }
 
 function isEvent(e: unknown): e is Record<string, unknown> & Partial<TranscriptEvent> {
@@ -75,7 +96,9 @@ function finalSentence(e: Record<string, unknown>): Sentence | undefined {
 function sentenceOf(e: Record<string, unknown>, vendor: Vendor | undefined): Sentence | undefined {
   const text = typeof e.text === 'string' ? e.text : '';
   const translations = Array.isArray(e.translations)
-    ? e.translations.filter((t): t is Translation => isPlainObject(t) && typeof t.language === 'string' && typeof t.text === 'string')
+    ? e.translations.filter(
+        (t): t is Translation => isPlainObject(t) && typeof t.language === 'string' && typeof t.text === 'string',
+      )
     : undefined;
   if (text.trim() === '' && !translations?.length) return undefined;
   return {
@@ -85,7 +108,10 @@ function sentenceOf(e: Record<string, unknown>, vendor: Vendor | undefined): Sen
     end: ms(e.end),
     time: ms(e.time),
     words: Array.isArray(e.words)
-      ? e.words.filter((w): w is TranscriptWord => isPlainObject(w) && typeof w.text === 'string' && ms(w.start) !== undefined && ms(w.end) !== undefined)
+      ? e.words.filter(
+          (w): w is TranscriptWord =>
+            isPlainObject(w) && typeof w.text === 'string' && ms(w.start) !== undefined && ms(w.end) !== undefined,
+        )
       : [],
     speaker: str(e.speaker) || undefined,
     language: str(e.language),
@@ -95,7 +121,9 @@ function sentenceOf(e: Record<string, unknown>, vendor: Vendor | undefined): Sen
 }
 
 function vendorOf(v: unknown): Vendor | undefined {
-  return isPlainObject(v) && typeof v.vendor === 'string' && VENDORS.includes(v.vendor) ? (v.vendor as Vendor) : undefined;
+  return isPlainObject(v) && typeof v.vendor === 'string' && VENDORS.includes(v.vendor)
+    ? (v.vendor as Vendor)
+    : undefined;
 }
 
 function str(v: unknown): string | undefined {

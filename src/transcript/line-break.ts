@@ -51,7 +51,13 @@ const LINE_COST = 1000;
  * similar length. Returns the [start, end) token range of each line, or null when the
  * tokens do not fit.
  */
-export function breakLines(m: Measure, from: number, to: number, maxLength: number, maxLines: number): Array<[number, number]> | null {
+export function breakLines(
+  m: Measure,
+  from: number,
+  to: number,
+  maxLength: number,
+  maxLines: number,
+): Array<[number, number]> | null {
   const n = to - from;
   if (n <= 0) return [];
   if (m.length(from, to) <= maxLength) return [[from, to]];
@@ -80,7 +86,8 @@ export function breakLines(m: Measure, from: number, to: number, maxLength: numb
     }
   }
   let bestL = -1;
-  for (let l = 1; l <= maxLines; l++) if (cost[l][n] < Infinity && (bestL < 0 || cost[l][n] < cost[bestL][n])) bestL = l;
+  for (let l = 1; l <= maxLines; l++)
+    if (cost[l][n] < Infinity && (bestL < 0 || cost[l][n] < cost[bestL][n])) bestL = l;
   if (bestL < 0) return null;
   const lines: Array<[number, number]> = [];
   for (let l = bestL, i = n; l > 0; l--) {

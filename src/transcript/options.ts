@@ -43,7 +43,10 @@ export const FORMAT_DEFAULTS: FormatOptions = {
   maxCps: 17,
 };
 
-const LIMITS: Record<'maxLineLength' | 'maxLineLengthCjk' | 'maxLines' | 'minDuration' | 'maxDuration' | 'minGap' | 'maxCps', [number, number]> = {
+const LIMITS: Record<
+  'maxLineLength' | 'maxLineLengthCjk' | 'maxLines' | 'minDuration' | 'maxDuration' | 'minGap' | 'maxCps',
+  [number, number]
+> = {
   maxLineLength: [10, 200],
   maxLineLengthCjk: [4, 100],
   maxLines: [1, 5],
@@ -65,19 +68,34 @@ export function readOptions(input: Record<string, unknown>): { options: FormatOp
   const options: FormatOptions = { ...FORMAT_DEFAULTS };
   const given = (key: keyof FormatOptions): unknown => {
     const v = input[key];
-    return v === undefined || v === null || (typeof v === 'string' && v.trim() === '' && key !== 'language') ? undefined : v;
+    return v === undefined || v === null || (typeof v === 'string' && v.trim() === '' && key !== 'language')
+      ? undefined
+      : v;
   };
 
   const format = given('format');
   if (format !== undefined) {
-    if (typeof format === 'string' && (FORMATS as readonly string[]).includes(format.trim())) options.format = format.trim() as TranscriptFormat;
-    else problems.push({ field: 'format', rule: 'enum', message: `format must be one of ${FORMATS.join(', ')} (got "${String(format).slice(0, 20)}").`, params: { field: 'format', values: FORMATS.join(', '), value: String(format).slice(0, 20) } });
+    if (typeof format === 'string' && (FORMATS as readonly string[]).includes(format.trim()))
+      options.format = format.trim() as TranscriptFormat;
+    else
+      problems.push({
+        field: 'format',
+        rule: 'enum',
+        message: `format must be one of ${FORMATS.join(', ')} (got "${String(format).slice(0, 20)}").`,
+        params: { field: 'format', values: FORMATS.join(', '), value: String(format).slice(0, 20) },
+      });
   }
   const language = given('language');
   if (language !== undefined) {
     const s = typeof language === 'string' ? language.trim() : undefined;
     if (s === '' || (s !== undefined && LANGUAGE_PATTERN.test(s))) options.language = s;
-    else problems.push({ field: 'language', rule: 'pattern', message: 'language must be empty (the original text) or a language code such as en or zh-CN.', params: { field: 'language', hint: 'en, zh-CN', value: String(language).slice(0, 20) } });
+    else
+      problems.push({
+        field: 'language',
+        rule: 'pattern',
+        message: 'language must be empty (the original text) or a language code such as en or zh-CN.',
+        params: { field: 'language', hint: 'en, zh-CN', value: String(language).slice(0, 20) },
+      });
   }
   for (const key of ['speakerLabels', 'timestamps'] as const) {
     const v = given(key);
@@ -89,8 +107,16 @@ export function readOptions(input: Record<string, unknown>): { options: FormatOp
     const n = v === undefined ? undefined : readInt(key, v, min, max, problems);
     if (n !== undefined) options[key] = n;
   }
-  if (!problems.some((p) => p.field === 'minDuration' || p.field === 'maxDuration') && options.minDuration > options.maxDuration) {
-    problems.push({ field: 'maxDuration', rule: 'order', message: `maxDuration (${options.maxDuration} ms) must not be below minDuration (${options.minDuration} ms).`, params: { field: 'maxDuration', min: options.minDuration } });
+  if (
+    !problems.some((p) => p.field === 'minDuration' || p.field === 'maxDuration') &&
+    options.minDuration > options.maxDuration
+  ) {
+    problems.push({
+      field: 'maxDuration',
+      rule: 'order',
+      message: `maxDuration (${options.maxDuration} ms) must not be below minDuration (${options.minDuration} ms).`,
+      params: { field: 'maxDuration', min: options.minDuration },
+    });
   }
   return { options, problems };
 }

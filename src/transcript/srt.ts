@@ -7,7 +7,9 @@ import { timestamp } from './timestamp';
  * blank line inside text would end the cue, so text lines are never empty.
  */
 export function srtCue(cue: Cue, speakerLabels: boolean): string {
-  const lines = labelled(cue, speakerLabels).map((l) => l.replace(/\r?\n/g, ' ')).filter((l) => l.trim() !== '');
+  const lines = labelled(cue, speakerLabels)
+    .map((l) => l.replace(/\r?\n/g, ' '))
+    .filter((l) => l.trim() !== '');
   return `${cue.index}\n${timestamp(cue.start, ',')} --> ${timestamp(cue.end, ',')}\n${lines.join('\n')}\n`;
 }
 

@@ -37,8 +37,10 @@ export class Timeline {
     const words = usableWords(s.words);
     const firstTime = s.start ?? words[0]?.start ?? s.time ?? s.end;
     if (this.origin === undefined && firstTime !== undefined && firstTime > EPOCH_THRESHOLD) this.origin = firstTime;
-    const shift = (t: number | undefined): number | undefined => (t === undefined ? undefined : this.origin !== undefined && t > EPOCH_THRESHOLD ? Math.max(0, t - this.origin) : t);
-    const shiftedWords = this.origin === undefined ? words : words.map((w) => ({ ...w, start: shift(w.start)!, end: shift(w.end)! }));
+    const shift = (t: number | undefined): number | undefined =>
+      t === undefined ? undefined : this.origin !== undefined && t > EPOCH_THRESHOLD ? Math.max(0, t - this.origin) : t;
+    const shiftedWords =
+      this.origin === undefined ? words : words.map((w) => ({ ...w, start: shift(w.start)!, end: shift(w.end)! }));
     const time = shift(s.time);
     const timeIsEnd = s.vendor === 'aliyun';
     const estimate = estimateMs(s.text);

@@ -16,7 +16,8 @@ export const NEVER = -100;
 /** Inside a word too long for a line. */
 const CUT_WORD = -50;
 
-const CJK_CHAR = /[\u1100-\u11ff\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]/;
+const CJK_CHAR =
+  /[\u1100-\u11ff\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]/;
 const CJK_GLOBAL = new RegExp(CJK_CHAR.source, 'g');
 const CJK_SENTENCE_END = /[。！？!?…]$/;
 const CJK_CLAUSE_END = /[，、；：,;:]$/;
@@ -26,14 +27,77 @@ const CJK_NO_LINE_START = /^[。，、！？；：」』）》〉】”’…・
 
 /** Words a line should break before (conjunctions, prepositions, relative pronouns). */
 const BREAK_BEFORE = new Set([
-  'and', 'but', 'or', 'nor', 'so', 'yet', 'because', 'although', 'though', 'while', 'whereas', 'unless', 'until',
-  'if', 'when', 'where', 'which', 'who', 'whom', 'whose', 'that', 'than', 'as', 'after', 'before', 'since',
-  'of', 'in', 'on', 'at', 'to', 'for', 'with', 'from', 'by', 'about', 'into', 'onto', 'over', 'under', 'through',
-  'between', 'during', 'without', 'within', 'against', 'among', 'towards', 'toward', 'upon', 'across', 'behind',
+  'and',
+  'but',
+  'or',
+  'nor',
+  'so',
+  'yet',
+  'because',
+  'although',
+  'though',
+  'while',
+  'whereas',
+  'unless',
+  'until',
+  'if',
+  'when',
+  'where',
+  'which',
+  'who',
+  'whom',
+  'whose',
+  'that',
+  'than',
+  'as',
+  'after',
+  'before',
+  'since',
+  'of',
+  'in',
+  'on',
+  'at',
+  'to',
+  'for',
+  'with',
+  'from',
+  'by',
+  'about',
+  'into',
+  'onto',
+  'over',
+  'under',
+  'through',
+  'between',
+  'during',
+  'without',
+  'within',
+  'against',
+  'among',
+  'towards',
+  'toward',
+  'upon',
+  'across',
+  'behind',
 ]);
 /** Words that must stay with the word after them: articles, determiners, possessives. */
 const NEVER_BREAK_AFTER = new Set([
-  'a', 'an', 'the', 'this', 'these', 'those', 'my', 'your', 'his', 'her', 'its', 'our', 'their', 'no', 'every', 'each',
+  'a',
+  'an',
+  'the',
+  'this',
+  'these',
+  'those',
+  'my',
+  'your',
+  'his',
+  'her',
+  'its',
+  'our',
+  'their',
+  'no',
+  'every',
+  'each',
 ]);
 /** Breaking after these leaves a dangling word at the end of a line. */
 const POOR_BREAK_AFTER = new Set([...BREAK_BEFORE, 'i', 'not', 'very', 'mr.', 'mrs.', 'ms.', 'dr.', 'st.']);

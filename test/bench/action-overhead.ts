@@ -14,7 +14,13 @@ import axios, { AxiosInstance } from 'axios';
 import { ALL_NODES, helper, tab } from '../nodes/harness';
 import { RateLimiter, RateLimiterRegistry } from '../../nodes/lib/rate-limit';
 import { API_VERSION } from '../../nodes/vendors/aliyun-live/client';
-import { canonicalQuery, EMPTY_BODY_SHA256, isoSeconds, newNonce, signV3 } from '../../nodes/vendors/aliyun-live/signature';
+import {
+  canonicalQuery,
+  EMPTY_BODY_SHA256,
+  isoSeconds,
+  newNonce,
+  signV3,
+} from '../../nodes/vendors/aliyun-live/signature';
 import { ACTION_CASES, ActionCase, EmulatorLike, Msg, removeHarnessSpies, Secrets } from '../reliability/kit';
 import { BenchOptions, BenchResult, median, round } from './types';
 
@@ -34,7 +40,16 @@ export interface ActionBench {
 function aliyunQueryBare(url: string, secrets: Secrets, msg: Msg, agent: http.Agent): () => Promise<void> {
   const host = new URL(url).host;
   // maxRedirects 0 as the product does: axios then skips the follow-redirects wrapper, the fastest way it can call.
-  const client: AxiosInstance = axios.create({ baseURL: url, httpAgent: agent, timeout: 10000, maxRedirects: 0, responseType: 'text', transformResponse: [(d: unknown) => d], validateStatus: () => true, proxy: false });
+  const client: AxiosInstance = axios.create({
+    baseURL: url,
+    httpAgent: agent,
+    timeout: 10000,
+    maxRedirects: 0,
+    responseType: 'text',
+    transformResponse: [(d: unknown) => d],
+    validateStatus: () => true,
+    proxy: false,
+  });
   const params = { RegionId: 'cn-shanghai', TaskId: String(msg.taskId) };
   const query = canonicalQuery(params);
   return async () => {
@@ -46,8 +61,18 @@ function aliyunQueryBare(url: string, secrets: Secrets, msg: Msg, agent: http.Ag
       'x-acs-signature-nonce': newNonce(),
       'x-acs-content-sha256': EMPTY_BODY_SHA256,
     };
-    const authorization = signV3({ method: 'POST', pathname: '/', query: params, headers, payloadSha256: EMPTY_BODY_SHA256, accessKeyId: secrets.keyId, accessKeySecret: secrets.secret });
-    const res = await client.post(`/?${query}`, undefined, { headers: { ...headers, authorization, accept: 'application/json' } });
+    const authorization = signV3({
+      method: 'POST',
+      pathname: '/',
+      query: params,
+      headers,
+      payloadSha256: EMPTY_BODY_SHA256,
+      accessKeyId: secrets.keyId,
+      accessKeySecret: secrets.secret,
+    });
+    const res = await client.post(`/?${query}`, undefined, {
+      headers: { ...headers, authorization, accept: 'application/json' },
+    });
     const body = JSON.parse(res.data as string);
     if (res.status !== 200 || body.RetCode !== 2000) throw new Error(`bare call failed: ${res.status} ${res.data}`);
   };
@@ -67,7 +92,10 @@ function raiseProductRateLimit(): void {
   if (limiterRaised) return;
   limiterRaised = true;
   const original = RateLimiterRegistry.prototype.for as (this: RateLimiterRegistry, ...args: unknown[]) => RateLimiter;
-  (RateLimiterRegistry.prototype as unknown as { for: (...args: unknown[]) => RateLimiter }).for = function (this: RateLimiterRegistry, ...args: unknown[]): RateLimiter {
+  (RateLimiterRegistry.prototype as unknown as { for: (...args: unknown[]) => RateLimiter }).for = function (
+    this: RateLimiterRegistry,
+    ...args: unknown[]
+  ): RateLimiter {
     const limiter = original.apply(this, args);
     (limiter as { limit: number }).limit = Number.MAX_SAFE_INTEGER;
     return limiter;
@@ -75,7 +103,11 @@ function raiseProductRateLimit(): void {
 }
 
 /** Keeps `concurrency` calls in flight for `seconds`; returns completed calls per second. */
-async function closedLoop(call: () => Promise<void>, concurrency: number, seconds: number): Promise<{ rps: number; errors: number }> {
+async function closedLoop(
+  call: () => Promise<void>,
+  concurrency: number,
+  seconds: number,
+): Promise<{ rps: number; errors: number }> {
   const end = Date.now() + seconds * 1000;
   let done = 0;
   let errors = 0;
@@ -139,7 +171,11 @@ export async function actionOverhead(opts: ActionOverheadOptions): Promise<Bench
     const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency });
     await helper.startServer();
     try {
-      await helper.load(ALL_NODES, tab([kit.configNode(emu.url, { timeoutS: 10, maxRetries: 0 }), b.action.node()]), kit.credentials(kit.defaultSecrets));
+      await helper.load(
+        ALL_NODES,
+        tab([kit.configNode(emu.url, { timeoutS: 10, maxRetries: 0 }), b.action.node()]),
+        kit.credentials(kit.defaultSecrets),
+      );
       // The test helper wraps every node's send/status/log in sinon spies: measure the node, not them.
       removeHarnessSpies();
       // Each run starts from a fresh emulator state (request log, nonce store, rate window) and task.
@@ -159,14 +195,19 @@ export async function actionOverhead(opts: ActionOverheadOptions): Promise<Bench
       const warm = fresh();
       await nodeLoop(opts.concurrency, opts.warmupSeconds, () => ({ ...warm.msg }));
       await closedLoop(warm.bare, opts.concurrency, opts.warmupSeconds);
-      const runs: Record<'ours' | 'bare', Array<{ rps: number; errors: number; connections: number }>> = { ours: [], bare: [] };
+      const runs: Record<'ours' | 'bare', Array<{ rps: number; errors: number; connections: number }>> = {
+        ours: [],
+        bare: [],
+      };
       for (let i = 0; i < opts.rounds; i++) {
         const order: Array<'ours' | 'bare'> = i % 2 ? ['bare', 'ours'] : ['ours', 'bare'];
         for (const side of order) {
           connections = 0;
           const r = await sides[side]();
           runs[side].push({ ...r, connections });
-          opts.log(`  ${b.action.name} round ${i + 1} ${side}: ${Math.round(r.rps)} msgs/s, ${connections} new connections${r.errors ? `, ${r.errors} errors` : ''}`);
+          opts.log(
+            `  ${b.action.name} round ${i + 1} ${side}: ${Math.round(r.rps)} msgs/s, ${connections} new connections${r.errors ? `, ${r.errors} errors` : ''}`,
+          );
         }
       }
       const ours = median(runs.ours.map((r) => r.rps));
@@ -184,8 +225,13 @@ export async function actionOverhead(opts: ActionOverheadOptions): Promise<Bench
         pass: ratio >= 0.8 && errors === 0 && reused,
         details: {
           rounds: { ours: runs.ours.map((r) => Math.round(r.rps)), bare: runs.bare.map((r) => Math.round(r.rps)) },
-          newConnectionsPerRun: { ours: runs.ours.map((r) => r.connections), bare: runs.bare.map((r) => r.connections) },
-          keepAlive: reused ? `yes (≤ ${opts.concurrency} connections per run)` : 'NO: more connections than concurrent requests',
+          newConnectionsPerRun: {
+            ours: runs.ours.map((r) => r.connections),
+            bare: runs.bare.map((r) => r.connections),
+          },
+          keepAlive: reused
+            ? `yes (≤ ${opts.concurrency} connections per run)`
+            : 'NO: more connections than concurrent requests',
           errors,
           concurrency: opts.concurrency,
           secondsPerRun: opts.seconds,

@@ -46,16 +46,66 @@ function samples(): Buffer[] {
   const words = 'Meeting with you all here is a pleasure today'.split(' ');
   const out: Buffer[] = [];
   for (let n = 1; n <= words.length; n++) {
-    out.push(enc({ uid: 1001, data_type: 'transcribe', culture: 'en-US', text_ts: 1753359520000 + n, duration_ms: 120, words: [{ text: words.slice(0, n).join(' '), is_final: false }] }));
+    out.push(
+      enc({
+        uid: 1001,
+        data_type: 'transcribe',
+        culture: 'en-US',
+        text_ts: 1753359520000 + n,
+        duration_ms: 120,
+        words: [{ text: words.slice(0, n).join(' '), is_final: false }],
+      }),
+    );
   }
-  out.push(enc({ uid: 1001, time: 1753359518654, duration_ms: 2040, data_type: 'transcribe', culture: 'en-US', text_ts: 1753359520754, sentence_id: 1753359518654, words: words.map((text, i) => ({ text: `${text} `, is_final: true, start_ms: i * 200, duration_ms: 180, confidence: 0.93 })) }));
-  out.push(enc({ uid: 1001, data_type: 'translate', text_ts: 1753359520754, trans: [{ is_final: true, lang: 'zh-CN', texts: ['很高兴今天在这里与大家见面'] }] }));
-  out.push(enc({ uid: 2002, data_type: 'transcribe', culture: 'zh-CN', text_ts: 1753359521000, words: [{ text: '北京', is_final: false }, { text: '欢迎你', is_final: false }] }));
+  out.push(
+    enc({
+      uid: 1001,
+      time: 1753359518654,
+      duration_ms: 2040,
+      data_type: 'transcribe',
+      culture: 'en-US',
+      text_ts: 1753359520754,
+      sentence_id: 1753359518654,
+      words: words.map((text, i) => ({
+        text: `${text} `,
+        is_final: true,
+        start_ms: i * 200,
+        duration_ms: 180,
+        confidence: 0.93,
+      })),
+    }),
+  );
+  out.push(
+    enc({
+      uid: 1001,
+      data_type: 'translate',
+      text_ts: 1753359520754,
+      trans: [{ is_final: true, lang: 'zh-CN', texts: ['很高兴今天在这里与大家见面'] }],
+    }),
+  );
+  out.push(
+    enc({
+      uid: 2002,
+      data_type: 'transcribe',
+      culture: 'zh-CN',
+      text_ts: 1753359521000,
+      words: [
+        { text: '北京', is_final: false },
+        { text: '欢迎你', is_final: false },
+      ],
+    }),
+  );
   return out;
 }
 
 /** Keeps `concurrency` messages in flight through node `id` for `seconds`; each output lets the next one in. */
-function closedLoop(id: string, outId: string, inputs: Buffer[], concurrency: number, seconds: number): Promise<{ rps: number; errors: number }> {
+function closedLoop(
+  id: string,
+  outId: string,
+  inputs: Buffer[],
+  concurrency: number,
+  seconds: number,
+): Promise<{ rps: number; errors: number }> {
   return new Promise((resolve) => {
     const node = helper.getNode(id);
     const out = helper.getNode(outId);
@@ -91,36 +141,78 @@ function closedLoop(id: string, outId: string, inputs: Buffer[], concurrency: nu
 /** Both sides give the same text and final flag for every sample, or the comparison means nothing. */
 async function sameResults(inputs: Buffer[]): Promise<void> {
   for (const payload of inputs) {
-    const got = await Promise.all(['ours', 'fn'].map((id) => new Promise<Msg>((resolve) => {
-      const out = helper.getNode(id === 'ours' ? 'outOurs' : 'outFn');
-      out.once('input', resolve);
-      helper.getNode(id).receive({ payload });
-    })));
+    const got = await Promise.all(
+      ['ours', 'fn'].map(
+        (id) =>
+          new Promise<Msg>((resolve) => {
+            const out = helper.getNode(id === 'ours' ? 'outOurs' : 'outFn');
+            out.once('input', resolve);
+            helper.getNode(id).receive({ payload });
+          }),
+      ),
+    );
     const [a, b] = got.map((m) => m.payload);
     const textOf = (s: string) => s.replace(/\s+/g, ' ').trim();
     // A translation has no words, so the hand decode calls it not final; only the text and speaker compare there.
     const finalDiffers = a.event === 'transcribe' && a.final !== b.final;
     if (textOf(a.text) !== textOf(b.text) || finalDiffers || String(a.speaker) !== String(b.speaker)) {
-      throw new Error(`the two sides disagree: ${JSON.stringify([a.text, a.final, a.speaker])} vs ${JSON.stringify([b.text, b.final, b.speaker])}`);
+      throw new Error(
+        `the two sides disagree: ${JSON.stringify([a.text, a.final, a.speaker])} vs ${JSON.stringify([b.text, b.final, b.speaker])}`,
+      );
     }
   }
 }
 
 export async function runAgoraDecodeBench(opts: Partial<AgoraDecodeBenchOptions> = {}): Promise<BenchResult> {
-  const o: AgoraDecodeBenchOptions = { seconds: 3, rounds: 3, concurrency: 32, warmupSeconds: 1, log: (l) => console.log(l), ...opts };
+  const o: AgoraDecodeBenchOptions = {
+    seconds: 3,
+    rounds: 3,
+    concurrency: 32,
+    warmupSeconds: 1,
+    log: (l) => console.log(l),
+    ...opts,
+  };
   const inputs = samples();
-  helper.settings({ functionGlobalContext: { protobuf: require('protobufjs/light'), sttDescriptor: STT_MESSAGE_DESCRIPTOR } });
+  helper.settings({
+    functionGlobalContext: { protobuf: require('protobufjs/light'), sttDescriptor: STT_MESSAGE_DESCRIPTOR },
+  });
   await helper.startServer();
   try {
-    await helper.load([decodeNode, coreNode('function/10-function.js')], [
-      { id: TAB, type: 'tab', label: 'bench' },
-      { id: 'ours', type: 'agora-stt-decode', z: TAB, x: 0, y: 0, protocol: 'auto', finalOnly: false, wires: [['outOurs']] },
-      { id: 'fn', type: 'function', z: TAB, x: 0, y: 0, func: HAND_DECODE, outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['outFn']] },
-      { id: 'outOurs', type: 'helper', z: TAB, x: 0, y: 0 },
-      { id: 'outFn', type: 'helper', z: TAB, x: 0, y: 0 },
-      { id: 'catch', type: 'catch', z: TAB, x: 0, y: 0, scope: null, uncaught: false, wires: [['errors']] },
-      { id: 'errors', type: 'helper', z: TAB, x: 0, y: 0 },
-    ], {});
+    await helper.load(
+      [decodeNode, coreNode('function/10-function.js')],
+      [
+        { id: TAB, type: 'tab', label: 'bench' },
+        {
+          id: 'ours',
+          type: 'agora-stt-decode',
+          z: TAB,
+          x: 0,
+          y: 0,
+          protocol: 'auto',
+          finalOnly: false,
+          wires: [['outOurs']],
+        },
+        {
+          id: 'fn',
+          type: 'function',
+          z: TAB,
+          x: 0,
+          y: 0,
+          func: HAND_DECODE,
+          outputs: 1,
+          noerr: 0,
+          initialize: '',
+          finalize: '',
+          libs: [],
+          wires: [['outFn']],
+        },
+        { id: 'outOurs', type: 'helper', z: TAB, x: 0, y: 0 },
+        { id: 'outFn', type: 'helper', z: TAB, x: 0, y: 0 },
+        { id: 'catch', type: 'catch', z: TAB, x: 0, y: 0, scope: null, uncaught: false, wires: [['errors']] },
+        { id: 'errors', type: 'helper', z: TAB, x: 0, y: 0 },
+      ],
+      {},
+    );
     // The test helper wraps every node's send/status/log in sinon spies: measure the nodes, not them.
     removeHarnessSpies();
     await sameResults(inputs);
@@ -137,7 +229,9 @@ export async function runAgoraDecodeBench(opts: Partial<AgoraDecodeBenchOptions>
       for (const side of order) {
         const run = await sides[side]();
         runs[side].push(run);
-        o.log(`  agora-stt-decode round ${r + 1} ${side}: ${Math.round(run.rps)} msgs/s${run.errors ? `, ${run.errors} errors` : ''}`);
+        o.log(
+          `  agora-stt-decode round ${r + 1} ${side}: ${Math.round(run.rps)} msgs/s${run.errors ? `, ${run.errors} errors` : ''}`,
+        );
       }
     }
     const ours = median(runs.ours.map((x) => x.rps));
@@ -153,7 +247,10 @@ export async function runAgoraDecodeBench(opts: Partial<AgoraDecodeBenchOptions>
       target: '≥ 1.00',
       pass: ratio >= 1 && errors === 0,
       details: {
-        rounds: { ours: runs.ours.map((x) => Math.round(x.rps)), function: runs.function.map((x) => Math.round(x.rps)) },
+        rounds: {
+          ours: runs.ours.map((x) => Math.round(x.rps)),
+          function: runs.function.map((x) => Math.round(x.rps)),
+        },
         errors,
         concurrency: o.concurrency,
         secondsPerRun: o.seconds,
@@ -171,9 +268,15 @@ if (require.main === module) {
     const m = process.argv.map((a) => new RegExp(`^--${name}=(.+)$`).exec(a)).find(Boolean);
     return m ? Number(m[1]) : fallback;
   };
-  runAgoraDecodeBench({ seconds: arg('seconds', 3), rounds: arg('rounds', 3), concurrency: arg('concurrency', 32) }).then(
+  runAgoraDecodeBench({
+    seconds: arg('seconds', 3),
+    rounds: arg('rounds', 3),
+    concurrency: arg('concurrency', 32),
+  }).then(
     (r) => {
-      console.log(`${r.name}: ours ${r.ours} ${r.unit}, function node ${r.baseline} ${r.unit}, ratio ${r.ratio.toFixed(2)} (target ${r.target}) ${r.pass ? 'PASS' : 'MISS'}`);
+      console.log(
+        `${r.name}: ours ${r.ours} ${r.unit}, function node ${r.baseline} ${r.unit}, ratio ${r.ratio.toFixed(2)} (target ${r.target}) ${r.pass ? 'PASS' : 'MISS'}`,
+      );
       console.log(JSON.stringify(r.details));
       process.exit(0);
     },

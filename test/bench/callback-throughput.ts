@@ -10,7 +10,7 @@ import { CALLBACK_CASES, CallbackCase, Msg } from '../reliability/kit';
 import { BenchOptions, BenchResult, median, round } from './types';
 
 // autocannon ships no type definitions.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+
 const autocannon = require('autocannon');
 
 export interface CallbackThroughputOptions extends BenchOptions {
@@ -41,7 +41,12 @@ function prefixIds(nodes: Msg[], prefix: string): Msg[] {
   return nodes.map((n) => Object.fromEntries(Object.entries(n).map(([k, v]) => [k, k === 'credentials' ? v : fix(v)])));
 }
 
-function load(url: string, next: () => { headers: Record<string, string>; body: string }, seconds: number, connections: number): Promise<Run> {
+function load(
+  url: string,
+  next: () => { headers: Record<string, string>; body: string },
+  seconds: number,
+  connections: number,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -54,7 +59,13 @@ function load(url: string, next: () => { headers: Record<string, string>; body: 
       },
       (err: Error | null, r: any) => {
         if (err) return reject(err);
-        resolve({ rps: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts });
+        resolve({
+          rps: r['2xx'] / r.duration,
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          non2xx: r.non2xx,
+          errors: r.errors + r.timeouts,
+        });
       },
     );
   });
@@ -66,8 +77,30 @@ export async function callbackThroughput(opts: CallbackThroughputOptions): Promi
     const tab = { id: 'bench', type: 'tab', label: 'bench' };
     const flows: Msg[] = [
       tab,
-      { id: 'coreIn', type: 'http in', z: 'bench', name: '', url: CORE_PATH, method: 'post', upload: false, swaggerDoc: '', x: 100, y: 40, wires: [['coreRes']] },
-      { id: 'coreRes', type: 'http response', z: 'bench', name: '', statusCode: '', headers: {}, x: 300, y: 40, wires: [] },
+      {
+        id: 'coreIn',
+        type: 'http in',
+        z: 'bench',
+        name: '',
+        url: CORE_PATH,
+        method: 'post',
+        upload: false,
+        swaggerDoc: '',
+        x: 100,
+        y: 40,
+        wires: [['coreRes']],
+      },
+      {
+        id: 'coreRes',
+        type: 'http response',
+        z: 'bench',
+        name: '',
+        statusCode: '',
+        headers: {},
+        x: 300,
+        y: 40,
+        wires: [],
+      },
     ];
     const targets: Array<{ c: CallbackCase; path: string; callbackUrl: string; secret: string }> = [];
     CALLBACK_CASES.forEach((c, i) => {
@@ -75,8 +108,21 @@ export async function callbackThroughput(opts: CallbackThroughputOptions): Promi
       const callbackUrl = `https://hooks.example.com${path}`;
       const secret = `bench-secret-${i}`;
       // One message out, to a node that does nothing with it: the core route has one hop too.
-      const sink = { id: `sink${i}`, type: 'debug', z: 'bench', active: false, tosidebar: false, console: false, complete: 'payload', x: 500, y: 100 + 60 * i, wires: [] };
-      const nodes = prefixIds(c.deployable(path, callbackUrl, secret, [[sink.id]]), `c${i}_`).map((n) => (n.type.endsWith('-config') ? n : { ...n, z: 'bench', x: 300, y: 100 + 60 * i }));
+      const sink = {
+        id: `sink${i}`,
+        type: 'debug',
+        z: 'bench',
+        active: false,
+        tosidebar: false,
+        console: false,
+        complete: 'payload',
+        x: 500,
+        y: 100 + 60 * i,
+        wires: [],
+      };
+      const nodes = prefixIds(c.deployable(path, callbackUrl, secret, [[sink.id]]), `c${i}_`).map((n) =>
+        n.type.endsWith('-config') ? n : { ...n, z: 'bench', x: 300, y: 100 + 60 * i },
+      );
       flows.push(...nodes, sink);
       targets.push({ c, path, callbackUrl, secret });
     });
@@ -100,7 +146,9 @@ export async function callbackThroughput(opts: CallbackThroughputOptions): Promi
         for (const side of order) {
           const r = await sides[side]();
           runs[side].push(r);
-          opts.log(`  ${t.c.name} round ${i + 1} ${side}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.non2xx || r.errors ? `, ${r.non2xx} non-2xx, ${r.errors} errors` : ''}`);
+          opts.log(
+            `  ${t.c.name} round ${i + 1} ${side}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.non2xx || r.errors ? `, ${r.non2xx} non-2xx, ${r.errors} errors` : ''}`,
+          );
         }
       }
       const oursRps = median(runs.ours.map((r) => r.rps));

@@ -63,14 +63,26 @@ export async function runCaptionsBench(opts: CaptionsBenchOptions = {}): Promise
     const wsUrl = (helper as any).url().replace(/^http/, 'ws') + '/bench/ws';
 
     // The clients run in a child process, so their parsing does not slow the nodes they measure.
-    const child = fork(__filename, ['--clients', `${sseBase}/bench/captions/events?room=bench`, wsUrl, String(viewers), String(total)], { stdio: 'inherit' });
-    const fromChild = (type: string) => new Promise<any>((resolve, reject) => {
-      const onMsg = (m: any) => { if (m?.type === type) { child.off('message', onMsg); resolve(m); } };
-      child.on('message', onMsg);
-      child.once('exit', (code) => reject(new Error(`bench clients exited (${code})`)));
-    });
+    const child = fork(
+      __filename,
+      ['--clients', `${sseBase}/bench/captions/events?room=bench`, wsUrl, String(viewers), String(total)],
+      { stdio: 'inherit' },
+    );
+    const fromChild = (type: string) =>
+      new Promise<any>((resolve, reject) => {
+        const onMsg = (m: any) => {
+          if (m?.type === type) {
+            child.off('message', onMsg);
+            resolve(m);
+          }
+        };
+        child.on('message', onMsg);
+        child.once('exit', (code) => reject(new Error(`bench clients exited (${code})`)));
+      });
     await fromChild('ready');
-    log(`captions bench: ${viewers} SSE viewers and ${viewers} WebSocket clients connected; ${rate} events/s for ${seconds} s`);
+    log(
+      `captions bench: ${viewers} SSE viewers and ${viewers} WebSocket clients connected; ${rate} events/s for ${seconds} s`,
+    );
 
     const cap = helper.getNode('cap');
     const wso = helper.getNode('wso');
@@ -86,8 +98,16 @@ export async function runCaptionsBench(opts: CaptionsBenchOptions = {}): Promise
           const sentence = Math.floor(i / 2);
           // The input time rides in the text: both nodes carry it to their clients unchanged.
           const payload = {
-            vendor: 'aliyun', taskId: 'bench', event: i % 2 ? 'SentenceEnd' : 'TranscriptionResultChanged', sentenceIndex: sentence,
-            text: `${i}:${performance.timeOrigin + performance.now()}`, final: i % 2 === 1, start: sentence * 2000, end: sentence * 2000 + 1500, words: [], raw: {},
+            vendor: 'aliyun',
+            taskId: 'bench',
+            event: i % 2 ? 'SentenceEnd' : 'TranscriptionResultChanged',
+            sentenceIndex: sentence,
+            text: `${i}:${performance.timeOrigin + performance.now()}`,
+            final: i % 2 === 1,
+            start: sentence * 2000,
+            end: sentence * 2000 + 1500,
+            words: [],
+            raw: {},
           };
           // Alternate which node gets the event first, so neither gains from going first.
           if (i % 2) {
@@ -97,7 +117,11 @@ export async function runCaptionsBench(opts: CaptionsBenchOptions = {}): Promise
             wso.receive({ payload });
             cap.receive({ payload });
           }
-          if (i === Math.floor(total / 5) || i === total - 1) setImmediate(() => { gc(); heap.push(process.memoryUsage().heapUsed); });
+          if (i === Math.floor(total / 5) || i === total - 1)
+            setImmediate(() => {
+              gc();
+              heap.push(process.memoryUsage().heapUsed);
+            });
         }
         if (sent < total) setTimeout(tick, 5);
         else resolve();
@@ -113,7 +137,9 @@ export async function runCaptionsBench(opts: CaptionsBenchOptions = {}): Promise
     const everyEvent = ours.received === total * viewers && ours.outOfOrder === 0 && ours.complete;
     const heapGrowthMb = heap.length === 2 ? (heap[1] - heap[0]) / 1048576 : NaN;
     const details = {
-      events: total, viewers, rate,
+      events: total,
+      viewers,
+      rate,
       received: { captions: ours.received, websocketOut: core.received, expected: total * viewers },
       outOfOrder: { captions: ours.outOfOrder, websocketOut: core.outOfOrder },
       p50ms: { captions: round(ours.p50), websocketOut: round(core.p50) },
@@ -127,13 +153,23 @@ export async function runCaptionsBench(opts: CaptionsBenchOptions = {}): Promise
     return [
       {
         name: `caption feed p99 delay, ${viewers} viewers × ${rate} events/s (vs core websocket out)`,
-        unit: 'ms', ours: round(oursP99), baseline: round(coreP99), ratio: round(ratio), target: '≤ 1.00',
-        pass: ratio <= 1.0 && everyEvent, details,
+        unit: 'ms',
+        ours: round(oursP99),
+        baseline: round(coreP99),
+        ratio: round(ratio),
+        target: '≤ 1.00',
+        pass: ratio <= 1.0 && everyEvent,
+        details,
       },
       {
         name: 'caption feed: every viewer got every event in order; heap growth over the run',
-        unit: 'MB', ours: round(heapGrowthMb, 1), baseline: 0, ratio: NaN, target: 'all delivered, < 5 MB',
-        pass: everyEvent && heapGrowthMb < 5, details: { everyEvent, outOfOrder: ours.outOfOrder, heapGrowthMb },
+        unit: 'MB',
+        ours: round(heapGrowthMb, 1),
+        baseline: 0,
+        ratio: NaN,
+        target: 'all delivered, < 5 MB',
+        pass: everyEvent && heapGrowthMb < 5,
+        details: { everyEvent, outOfOrder: ours.outOfOrder, heapGrowthMb },
       },
     ];
   } finally {
@@ -162,7 +198,10 @@ async function runClients(sseUrl: string, wsUrl: string, viewers: number, total:
     c.onFrame = (f) => record(sse, v, JSON.parse(f.data).line.text, performance.timeOrigin + f.at);
     sockets.push(c);
     const w = new WebSocket(wsUrl);
-    await new Promise((resolve, reject) => { w.once('open', resolve); w.once('error', reject); });
+    await new Promise((resolve, reject) => {
+      w.once('open', resolve);
+      w.once('error', reject);
+    });
     w.on('message', (data) => {
       const at = performance.timeOrigin + performance.now();
       record(ws, v, JSON.parse(String(data)).text, at);
@@ -173,10 +212,15 @@ async function runClients(sseUrl: string, wsUrl: string, viewers: number, total:
   process.on('message', async (m: any) => {
     if (m?.type !== 'finish') return;
     const deadline = Date.now() + 10000;
-    while ((sse.delays.length < total * viewers || ws.delays.length < total * viewers) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((sse.delays.length < total * viewers || ws.delays.length < total * viewers) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     const summary = (s: ReturnType<typeof side>) => ({
-      received: s.delays.length, outOfOrder: s.outOfOrder, complete: s.next.every((n) => n === total - 1),
-      p50: percentile(s.delays, 50), p99: percentile(s.delays, 99), max: s.delays.reduce((a, b) => Math.max(a, b), 0),
+      received: s.delays.length,
+      outOfOrder: s.outOfOrder,
+      complete: s.next.every((n) => n === total - 1),
+      p50: percentile(s.delays, 50),
+      p99: percentile(s.delays, 99),
+      max: s.delays.reduce((a, b) => Math.max(a, b), 0),
     });
     process.send!({ type: 'stats', sse: summary(sse), ws: summary(ws) }, () => {
       for (const s of sockets) s.close();
@@ -193,9 +237,16 @@ if (require.main === module && process.argv[2] === '--clients') {
   });
 } else if (require.main === module) {
   const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-  runCaptionsBench({ seconds: Number(arg('seconds') ?? 60), viewers: Number(arg('viewers') ?? 200), rate: Number(arg('rate') ?? 50) })
+  runCaptionsBench({
+    seconds: Number(arg('seconds') ?? 60),
+    viewers: Number(arg('viewers') ?? 200),
+    rate: Number(arg('rate') ?? 50),
+  })
     .then((rows) => {
-      for (const r of rows) console.log(`${r.pass ? 'PASS' : 'MISS'} ${r.name}: ours ${r.ours} ${r.unit}, baseline ${r.baseline} ${r.unit}, ratio ${r.ratio} (target ${r.target})`);
+      for (const r of rows)
+        console.log(
+          `${r.pass ? 'PASS' : 'MISS'} ${r.name}: ours ${r.ours} ${r.unit}, baseline ${r.baseline} ${r.unit}, ratio ${r.ratio} (target ${r.target})`,
+        );
       process.exit(0);
     })
     .catch((err) => {

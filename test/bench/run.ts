@@ -28,10 +28,19 @@ function args(): Record<string, string | true> {
 }
 
 /** The benchmark table: a new benchmark joins by adding one entry. */
-const BENCHMARKS: Array<{ key: string; run: (o: BenchOptions, a: Record<string, string | true>) => Promise<BenchResult[]> }> = [
+const BENCHMARKS: Array<{
+  key: string;
+  run: (o: BenchOptions, a: Record<string, string | true>) => Promise<BenchResult[]>;
+}> = [
   {
     key: 'callback',
-    run: (o, a) => callbackThroughput({ ...o, connections: Number(a.connections ?? 16), warmupSeconds: 2, httpAdminRoot: String(a['admin-root'] ?? '/') }),
+    run: (o, a) =>
+      callbackThroughput({
+        ...o,
+        connections: Number(a.connections ?? 16),
+        warmupSeconds: 2,
+        httpAdminRoot: String(a['admin-root'] ?? '/'),
+      }),
   },
   {
     key: 'action',
@@ -39,7 +48,9 @@ const BENCHMARKS: Array<{ key: string; run: (o: BenchOptions, a: Record<string, 
   },
   {
     key: 'agora-decode',
-    run: async (o, a) => [await runAgoraDecodeBench({ ...o, concurrency: Number(a.concurrency ?? 32), warmupSeconds: 1 })],
+    run: async (o, a) => [
+      await runAgoraDecodeBench({ ...o, concurrency: Number(a.concurrency ?? 32), warmupSeconds: 1 }),
+    ],
   },
   {
     key: 'transcript',
@@ -47,7 +58,12 @@ const BENCHMARKS: Array<{ key: string; run: (o: BenchOptions, a: Record<string, 
   },
   {
     key: 'unisound-upload',
-    run: (o, a) => runUnisoundUploadBench({ sizeBytes: typeof a.size === 'string' ? parseSize(a.size) : undefined, rounds: o.rounds, log: o.log }),
+    run: (o, a) =>
+      runUnisoundUploadBench({
+        sizeBytes: typeof a.size === 'string' ? parseSize(a.size) : undefined,
+        rounds: o.rounds,
+        log: o.log,
+      }),
   },
   {
     key: 'captions',
@@ -67,18 +83,38 @@ function table(results: BenchResult[]): string {
   const rows = [['benchmark', 'ours', 'baseline', 'ratio', 'target', 'result', 'notes']];
   for (const r of results) {
     const p99 = r.details.p99Ms as { ours: number; core: number } | undefined;
-    const notes = p99 ? `p99 ${p99.ours} ms vs ${p99.core} ms` : typeof r.details.keepAlive === 'string' ? `keep-alive ${r.details.keepAlive}` : '';
-    rows.push([r.name, `${r.ours} ${r.unit}`, `${r.baseline} ${r.unit}`, r.ratio.toFixed(2), r.target, r.pass ? 'PASS' : 'MISS', notes]);
+    const notes = p99
+      ? `p99 ${p99.ours} ms vs ${p99.core} ms`
+      : typeof r.details.keepAlive === 'string'
+        ? `keep-alive ${r.details.keepAlive}`
+        : '';
+    rows.push([
+      r.name,
+      `${r.ours} ${r.unit}`,
+      `${r.baseline} ${r.unit}`,
+      r.ratio.toFixed(2),
+      r.target,
+      r.pass ? 'PASS' : 'MISS',
+      notes,
+    ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  const line = (row: string[]): string => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (row: string[]): string =>
+    row
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
 async function main(): Promise<number> {
   const a = args();
   const only = typeof a.only === 'string' ? a.only.split(',') : BENCHMARKS.map((b) => b.key);
-  const opts: BenchOptions = { seconds: Number(a.seconds ?? 5), rounds: Number(a.rounds ?? 3), log: (l) => console.log(l) };
+  const opts: BenchOptions = {
+    seconds: Number(a.seconds ?? 5),
+    rounds: Number(a.rounds ?? 3),
+    log: (l) => console.log(l),
+  };
   const t0 = Date.now();
   const results: BenchResult[] = [];
   const failures: string[] = [];
@@ -98,7 +134,9 @@ async function main(): Promise<number> {
   if (typeof a.json === 'string') fs.writeFileSync(a.json, JSON.stringify(results, null, 2) + '\n');
   const missed = results.filter((r) => !r.pass);
   const seconds = ((Date.now() - t0) / 1000).toFixed(0);
-  console.log(`\nbench: ${results.length - missed.length}/${results.length} targets met${failures.length ? `, ${failures.length} benchmark(s) failed to run` : ''} in ${seconds} s${a.strict ? ' (strict)' : ''}`);
+  console.log(
+    `\nbench: ${results.length - missed.length}/${results.length} targets met${failures.length ? `, ${failures.length} benchmark(s) failed to run` : ''} in ${seconds} s${a.strict ? ' (strict)' : ''}`,
+  );
   failures.forEach((f) => console.error(f));
   return a.strict && (missed.length || failures.length) ? 1 : 0;
 }

@@ -10,11 +10,17 @@ import crypto from 'crypto';
 import fs from 'fs';
 import { AliyunLiveEmulator, DEFAULT_CREDENTIALS } from '../emulator';
 import { asrSig, buildBody } from '../emulator/aliyun-live/callbacks';
-import { createUserDir, linkPackage, startNodeRed, waitFor, type FlowNode, type NodeRedProcess } from '../e2e/node-red-process';
+import {
+  createUserDir,
+  linkPackage,
+  startNodeRed,
+  waitFor,
+  type FlowNode,
+  type NodeRedProcess,
+} from '../e2e/node-red-process';
 import { RedisServer } from '../e2e/redis/redis-server';
 import { BenchOptions, BenchResult, median, round } from './types';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const autocannon = require('autocannon');
 
 const AUTH_KEY = 'bench-authkey';
@@ -30,16 +36,47 @@ async function instance(env: NodeJS.ProcessEnv, flows: FlowNode[]): Promise<Node
 }
 
 function signedCallback(): { headers: Record<string, string>; body: string } {
-  const task = { taskId: 'T-bench', contentTaskId: 'c'.repeat(32), nlsTaskId: 'n'.repeat(32), taskKey: 'k', params: {}, language: 'cn', callbackUrl: CALLBACK_URL, authKey: AUTH_KEY } as any;
-  const body = buildBody(task, { name: 'SentenceEnd', payload: { index: 1, time: 1500, begin_time: 0, result: 'bench', confidence: 0.9, words: [] } } as any, Date.now(), { header: { message_id: crypto.randomBytes(16).toString('hex') } });
+  const task = {
+    taskId: 'T-bench',
+    contentTaskId: 'c'.repeat(32),
+    nlsTaskId: 'n'.repeat(32),
+    taskKey: 'k',
+    params: {},
+    language: 'cn',
+    callbackUrl: CALLBACK_URL,
+    authKey: AUTH_KEY,
+  } as any;
+  const body = buildBody(
+    task,
+    {
+      name: 'SentenceEnd',
+      payload: { index: 1, time: 1500, begin_time: 0, result: 'bench', confidence: 0.9, words: [] },
+    } as any,
+    Date.now(),
+    { header: { message_id: crypto.randomBytes(16).toString('hex') } },
+  );
   const sigTime = String(Math.floor(Date.now() / 1000));
-  return { headers: { 'content-type': 'application/json', 'sig-time': sigTime, 'asr-sig': asrSig(sigTime, CALLBACK_URL, AUTH_KEY) }, body };
+  return {
+    headers: {
+      'content-type': 'application/json',
+      'sig-time': sigTime,
+      'asr-sig': asrSig(sigTime, CALLBACK_URL, AUTH_KEY),
+    },
+    body,
+  };
 }
 
 function rps(url: string, seconds: number, connections: number): Promise<number> {
   return new Promise((resolve, reject) => {
     autocannon(
-      { url, method: 'POST', connections, duration: seconds, timeout: 10, requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, ...signedCallback() }) }] },
+      {
+        url,
+        method: 'POST',
+        connections,
+        duration: seconds,
+        timeout: 10,
+        requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, ...signedCallback() }) }],
+      },
       (err: Error | null, r: any) => (err ? reject(err) : resolve(r['2xx'] / r.duration)),
     );
   });
@@ -53,7 +90,12 @@ export async function scaleOutBench(opts: BenchOptions): Promise<BenchResult[]> 
   try {
     const callbackFlows: FlowNode[] = [
       { id: 'b', type: 'tab', label: 'bench' },
-      { id: 'cbcfg', type: 'aliyun-live-callback-config', callbackUrl: CALLBACK_URL, credentials: { authKey: AUTH_KEY } },
+      {
+        id: 'cbcfg',
+        type: 'aliyun-live-callback-config',
+        callbackUrl: CALLBACK_URL,
+        credentials: { authKey: AUTH_KEY },
+      },
       { id: 'cb', type: 'aliyun-live-asr-callback', z: 'b', callback: 'cbcfg', path: '/asr-cb', wires: [[]] },
     ];
     const shared = await instance({ SPEECH_PIPELINES_REDIS_URL: redis.url }, callbackFlows);
@@ -74,12 +116,56 @@ export async function scaleOutBench(opts: BenchOptions): Promise<BenchResult[]> 
     // Quota share: two instances, one Redis, 200 creates each.
     const createFlows: FlowNode[] = [
       { id: 'q', type: 'tab', label: 'quota' },
-      { id: 'acfg', type: 'aliyun-live-config', endpoint: emulator.url, rateLimit: 20, maxRetries: 0, credentials: { accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET } },
-      { id: 'go', type: 'inject', z: 'q', props: [{ p: 'payload' }], payload: '200', payloadType: 'num', repeat: '', once: false, wires: [['fan']] },
-      { id: 'fan', type: 'function', z: 'q', func: 'for (let i = 0; i < msg.payload; i++) node.send({ payload: {} });\nreturn null;', outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], wires: [['create']] },
       {
-        id: 'create', type: 'aliyun-live-asr-create', z: 'q', live: 'acfg', mode: 'live', modeType: 'aliyunMode', streamUrl: 'rtmp://push.example.com/app/s', streamUrlType: 'str',
-        language: 'cn', languageType: 'aliyunLanguage', callbackUrl: CALLBACK_URL, callbackUrlType: 'str', translateEnabled: 'false', translateEnabledType: 'bool', autoTerminateEnabled: 'false', autoTerminateEnabledType: 'bool', wires: [[]],
+        id: 'acfg',
+        type: 'aliyun-live-config',
+        endpoint: emulator.url,
+        rateLimit: 20,
+        maxRetries: 0,
+        credentials: { accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET },
+      },
+      {
+        id: 'go',
+        type: 'inject',
+        z: 'q',
+        props: [{ p: 'payload' }],
+        payload: '200',
+        payloadType: 'num',
+        repeat: '',
+        once: false,
+        wires: [['fan']],
+      },
+      {
+        id: 'fan',
+        type: 'function',
+        z: 'q',
+        func: 'for (let i = 0; i < msg.payload; i++) node.send({ payload: {} });\nreturn null;',
+        outputs: 1,
+        timeout: 0,
+        noerr: 0,
+        initialize: '',
+        finalize: '',
+        libs: [],
+        wires: [['create']],
+      },
+      {
+        id: 'create',
+        type: 'aliyun-live-asr-create',
+        z: 'q',
+        live: 'acfg',
+        mode: 'live',
+        modeType: 'aliyunMode',
+        streamUrl: 'rtmp://push.example.com/app/s',
+        streamUrlType: 'str',
+        language: 'cn',
+        languageType: 'aliyunLanguage',
+        callbackUrl: CALLBACK_URL,
+        callbackUrlType: 'str',
+        translateEnabled: 'false',
+        translateEnabledType: 'bool',
+        autoTerminateEnabled: 'false',
+        autoTerminateEnabledType: 'bool',
+        wires: [[]],
       },
     ];
     const a = await instance({ SPEECH_PIPELINES_REDIS_URL: redis.url }, createFlows);
@@ -88,7 +174,12 @@ export async function scaleOutBench(opts: BenchOptions): Promise<BenchResult[]> 
     await Promise.all([a, b].map((p) => p.waitForLine(/Shared state in use/, 10000)));
     emulator.requests.length = 0;
     await Promise.all([a.inject('go'), b.inject('go')]);
-    await waitFor(() => emulator.requests.filter((r) => r.action === 'CreateRtcAsrTask' && r.status !== 0).length >= 400, '400 creates', 60000, 200);
+    await waitFor(
+      () => emulator.requests.filter((r) => r.action === 'CreateRtcAsrTask' && r.status !== 0).length >= 400,
+      '400 creates',
+      60000,
+      200,
+    );
     const creates = emulator.requests.filter((r) => r.action === 'CreateRtcAsrTask').sort((x, y) => x.at - y.at);
     const throttled = creates.filter((r) => r.status !== 200).length;
     const perSecond = (creates.length - 1) / ((creates[creates.length - 1].at - creates[0].at) / 1000);
@@ -104,7 +195,11 @@ export async function scaleOutBench(opts: BenchOptions): Promise<BenchResult[]> 
         ratio: round(ratio),
         target: '≥ 0.70',
         pass: ratio >= 0.7,
-        details: { withRedis: withRedis.map((v) => round(v, 0)), memory: memory.map((v) => round(v, 0)), connections: 16 },
+        details: {
+          withRedis: withRedis.map((v) => round(v, 0)),
+          memory: memory.map((v) => round(v, 0)),
+          connections: 16,
+        },
       },
       {
         name: 'two instances share of 20/s (Alibaba, one AccessKey)',

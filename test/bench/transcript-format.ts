@@ -11,7 +11,10 @@ import { FORMAT_DEFAULTS, formatTranscript, Sentence, TranscriptFormat } from '.
 import { mulberry32 } from '../support/random';
 import { BenchResult, median, round } from './types';
 
-const WORDS = 'the printing press changed how people in every country of the world shared ideas and stories with each other over many centuries'.split(' ');
+const WORDS =
+  'the printing press changed how people in every country of the world shared ideas and stories with each other over many centuries'.split(
+    ' ',
+  );
 const SENTENCES_PER_HOUR = 1200;
 /** Linear within this factor: 5 h / 1 h between 5/1.6 and 5*1.6. */
 const LINEARITY_TOLERANCE = 1.6;
@@ -41,7 +44,9 @@ function timeMs(fn: () => unknown, rounds: number): number {
   return median(samples);
 }
 
-export async function runTranscriptFormatBench(opts: { rounds?: number; log?: (l: string) => void } = {}): Promise<BenchResult[]> {
+export async function runTranscriptFormatBench(
+  opts: { rounds?: number; log?: (l: string) => void } = {},
+): Promise<BenchResult[]> {
   const rounds = opts.rounds ?? 5;
   const log = opts.log ?? (() => undefined);
   const five = longTranscript(5);
@@ -57,7 +62,9 @@ export async function runTranscriptFormatBench(opts: { rounds?: number; log?: (l
     const baseline = timeMs(() => stringifySync(nodes, { format: format === 'vtt' ? 'WebVTT' : 'SRT' }), rounds);
     const growth = ours5 / ours1;
     const linear = growth > 5 / LINEARITY_TOLERANCE && growth < 5 * LINEARITY_TOLERANCE;
-    log(`  ${format}: 5 h (${five.length} sentences, ${cues.length} cues) ${round(ours5)} ms, 1 h ${round(ours1)} ms (x${round(growth)}), subtitle.stringifySync ${round(baseline)} ms`);
+    log(
+      `  ${format}: 5 h (${five.length} sentences, ${cues.length} cues) ${round(ours5)} ms, 1 h ${round(ours1)} ms (x${round(growth)}), subtitle.stringifySync ${round(baseline)} ms`,
+    );
     results.push({
       name: `transcript-format ${format} 5 h`,
       unit: 'ms',
@@ -66,7 +73,13 @@ export async function runTranscriptFormatBench(opts: { rounds?: number; log?: (l
       ratio: round(ours5 / baseline),
       target: `5h/1h ${round(5 / LINEARITY_TOLERANCE)}–${round(5 * LINEARITY_TOLERANCE)}, < 1 s`,
       pass: linear && ours5 < 1000,
-      details: { sentences: five.length, cues: cues.length, oneHourMs: round(ours1), growth: round(growth), bytes: formatTranscript(five, o).output.length },
+      details: {
+        sentences: five.length,
+        cues: cues.length,
+        oneHourMs: round(ours1),
+        growth: round(growth),
+        bytes: formatTranscript(five, o).output.length,
+      },
     });
   }
   return results;
@@ -75,7 +88,10 @@ export async function runTranscriptFormatBench(opts: { rounds?: number; log?: (l
 if (require.main === module) {
   runTranscriptFormatBench({ log: (l) => console.log(l) }).then(
     (results) => {
-      for (const r of results) console.log(`${r.name}: ${r.ours} ms vs ${r.baseline} ms (ratio ${r.ratio}) ${r.pass ? 'PASS' : 'MISS'} ${JSON.stringify(r.details)}`);
+      for (const r of results)
+        console.log(
+          `${r.name}: ${r.ours} ms vs ${r.baseline} ms (ratio ${r.ratio}) ${r.pass ? 'PASS' : 'MISS'} ${JSON.stringify(r.details)}`,
+        );
       process.exit(results.every((r) => r.pass) ? 0 : 1);
     },
     (err) => {

@@ -11,7 +11,16 @@ import { execFileSync, spawn } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { UnisoundEmulator, UNISOUND_DEFAULTS } from '../emulator/unisound';
-import { createUserDir, linkPackage, makeTempDir, removeTempDir, startNodeRed, waitFor, type FlowNode, type NodeRedProcess } from '../e2e/node-red-process';
+import {
+  createUserDir,
+  linkPackage,
+  makeTempDir,
+  removeTempDir,
+  startNodeRed,
+  waitFor,
+  type FlowNode,
+  type NodeRedProcess,
+} from '../e2e/node-red-process';
 import { wavBytes } from '../reliability/kit';
 import { BenchResult, median, round } from './types';
 
@@ -51,7 +60,8 @@ function writeAudio(file: string, size: number): void {
     fs.writeSync(fd, wavBytes(44).subarray(0, Math.min(44, size)));
     const block = Buffer.alloc(4 * MiB);
     for (let i = 0; i < block.length; i++) block[i] = (i * 31 + (i >> 12)) & 0xff;
-    for (let written = 44; written < size; written += block.length) fs.writeSync(fd, block, 0, Math.min(block.length, size - written));
+    for (let written = 44; written < size; written += block.length)
+      fs.writeSync(fd, block, 0, Math.min(block.length, size - written));
   } finally {
     fs.closeSync(fd);
   }
@@ -82,25 +92,45 @@ async function curlUpload(curl: string, emulator: UnisoundEmulator, file: string
   const before = emulator.files.size;
   const t0 = Date.now();
   const code = await new Promise<string>((resolve, reject) => {
-    const child = spawn(curl, [
-      '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', String(Math.ceil(timeoutMs / 1000)),
-      '-H', `Authorization: Bearer ${UNISOUND_DEFAULTS.apiKey}`,
-      '-F', `file=@${file};type=audio/wav`, '-F', 'purpose=a2t_async_input',
-      `${emulator.url}/v1/files/upload`,
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      curl,
+      [
+        '-sS',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        '--max-time',
+        String(Math.ceil(timeoutMs / 1000)),
+        '-H',
+        `Authorization: Bearer ${UNISOUND_DEFAULTS.apiKey}`,
+        '-F',
+        `file=@${file};type=audio/wav`,
+        '-F',
+        'purpose=a2t_async_input',
+        `${emulator.url}/v1/files/upload`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (err += c));
     child.on('error', reject);
-    child.on('close', (status) => (status === 0 ? resolve(out.trim()) : reject(new Error(`curl exited ${status}: ${err.trim()}`))));
+    child.on('close', (status) =>
+      status === 0 ? resolve(out.trim()) : reject(new Error(`curl exited ${status}: ${err.trim()}`)),
+    );
   });
   if (code !== '200') throw new Error(`curl upload answered HTTP ${code}`);
   const t1 = await uploadDone(emulator, before, 5000);
   return t1 - t0;
 }
 
-async function nodeRedUpload(red: NodeRedProcess, emulator: UnisoundEmulator, timeoutMs: number): Promise<{ ms: number; rssGrowth: number; rssBase: number; samples: number }> {
+async function nodeRedUpload(
+  red: NodeRedProcess,
+  emulator: UnisoundEmulator,
+  timeoutMs: number,
+): Promise<{ ms: number; rssGrowth: number; rssBase: number; samples: number }> {
   const pid = red.pid as number;
   const before = emulator.files.size;
   const creates = (): number => emulator.requests.filter((r) => r.action === 'create' && r.status === 200).length;
@@ -117,7 +147,12 @@ async function nodeRedUpload(red: NodeRedProcess, emulator: UnisoundEmulator, ti
     await red.inject('in');
     const t1 = await uploadDone(emulator, before, timeoutMs);
     // The node goes on to create the task; the next round starts after it.
-    await waitFor(() => creates() > createdBefore || red.grep(/\[unisound-asr-submit:submit\]/).length > 0, 'the task to be created', 10000, 5);
+    await waitFor(
+      () => creates() > createdBefore || red.grep(/\[unisound-asr-submit:submit\]/).length > 0,
+      'the task to be created',
+      10000,
+      5,
+    );
     const errors = red.grep(/\[unisound-asr-submit:submit\]/);
     if (errors.length) throw new Error(`the submit node reported: ${errors.join(' | ')}`);
     return { ms: t1 - t0, rssGrowth: peak - rssBase, rssBase, samples };
@@ -134,10 +169,15 @@ export async function runUnisoundUploadBench(opts: UnisoundUploadOptions = {}): 
   // Loopback runs at hundreds of MB/s; a minute per GiB is room for a slow, shared machine.
   const timeoutMs = Math.max(60_000, (size / (16 * MiB)) * 1000);
   const curl = findCurl();
-  if (!curl) log('  curl was not found on PATH: the throughput baseline is skipped (install it, e.g. apt-get install -y curl)');
+  if (!curl)
+    log('  curl was not found on PATH: the throughput baseline is skipped (install it, e.g. apt-get install -y curl)');
 
   const dir = makeTempDir('unisound-upload-bench-');
-  const emulator = new UnisoundEmulator({ storeUploads: 'count', maxUploadBytes: Math.max(size, 2 ** 30), tasksPerMinute: 10_000 });
+  const emulator = new UnisoundEmulator({
+    storeUploads: 'count',
+    maxUploadBytes: Math.max(size, 2 ** 30),
+    tasksPerMinute: 10_000,
+  });
   let red: NodeRedProcess | undefined;
   try {
     const file = path.join(dir, 'bench.wav');
@@ -149,8 +189,28 @@ export async function runUnisoundUploadBench(opts: UnisoundUploadOptions = {}): 
     red = await startNodeRed(userDir, { removeUserDirOnStop: false });
     const flows: FlowNode[] = [
       { id: 't1', type: 'tab', label: 'upload bench' },
-      { id: 'cfg', type: 'unisound-config', endpoint: emulator.url, rateLimit: 10000, timeout: 60, maxRetries: 0, credentials: { apiKey: UNISOUND_DEFAULTS.apiKey } },
-      { id: 'in', type: 'inject', z: 't1', props: [{ p: 'payload' }], payload: file, payloadType: 'str', repeat: '', once: false, x: 100, y: 100, wires: [['submit']] },
+      {
+        id: 'cfg',
+        type: 'unisound-config',
+        endpoint: emulator.url,
+        rateLimit: 10000,
+        timeout: 60,
+        maxRetries: 0,
+        credentials: { apiKey: UNISOUND_DEFAULTS.apiKey },
+      },
+      {
+        id: 'in',
+        type: 'inject',
+        z: 't1',
+        props: [{ p: 'payload' }],
+        payload: file,
+        payloadType: 'str',
+        repeat: '',
+        once: false,
+        x: 100,
+        y: 100,
+        wires: [['submit']],
+      },
       { id: 'submit', type: 'unisound-asr-submit', z: 't1', unisound: 'cfg', wait: false, x: 300, y: 100, wires: [[]] },
     ];
     await red.deploy(flows);
@@ -176,7 +236,9 @@ export async function runUnisoundUploadBench(opts: UnisoundUploadOptions = {}): 
           growth.push(r.rssGrowth / MiB);
           rssBase = r.rssBase;
           samples += r.samples;
-          log(`  round ${i + 1} Node-RED: ${r.ms} ms (${round(sizeMB / (r.ms / 1000), 1)} MB/s), RSS +${round(r.rssGrowth / MiB, 1)} MB over ${r.samples} samples`);
+          log(
+            `  round ${i + 1} Node-RED: ${r.ms} ms (${round(sizeMB / (r.ms / 1000), 1)} MB/s), RSS +${round(r.rssGrowth / MiB, 1)} MB over ${r.samples} samples`,
+          );
         }
       }
     }
@@ -192,7 +254,9 @@ export async function runUnisoundUploadBench(opts: UnisoundUploadOptions = {}): 
         ratio: round(oursMBs / curlMBs),
         target: '≥ 0.90',
         pass: !!curl && oursMBs / curlMBs >= 0.9,
-        details: curl ? { rounds, ours: ours.map((x) => round(x, 1)), curl: theirs.map((x) => round(x, 1)) } : { rounds, ours: ours.map((x) => round(x, 1)), skipped: 'curl not found on PATH' },
+        details: curl
+          ? { rounds, ours: ours.map((x) => round(x, 1)), curl: theirs.map((x) => round(x, 1)) }
+          : { rounds, ours: ours.map((x) => round(x, 1)), skipped: 'curl not found on PATH' },
       },
       {
         name: `Unisound upload (${round(sizeMB, 0)} MB): Node-RED peak RSS growth`,
@@ -202,7 +266,12 @@ export async function runUnisoundUploadBench(opts: UnisoundUploadOptions = {}): 
         ratio: round(peakGrowth / RSS_BUDGET_MB),
         target: `< 1.00 (${RSS_BUDGET_MB} MB budget)`,
         pass: peakGrowth < RSS_BUDGET_MB,
-        details: { perRound: growth.map((x) => round(x, 1)), rssBeforeMB: round(rssBase / MiB, 1), sampleMs: SAMPLE_MS, samples },
+        details: {
+          perRound: growth.map((x) => round(x, 1)),
+          rssBeforeMB: round(rssBase / MiB, 1),
+          sampleMs: SAMPLE_MS,
+          samples,
+        },
       },
     ];
   } finally {
@@ -213,10 +282,22 @@ export async function runUnisoundUploadBench(opts: UnisoundUploadOptions = {}): 
 }
 
 if (require.main === module) {
-  const args = Object.fromEntries(process.argv.slice(2).map((a) => /^--([^=]+)=(.*)$/.exec(a)).filter(Boolean).map((m) => [m![1], m![2]]));
-  runUnisoundUploadBench({ sizeBytes: args.size ? parseSize(args.size) : undefined, rounds: args.rounds ? Number(args.rounds) : undefined })
+  const args = Object.fromEntries(
+    process.argv
+      .slice(2)
+      .map((a) => /^--([^=]+)=(.*)$/.exec(a))
+      .filter(Boolean)
+      .map((m) => [m![1], m![2]]),
+  );
+  runUnisoundUploadBench({
+    sizeBytes: args.size ? parseSize(args.size) : undefined,
+    rounds: args.rounds ? Number(args.rounds) : undefined,
+  })
     .then((results) => {
-      for (const r of results) console.log(`${r.pass ? 'PASS' : 'FAIL'} ${r.name}: ${r.ours} ${r.unit} vs ${r.baseline} (ratio ${r.ratio}, target ${r.target}) ${JSON.stringify(r.details)}`);
+      for (const r of results)
+        console.log(
+          `${r.pass ? 'PASS' : 'FAIL'} ${r.name}: ${r.ours} ${r.unit} vs ${r.baseline} (ratio ${r.ratio}, target ${r.target}) ${JSON.stringify(r.details)}`,
+        );
       process.exitCode = results.every((r) => r.pass) ? 0 : 1;
     })
     .catch((err) => {

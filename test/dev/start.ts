@@ -9,14 +9,29 @@
  */
 import fs from 'fs';
 import path from 'path';
-import { startEmulators, AGORA_DEFAULTS, DEFAULT_CREDENTIALS, UNISOUND_DEFAULTS, type RunningEmulators } from '../emulator';
-import { HOST, REPO_ROOT, createUserDir, linkPackage, startNodeRed, type FlowNode, type NodeRedProcess } from '../e2e/node-red-process';
+import {
+  startEmulators,
+  AGORA_DEFAULTS,
+  DEFAULT_CREDENTIALS,
+  UNISOUND_DEFAULTS,
+  type RunningEmulators,
+} from '../emulator';
+import {
+  HOST,
+  REPO_ROOT,
+  createUserDir,
+  linkPackage,
+  startNodeRed,
+  type FlowNode,
+  type NodeRedProcess,
+} from '../e2e/node-red-process';
 import { mergeFlows, pointAtEmulator, readExamples, type ExampleFile, type LocalTargets } from '../e2e/example-flows';
 
 const AUTH_KEY = 'local-dev-authkey';
 /** Node types the package registers: every node set with an editor (speech-common only holds a catalogue). */
-const EXPECTED_TYPES = Object.keys(require(path.join(REPO_ROOT, 'package.json'))['node-red'].nodes as Record<string, string>)
-  .filter((set) => fs.existsSync(path.join(REPO_ROOT, 'nodes', `${set}.html`)));
+const EXPECTED_TYPES = Object.keys(
+  require(path.join(REPO_ROOT, 'package.json'))['node-red'].nodes as Record<string, string>,
+).filter((set) => fs.existsSync(path.join(REPO_ROOT, 'nodes', `${set}.html`)));
 
 /**
  * Examples are imported one at a time, so each carries the config nodes it needs; the same
@@ -63,12 +78,16 @@ function watchEmulator(emus: RunningEmulators): () => void {
       if (r.status === 0 && !r.fault && Date.now() - r.at < 15000) break; // not answered yet
       nextRequest++;
       const task = r.params.TaskId ? ` TaskId=${r.params.TaskId}` : '';
-      log(`[emulator] ${r.action ?? r.method ?? '?'} (${r.scheme ?? 'unsigned'}) -> ${r.status || r.fault}${r.code ? ` ${r.code}` : ''}${task}`);
+      log(
+        `[emulator] ${r.action ?? r.method ?? '?'} (${r.scheme ?? 'unsigned'}) -> ${r.status || r.fault}${r.code ? ` ${r.code}` : ''}${task}`,
+      );
     }
     for (const t of emu.tasks.values()) {
       if (knownTasks.has(t.taskId)) continue;
       knownTasks.add(t.taskId);
-      log(`[emulator] task created: ${t.taskId} (mode ${t.mode}, language ${t.language}, CallbackURL ${t.callbackUrl})`);
+      log(
+        `[emulator] task created: ${t.taskId} (mode ${t.mode}, language ${t.language}, CallbackURL ${t.callbackUrl})`,
+      );
     }
     while (nextCallback < emu.callbackLog.length) {
       const d = emu.callbackLog[nextCallback++];
@@ -80,20 +99,29 @@ function watchEmulator(emus: RunningEmulators): () => void {
       if (d.status === 'refused-non-loopback') {
         if (!refusedReported.has(d.taskId)) {
           refusedReported.add(d.taskId);
-          log(`[emulator] task ${d.taskId}: CallbackURL ${d.url} is not a loopback address, so no transcript is pushed (the emulator never calls the internet)`);
+          log(
+            `[emulator] task ${d.taskId}: CallbackURL ${d.url} is not a loopback address, so no transcript is pushed (the emulator never calls the internet)`,
+          );
         }
         continue;
       }
       if (!ok) {
         log(`[emulator] callback ${d.event ?? ''} for ${d.taskId} -> ${d.url} failed: ${d.status}`);
-      } else if (d.event === 'SentenceEnd' || d.event === 'TranscriptionStarted' || d.event === 'TranscriptionCompleted' || counts.ok === 1) {
-        let text = '';
+      } else if (
+        d.event === 'SentenceEnd' ||
+        d.event === 'TranscriptionStarted' ||
+        d.event === 'TranscriptionCompleted' ||
+        counts.ok === 1
+      ) {
+        let text: string;
         try {
           text = String(JSON.parse(JSON.parse(d.body).content).payload.result ?? '');
         } catch {
           text = '';
         }
-        log(`[emulator] callback ${d.event} -> ${d.url} ${d.status}${text ? ` "${text}"` : ''} (${counts.ok} delivered for ${d.taskId})`);
+        log(
+          `[emulator] callback ${d.event} -> ${d.url} ${d.status}${text ? ` "${text}"` : ''} (${counts.ok} delivered for ${d.taskId})`,
+        );
       }
     }
   };
@@ -104,7 +132,13 @@ function watchEmulator(emus: RunningEmulators): () => void {
   };
 }
 
-function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], exampleNames: string[], callbackUrls: string[]): void {
+function banner(
+  red: NodeRedProcess,
+  emus: RunningEmulators,
+  flows: FlowNode[],
+  exampleNames: string[],
+  callbackUrls: string[],
+): void {
   const [[keyId]] = Object.entries(DEFAULT_CREDENTIALS);
   const rule = '─'.repeat(78);
   log('');
@@ -114,7 +148,10 @@ function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], 
   log(` Agora STT API:     ${emus.agora.url}  <- a LOCAL EMULATOR, not api.agora.io`);
   log(` Unisound MaaS API: ${emus.unisound.url}  <- a LOCAL EMULATOR, not maas-api.unisound.com`);
   log('');
-  const accounts = flows.filter((n) => n.type === 'aliyun-live-config').map((n) => `"${n.name}"`).join(', ');
+  const accounts = flows
+    .filter((n) => n.type === 'aliyun-live-config')
+    .map((n) => `"${n.name}"`)
+    .join(', ');
   log(` The account config ${accounts} points at the emulator with its built-in`);
   log(` AccessKey (${keyId}), so no cloud account or real AccessKey is needed.`);
   log(' Transcript callbacks: the emulator posts signed results (AuthKey');
@@ -137,7 +174,8 @@ function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], 
     const injects = flows.filter((n) => n.type === 'inject' && n.z === tab.id).sort((a, b) => (a.y ?? 0) - (b.y ?? 0));
     if (!injects.length) continue;
     log(`   tab "${tab.label}":`);
-    for (const inj of injects) log(`     [${inj.name || inj.id}]   (or: curl -X POST ${red.adminUrl}/inject/${inj.id})`);
+    for (const inj of injects)
+      log(`     [${inj.name || inj.id}]   (or: curl -X POST ${red.adminUrl}/inject/${inj.id})`);
   }
   log('');
   log(' Each tab has its own debug nodes: in the Debug sidebar, choose "current flow" in the');
@@ -156,7 +194,9 @@ function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], 
   log(' file /tmp/<TaskId>.vtt when the session completes. "Live captions page": open the page');
   log(' above first, then [start subtitles].');
   log('');
-  log(` Node-RED user directory: ${path.relative(process.cwd(), red.userDir.dir) || red.userDir.dir}  (flows are redeployed on every start)`);
+  log(
+    ` Node-RED user directory: ${path.relative(process.cwd(), red.userDir.dir) || red.userDir.dir}  (flows are redeployed on every start)`,
+  );
   log(' Press Ctrl-C to stop Node-RED and the emulator.');
   log(rule);
   log('');
@@ -170,7 +210,11 @@ function banner(red: NodeRedProcess, emus: RunningEmulators, flows: FlowNode[], 
 export function demoTargets(emus: RunningEmulators, nodeRedUrl: string, authKey: string): LocalTargets {
   const [[accessKeyId, accessKeySecret]] = Object.entries(DEFAULT_CREDENTIALS);
   return {
-    emulatorUrl: emus.aliyun.url, accessKeyId, accessKeySecret, nodeRedUrl, authKey,
+    emulatorUrl: emus.aliyun.url,
+    accessKeyId,
+    accessKeySecret,
+    nodeRedUrl,
+    authKey,
     agora: { url: emus.agora.url, ...AGORA_DEFAULTS },
     unisound: { url: emus.unisound.url, apiKey: UNISOUND_DEFAULTS.apiKey },
   };
@@ -210,11 +254,17 @@ async function main(): Promise<void> {
   try {
     emus = await startEmulators({ port: emulatorPort, host: HOST });
   } catch (err) {
-    throw new Error(`could not start the vendor emulators on ${HOST}:${emulatorPort}-${emulatorPort + 2} (${(err as Error).message}); set EMULATOR_PORT to another port`);
+    throw new Error(
+      `could not start the vendor emulators on ${HOST}:${emulatorPort}-${emulatorPort + 2} (${(err as Error).message}); set EMULATOR_PORT to another port`,
+      { cause: err },
+    );
   }
-  log(`Emulators listening: Alibaba Live ${emus.aliyun.url}, Agora STT ${emus.agora.url}, Unisound MaaS ${emus.unisound.url}`);
+  log(
+    `Emulators listening: Alibaba Live ${emus.aliyun.url}, Agora STT ${emus.agora.url}, Unisound MaaS ${emus.unisound.url}`,
+  );
 
   let red: NodeRedProcess | undefined;
+  // eslint-disable-next-line prefer-const -- set once the demo is deployed; a signal may stop us before that
   let stopWatching: (() => void) | undefined;
   let stopping = false;
   const shutdown = async (reason: string, code: number): Promise<void> => {
@@ -241,7 +291,8 @@ async function main(): Promise<void> {
     red = await startNodeRed(userDir, { echo: true, handleSignals: false, removeUserDirOnStop: false });
   } catch (err) {
     await emus.close();
-    if (/already in use/.test((err as Error).message)) throw new Error(`${(err as Error).message} (set PORT, e.g. PORT=1881 npm start)`);
+    if (/already in use/.test((err as Error).message))
+      throw new Error(`${(err as Error).message} (set PORT, e.g. PORT=1881 npm start)`, { cause: err });
     throw err;
   }
   void red.exited.then(({ code, signal }) => {
@@ -262,7 +313,13 @@ async function main(): Promise<void> {
   const flows = pointAtEmulator(mergeFlows(examples.map((e) => e.flows)), demoTargets(emus, red.url, AUTH_KEY));
   await red.deploy(flows);
   const callbackUrls = flows.filter((n) => n.type === 'aliyun-live-callback-config').map((n) => String(n.callbackUrl));
-  banner(red, emus, flows, examples.map((e) => e.name), callbackUrls);
+  banner(
+    red,
+    emus,
+    flows,
+    examples.map((e) => e.name),
+    callbackUrls,
+  );
   stopWatching = watchEmulator(emus);
 }
 

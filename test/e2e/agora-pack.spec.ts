@@ -38,7 +38,10 @@ const DECODE = 'agora/decode-subtitles-websocket.json';
  */
 async function packBuilt(destDir: string): Promise<string> {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  await run(npm, ['pack', '--ignore-scripts', '--pack-destination', destDir, '--no-fund', '--no-audit'], { cwd: REPO_ROOT, timeoutMs: 120000 });
+  await run(npm, ['pack', '--ignore-scripts', '--pack-destination', destDir, '--no-fund', '--no-audit'], {
+    cwd: REPO_ROOT,
+    timeoutMs: 120000,
+  });
   const created = fs.readdirSync(destDir).filter((f) => f.endsWith('.tgz'));
   assert.equal(created.length, 1, `npm pack made ${created.join(', ')}`);
   return path.join(destDir, created[0]);
@@ -47,9 +50,40 @@ async function packBuilt(destDir: string): Promise<string> {
 /** GET `url` answers `{value: <JSONata expression>}`, evaluated on the tab `tabId`. */
 function probe(tabId: string, id: string, url: string, expression: string): FlowNode[] {
   return [
-    { id: `${id}In`, type: 'http in', z: tabId, name: `e2e ${url}`, url, method: 'get', upload: false, swaggerDoc: '', x: 140, y: 600, wires: [[`${id}Read`]] },
-    { id: `${id}Read`, type: 'change', z: tabId, name: '', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: `{"value": ${expression}}`, tot: 'jsonata' }], x: 340, y: 600, wires: [[`${id}Out`]] },
-    { id: `${id}Out`, type: 'http response', z: tabId, name: '', statusCode: '', headers: {}, x: 540, y: 600, wires: [] },
+    {
+      id: `${id}In`,
+      type: 'http in',
+      z: tabId,
+      name: `e2e ${url}`,
+      url,
+      method: 'get',
+      upload: false,
+      swaggerDoc: '',
+      x: 140,
+      y: 600,
+      wires: [[`${id}Read`]],
+    },
+    {
+      id: `${id}Read`,
+      type: 'change',
+      z: tabId,
+      name: '',
+      rules: [{ t: 'set', p: 'payload', pt: 'msg', to: `{"value": ${expression}}`, tot: 'jsonata' }],
+      x: 340,
+      y: 600,
+      wires: [[`${id}Out`]],
+    },
+    {
+      id: `${id}Out`,
+      type: 'http response',
+      z: tabId,
+      name: '',
+      statusCode: '',
+      headers: {},
+      x: 540,
+      y: 600,
+      wires: [],
+    },
   ];
 }
 
@@ -82,7 +116,10 @@ describe('e2e: npm pack, install into Node-RED, run the Agora examples against t
     await emu.listen();
     const userDir = await createUserDir();
     // The pacing hook the agora-config node reads (RED.settings.speechPipelinesAgora).
-    fs.appendFileSync(userDir.settingsFile, `module.exports.speechPipelinesAgora = ${JSON.stringify({ updateSpacingMs: UPDATE_SPACING_MS, startSpacingMs: 0 })};\n`);
+    fs.appendFileSync(
+      userDir.settingsFile,
+      `module.exports.speechPipelinesAgora = ${JSON.stringify({ updateSpacingMs: UPDATE_SPACING_MS, startSpacingMs: 0 })};\n`,
+    );
     try {
       await installTarball(userDir.dir, tarball);
       red = await startNodeRed(userDir);
@@ -101,13 +138,36 @@ describe('e2e: npm pack, install into Node-RED, run the Agora examples against t
         accessKeySecret: '',
         nodeRedUrl: red.url,
         authKey: '',
-        agora: { url: emu.url, appId: AGORA_DEFAULTS.appId, customerId: AGORA_DEFAULTS.customerId, customerSecret: AGORA_DEFAULTS.customerSecret, appCertificate: AGORA_DEFAULTS.appCertificate },
+        agora: {
+          url: emu.url,
+          appId: AGORA_DEFAULTS.appId,
+          customerId: AGORA_DEFAULTS.customerId,
+          customerSecret: AGORA_DEFAULTS.customerSecret,
+          appCertificate: AGORA_DEFAULTS.appCertificate,
+        },
       }),
       ...probe(tabOf(examples[0]), 'e2eV7', '/e2e/agora/v7-task', '$flowContext("agoraTask")'),
       ...probe(tabOf(examples[1]), 'e2eV6', '/e2e/agora/v6-task', '$flowContext("agoraTask")'),
       ...probe(tabOf(examples[2]), 'e2eSubs', '/e2e/agora/subtitles', '$globalContext("e2eSubtitles")'),
       // Every decoded subtitle is also appended to a global list the probe reads.
-      { id: 'e2eSubsKeep', type: 'change', z: tabOf(examples[2]), name: 'e2e: keep', rules: [{ t: 'set', p: 'e2eSubtitles', pt: 'global', to: '$append($globalContext("e2eSubtitles"), [payload])', tot: 'jsonata' }], x: 540, y: 500, wires: [] },
+      {
+        id: 'e2eSubsKeep',
+        type: 'change',
+        z: tabOf(examples[2]),
+        name: 'e2e: keep',
+        rules: [
+          {
+            t: 'set',
+            p: 'e2eSubtitles',
+            pt: 'global',
+            to: '$append($globalContext("e2eSubtitles"), [payload])',
+            tot: 'jsonata',
+          },
+        ],
+        x: 540,
+        y: 500,
+        wires: [],
+      },
     ];
     const decodeNode = deployed.find((n) => n.id === decoder.id)!;
     decodeNode.wires = [[...decodeNode.wires[0], 'e2eSubsKeep']];
@@ -127,17 +187,32 @@ describe('e2e: npm pack, install into Node-RED, run the Agora examples against t
 
   afterEach(function () {
     if (this.currentTest?.state === 'failed' && red) {
-      process.stdout.write(`--- Node-RED output (last lines) ---\n${red.tail(60)}\n--- emulator requests ---\n${JSON.stringify(emu.requests.map((r) => `${r.method} ${r.path} ${r.status} ${r.code ?? ''}`), null, 1)}\n`);
+      process.stdout.write(
+        `--- Node-RED output (last lines) ---\n${red.tail(60)}\n--- emulator requests ---\n${JSON.stringify(
+          emu.requests.map((r) => `${r.method} ${r.path} ${r.status} ${r.code ?? ''}`),
+          null,
+          1,
+        )}\n`,
+      );
     }
   });
 
   it('loads the Agora nodes from the installed tarball, and keeps the secrets out of GET /flows', async () => {
     const sets = await red!.nodeSets();
     const types = sets.flatMap((s) => s.types);
-    for (const t of ['agora-config', 'agora-stt-start', 'agora-stt-query', 'agora-stt-update', 'agora-stt-stop', 'agora-stt-decode']) assert.ok(types.includes(t), `${t} is not loaded`);
+    for (const t of [
+      'agora-config',
+      'agora-stt-start',
+      'agora-stt-query',
+      'agora-stt-update',
+      'agora-stt-stop',
+      'agora-stt-decode',
+    ])
+      assert.ok(types.includes(t), `${t} is not loaded`);
     assert.ok(sets.filter((s) => s.types.some((t) => t.startsWith('agora-'))).every((s) => s.local === true && !s.err));
     const text = await red!.getFlowsText();
-    for (const secret of [AGORA_DEFAULTS.customerSecret, AGORA_DEFAULTS.appCertificate]) assert.ok(!text.includes(secret), 'GET /flows holds a secret');
+    for (const secret of [AGORA_DEFAULTS.customerSecret, AGORA_DEFAULTS.appCertificate])
+      assert.ok(!text.includes(secret), 'GET /flows holds a secret');
   });
 
   describe('v7: start → query → update → stop', () => {
@@ -153,23 +228,47 @@ describe('e2e: npm pack, install into Node-RED, run the Agora examples against t
       assert.equal(agent.channel, 'demo');
       // Checked again here, independently of the emulator's own check on join.
       const rtc = agent.config.rtcConfig as Record<string, unknown>;
-      assert.equal(checkRtcToken(rtc.pubBotToken, AGORA_DEFAULTS.appId, AGORA_DEFAULTS.appCertificate, 'demo', '88222', Math.floor(Date.now() / 1000)), undefined);
-      const task = await waitFor(() => probeValue<{ taskId?: string; apiVersion?: string }>('/e2e/agora/v7-task'), 'msg.agora in flow context');
+      assert.equal(
+        checkRtcToken(
+          rtc.pubBotToken,
+          AGORA_DEFAULTS.appId,
+          AGORA_DEFAULTS.appCertificate,
+          'demo',
+          '88222',
+          Math.floor(Date.now() / 1000),
+        ),
+        undefined,
+      );
+      const task = await waitFor(
+        () => probeValue<{ taskId?: string; apiVersion?: string }>('/e2e/agora/v7-task'),
+        'msg.agora in flow context',
+      );
       assert.equal(task.taskId, agentId);
       assert.equal(task.apiVersion, 'v7');
     });
 
     it('the decode flow turns the subtitles the emulator pushes over its WebSocket into transcript events', async () => {
       const finals = SCRIPT.map((s) => s.words.join(' '));
-      const subs = await waitFor(async () => {
-        const list = await probeValue<Array<{ text: string; final: boolean; vendor: string }>>('/e2e/agora/subtitles');
-        return list && list.filter((e) => e.final).length >= finals.length ? list : undefined;
-      }, 'decoded final subtitles', 15000);
+      const subs = await waitFor(
+        async () => {
+          const list =
+            await probeValue<Array<{ text: string; final: boolean; vendor: string }>>('/e2e/agora/subtitles');
+          return list && list.filter((e) => e.final).length >= finals.length ? list : undefined;
+        },
+        'decoded final subtitles',
+        15000,
+      );
       const sent = emu.subtitlesSent.filter((s) => s.agentId === agentId);
       assert.ok(sent.length >= subs.length, `${sent.length} frames sent, ${subs.length} decoded`);
-      assert.deepEqual(subs.filter((e) => e.final).map((e) => e.text), finals);
+      assert.deepEqual(
+        subs.filter((e) => e.final).map((e) => e.text),
+        finals,
+      );
       assert.ok(subs.every((e) => e.vendor === 'agora' && typeof e.text === 'string'));
-      assert.ok(subs.some((e) => !e.final), 'interim results arrive too');
+      assert.ok(
+        subs.some((e) => !e.final),
+        'interim results arrive too',
+      );
     });
 
     it('"query" gets that agent, "update" changes its languages and translation, "stop" makes it leave', async () => {
@@ -182,7 +281,11 @@ describe('e2e: npm pack, install into Node-RED, run the Agora examples against t
       assert.equal(update.status, 200, `update answered ${update.status} ${update.code ?? ''}`);
       const agent = emu.agents.get(agentId)!;
       assert.equal(agent.updates.length, 1);
-      assert.deepEqual([...agent.updates[0].mask].sort(), ['languages', 'translateConfig.enable', 'translateConfig.languages']);
+      assert.deepEqual([...agent.updates[0].mask].sort(), [
+        'languages',
+        'translateConfig.enable',
+        'translateConfig.languages',
+      ]);
       assert.deepEqual(agent.languages, ['zh-CN']);
 
       await press(/\(v7\)/, 'stop');
@@ -201,7 +304,10 @@ describe('e2e: npm pack, install into Node-RED, run the Agora examples against t
       assert.equal(acquire?.status, 200);
       const task = [...emu.agents.values()].find((a) => a.apiVersion === 'v6')!;
       assert.equal(start.params.builderToken, task.builderToken);
-      const saved = await waitFor(() => probeValue<{ taskId?: string; builderToken?: string }>('/e2e/agora/v6-task'), 'v6 msg.agora in flow context');
+      const saved = await waitFor(
+        () => probeValue<{ taskId?: string; builderToken?: string }>('/e2e/agora/v6-task'),
+        'v6 msg.agora in flow context',
+      );
       assert.equal(saved.taskId, task.id);
       assert.equal(saved.builderToken, task.builderToken);
 
@@ -226,7 +332,10 @@ describe('e2e: npm pack, install into Node-RED, run the Agora examples against t
     it('Node-RED logged no errors, and every request the emulator saw succeeded', () => {
       assert.ok(emu.requests.length >= 9, `${emu.requests.length} requests`);
       assert.deepEqual(red!.grep(/\[error\]/), []);
-      assert.deepEqual(emu.requests.filter((r) => r.status !== 200).map((r) => `${r.method} ${r.path} ${r.status} ${r.code ?? ''}`), []);
+      assert.deepEqual(
+        emu.requests.filter((r) => r.status !== 200).map((r) => `${r.method} ${r.path} ${r.status} ${r.code ?? ''}`),
+        [],
+      );
     });
   });
 });

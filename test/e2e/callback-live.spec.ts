@@ -70,12 +70,27 @@ function instrument(flows: FlowNode[]): FlowNode[] {
   const [cbin] = nodesOfType(flows, 'aliyun-live-asr-callback');
   assert.ok(cbin, `${EXAMPLE} has no aliyun-live-asr-callback node`);
   assert.equal(cbin.auditOutput, true, 'the example is expected to enable the audit (rejected) output');
-  cbin.wires = [[...(cbin.wires[0] ?? []), 'e2eRecordEvents'], [...(cbin.wires[1] ?? []), 'e2eRecordRejected']];
+  cbin.wires = [
+    [...(cbin.wires[0] ?? []), 'e2eRecordEvents'],
+    [...(cbin.wires[1] ?? []), 'e2eRecordRejected'],
+  ];
   return [
     ...flows,
     recorder('e2eRecordEvents', tab.id, 'e2eEvents', 460),
     recorder('e2eRecordRejected', tab.id, 'e2eRejected', 500),
-    { id: 'e2eEventsIn', type: 'http in', z: tab.id, name: '', url: '/e2e/events', method: 'get', upload: false, swaggerDoc: '', x: 140, y: 540, wires: [['e2eEventsRead']] },
+    {
+      id: 'e2eEventsIn',
+      type: 'http in',
+      z: tab.id,
+      name: '',
+      url: '/e2e/events',
+      method: 'get',
+      upload: false,
+      swaggerDoc: '',
+      x: 140,
+      y: 540,
+      wires: [['e2eEventsRead']],
+    },
     {
       id: 'e2eEventsRead',
       type: 'function',
@@ -92,7 +107,17 @@ function instrument(flows: FlowNode[]): FlowNode[] {
       y: 540,
       wires: [['e2eEventsOut']],
     },
-    { id: 'e2eEventsOut', type: 'http response', z: tab.id, name: '', statusCode: '', headers: {}, x: 540, y: 540, wires: [] },
+    {
+      id: 'e2eEventsOut',
+      type: 'http response',
+      z: tab.id,
+      name: '',
+      statusCode: '',
+      headers: {},
+      x: 540,
+      y: 540,
+      wires: [],
+    },
   ];
 }
 
@@ -158,7 +183,10 @@ for (const httpAdminRoot of ['/', '/admin']) {
 
     it('"start subtitles" creates a task with the callback config\'s URL and AuthKey', async () => {
       await red!.inject(injectNamed(flows, 'start subtitles').id);
-      const create = await waitFor(() => emu().requests.find((r) => r.action === 'CreateRtcAsrTask' && r.status !== 0), 'CreateRtcAsrTask at the emulator');
+      const create = await waitFor(
+        () => emu().requests.find((r) => r.action === 'CreateRtcAsrTask' && r.status !== 0),
+        'CreateRtcAsrTask at the emulator',
+      );
       assert.equal(create.status, 200, `CreateRtcAsrTask answered ${create.status} ${create.code ?? ''}`);
       assert.equal(create.scheme, 'v3');
       assert.equal(emu().tasks.size, 1);
@@ -168,11 +196,18 @@ for (const httpAdminRoot of ['/', '/admin']) {
       assert.equal(task.authKey, AUTH_KEY);
     });
 
-    it('the emulator\'s signed callbacks reach Node-RED and are answered 200', async () => {
+    it("the emulator's signed callbacks reach Node-RED and are answered 200", async () => {
       // Two sentences: TranscriptionStarted + 2 x (Begin, Changed x4, End).
-      await waitFor(() => deliveries().filter((d) => d.event === 'SentenceEnd').length >= 2, 'two SentenceEnd deliveries', 15000);
+      await waitFor(
+        () => deliveries().filter((d) => d.event === 'SentenceEnd').length >= 2,
+        'two SentenceEnd deliveries',
+        15000,
+      );
       const log = deliveries();
-      assert.deepEqual(log.filter((d) => d.status !== 200).map((d) => `${d.event} -> ${d.status}`), []);
+      assert.deepEqual(
+        log.filter((d) => d.status !== 200).map((d) => `${d.event} -> ${d.status}`),
+        [],
+      );
       for (const d of log) {
         assert.equal(d.url, callbackUrl);
         assert.match(d.headers['ASR-SIG'], /^[0-9a-f]{32}$/);
@@ -205,30 +240,52 @@ for (const httpAdminRoot of ['/', '/admin']) {
       const partials = first.filter((e) => e.event === 'TranscriptionResultChanged');
       assert.ok(partials.length >= 2, `only ${partials.length} partial results`);
       for (let i = 1; i < partials.length; i++) {
-        assert.ok(partials[i].text.length > partials[i - 1].text.length && partials[i].text.startsWith(partials[i - 1].text), `partial ${i} "${partials[i].text}" does not extend "${partials[i - 1].text}"`);
+        assert.ok(
+          partials[i].text.length > partials[i - 1].text.length && partials[i].text.startsWith(partials[i - 1].text),
+          `partial ${i} "${partials[i].text}" does not extend "${partials[i - 1].text}"`,
+        );
         assert.equal(partials[i].words.length, partials[i - 1].words.length + 1);
       }
       const end = first[first.length - 1];
       assert.equal(end.final, true);
       assert.equal(end.text, partials[partials.length - 1].text);
       assert.ok(end.text.length > 0);
-      assert.ok(first.slice(0, -1).every((e) => e.final === false), 'a partial result marked final');
+      assert.ok(
+        first.slice(0, -1).every((e) => e.final === false),
+        'a partial result marked final',
+      );
       // The second sentence follows with the next index.
-      assert.ok(mine.some((e) => e.event === 'SentenceEnd' && e.sentenceIndex === 1 && e.final), 'no final result for sentence 1');
+      assert.ok(
+        mine.some((e) => e.event === 'SentenceEnd' && e.sentenceIndex === 1 && e.final),
+        'no final result for sentence 1',
+      );
     });
 
     it('answers 401 to a callback with a bad signature and emits nothing for it', async () => {
-      const forged = await emu().sendCallback(taskId, { name: 'SentenceEnd', payload: { index: 990, result: 'forged subtitle' } }, { badSignature: true });
+      const forged = await emu().sendCallback(
+        taskId,
+        { name: 'SentenceEnd', payload: { index: 990, result: 'forged subtitle' } },
+        { badSignature: true },
+      );
       assert.equal(forged, 401);
       // Control: a correctly signed callback sent afterwards is accepted and emitted.
-      const genuine = await emu().sendCallback(taskId, { name: 'SentenceEnd', payload: { index: 991, result: 'genuine subtitle' } });
+      const genuine = await emu().sendCallback(taskId, {
+        name: 'SentenceEnd',
+        payload: { index: 991, result: 'genuine subtitle' },
+      });
       assert.equal(genuine, 200);
       const o = await waitFor(async () => {
         const x = await observed();
         return x.events.some((e) => e.text === 'genuine subtitle') && x.rejected.length > 0 ? x : undefined;
       }, 'the genuine callback and the audit record of the forged one');
-      assert.deepEqual(o.events.filter((e) => e.text === 'forged subtitle' || e.sentenceIndex === 990), []);
-      assert.ok(o.rejected.some((r) => r.status === 401), `no 401 on the rejected output: ${JSON.stringify(o.rejected)}`);
+      assert.deepEqual(
+        o.events.filter((e) => e.text === 'forged subtitle' || e.sentenceIndex === 990),
+        [],
+      );
+      assert.ok(
+        o.rejected.some((r) => r.status === 401),
+        `no 401 on the rejected output: ${JSON.stringify(o.rejected)}`,
+      );
       const genuineEvent = o.events.find((e) => e.text === 'genuine subtitle')!;
       assert.equal(genuineEvent.final, true);
       assert.equal(genuineEvent.sentenceIndex, 991);
@@ -236,14 +293,20 @@ for (const httpAdminRoot of ['/', '/admin']) {
 
     it('"list running tasks" lists the task', async () => {
       await red!.inject(injectNamed(flows, 'list running tasks').id);
-      const query = await waitFor(() => emu().requests.find((r) => r.action === 'QueryRtcAsrTasks' && r.status !== 0), 'QueryRtcAsrTasks at the emulator');
+      const query = await waitFor(
+        () => emu().requests.find((r) => r.action === 'QueryRtcAsrTasks' && r.status !== 0),
+        'QueryRtcAsrTasks at the emulator',
+      );
       assert.equal(query.status, 200);
       assert.equal(query.params.TaskId, undefined);
     });
 
     it('"stop subtitles" stops the task, and the pushes stop', async () => {
       await red!.inject(injectNamed(flows, 'stop subtitles').id);
-      const stop = await waitFor(() => emu().requests.find((r) => r.action === 'StopRtcAsrTask' && r.status !== 0), 'StopRtcAsrTask at the emulator');
+      const stop = await waitFor(
+        () => emu().requests.find((r) => r.action === 'StopRtcAsrTask' && r.status !== 0),
+        'StopRtcAsrTask at the emulator',
+      );
       assert.equal(stop.status, 200, `StopRtcAsrTask answered ${stop.status} ${stop.code ?? ''}`);
       assert.equal(stop.params.TaskId, taskId);
       assert.equal(emu().tasks.get(taskId)?.status, 0);

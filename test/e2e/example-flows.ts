@@ -100,7 +100,11 @@ export function pointAtEmulator(flows: FlowNode[], targets: LocalTargets): FlowN
       const a = targets.agora;
       node.endpoint = a.url;
       node.appId = a.appId;
-      node.credentials = { customerId: a.customerId, customerSecret: a.customerSecret, ...(a.appCertificate ? { appCertificate: a.appCertificate } : {}) };
+      node.credentials = {
+        customerId: a.customerId,
+        customerSecret: a.customerSecret,
+        ...(a.appCertificate ? { appCertificate: a.appCertificate } : {}),
+      };
     } else if (node.type === 'websocket-client' && targets.agora && /\/subtitles\b/.test(String(node.path))) {
       // The emulator stands in for the app that forwards the bot's stream messages.
       const wanted = new URL(String(node.path));
@@ -121,6 +125,12 @@ export function nodesOfType(flows: FlowNode[], type: string): FlowNode[] {
 /** The inject node with this name (the label of its button in the editor). */
 export function injectNamed(flows: FlowNode[], name: string): FlowNode {
   const node = flows.find((n) => n.type === 'inject' && n.name === name);
-  if (!node) throw new Error(`no inject node named "${name}"; have: ${flows.filter((n) => n.type === 'inject').map((n) => n.name).join(', ')}`);
+  if (!node)
+    throw new Error(
+      `no inject node named "${name}"; have: ${flows
+        .filter((n) => n.type === 'inject')
+        .map((n) => n.name)
+        .join(', ')}`,
+    );
   return node;
 }

@@ -130,7 +130,12 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `check` until it returns a truthy value (which is returned) or the time is up. */
-export async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10000, intervalMs = 100): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10000,
+  intervalMs = 100,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -154,7 +159,11 @@ interface RunResult {
 }
 
 /** Runs a command; rejects with its output when it fails. */
-export function run(cmd: string, args: string[], opts: { cwd: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; timeoutMs?: number; env?: NodeJS.ProcessEnv },
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     execFile(
       cmd,
@@ -230,7 +239,20 @@ export async function createUserDir(opts: UserDirOptions = {}): Promise<UserDir>
   fs.writeFileSync(settingsFile, settingsSource(port, httpAdminRoot));
   const pkgFile = path.join(dir, 'package.json');
   if (!fs.existsSync(pkgFile)) {
-    fs.writeFileSync(pkgFile, JSON.stringify({ name: 'node-red-project', description: 'Node-RED user directory for node-red-speech tests', version: '0.0.1', private: true, dependencies: {} }, null, 2) + '\n');
+    fs.writeFileSync(
+      pkgFile,
+      JSON.stringify(
+        {
+          name: 'node-red-project',
+          description: 'Node-RED user directory for node-red-speech tests',
+          version: '0.0.1',
+          private: true,
+          dependencies: {},
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   }
   return {
     dir,
@@ -251,9 +273,13 @@ export async function createUserDir(opts: UserDirOptions = {}): Promise<UserDir>
 export async function packPackage(destDir: string): Promise<string> {
   fs.mkdirSync(destDir, { recursive: true });
   const before = new Set(fs.readdirSync(destDir));
-  await run(NPM, ['pack', '--pack-destination', destDir, '--no-fund', '--no-audit'], { cwd: REPO_ROOT, timeoutMs: 180000 });
+  await run(NPM, ['pack', '--pack-destination', destDir, '--no-fund', '--no-audit'], {
+    cwd: REPO_ROOT,
+    timeoutMs: 180000,
+  });
   const created = fs.readdirSync(destDir).filter((f) => f.endsWith('.tgz') && !before.has(f));
-  if (created.length !== 1) throw new Error(`npm pack produced ${created.length} tarballs in ${destDir}: ${created.join(', ')}`);
+  if (created.length !== 1)
+    throw new Error(`npm pack produced ${created.length} tarballs in ${destDir}: ${created.join(', ')}`);
   return path.join(destDir, created[0]);
 }
 
@@ -302,7 +328,9 @@ export function linkPackage(userDir: string): void {
     fs.symlinkSync(REPO_ROOT, linkPath, 'dir');
   }
   const pkgFile = path.join(userDir, 'package.json');
-  const pkg = fs.existsSync(pkgFile) ? JSON.parse(fs.readFileSync(pkgFile, 'utf8')) : { name: 'node-red-project', version: '0.0.1', private: true };
+  const pkg = fs.existsSync(pkgFile)
+    ? JSON.parse(fs.readFileSync(pkgFile, 'utf8'))
+    : { name: 'node-red-project', version: '0.0.1', private: true };
   pkg.dependencies = { ...(pkg.dependencies ?? {}), [PACKAGE_NAME]: `file:${REPO_ROOT}` };
   fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + '\n');
 }
@@ -428,7 +456,10 @@ export class NodeRedProcess {
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`Node-RED did not answer ${this.adminUrl}/settings within ${timeoutMs} ms; output:\n${this.tail()}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `Node-RED did not answer ${this.adminUrl}/settings within ${timeoutMs} ms; output:\n${this.tail()}`,
+        );
       await sleep(150);
     }
   }
@@ -463,8 +494,14 @@ export class NodeRedProcess {
     const res = await this.admin.post('/flows', flows, {
       headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
     });
-    if (res.status < 200 || res.status >= 300) throw new Error(`deploy failed: HTTP ${res.status} ${JSON.stringify(res.data)}`);
-    await waitFor(() => this.grep(STARTED_FLOWS).length > startedBefore, '"Started flows" after the deploy', timeoutMs, 25);
+    if (res.status < 200 || res.status >= 300)
+      throw new Error(`deploy failed: HTTP ${res.status} ${JSON.stringify(res.data)}`);
+    await waitFor(
+      () => this.grep(STARTED_FLOWS).length > startedBefore,
+      '"Started flows" after the deploy',
+      timeoutMs,
+      25,
+    );
   }
 
   /** GET /flows as the editor would see it (v1: the flow array). */
@@ -516,14 +553,20 @@ export async function startNodeRed(userDir: UserDir, opts: StartOptions = {}): P
   };
   // Inherited mocha/ts settings would change how Node-RED runs.
   delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [redJsPath(), '-u', userDir.dir, '-p', String(userDir.port), '--settings', userDir.settingsFile], {
-    cwd: userDir.dir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [redJsPath(), '-u', userDir.dir, '-p', String(userDir.port), '--settings', userDir.settingsFile],
+    {
+      cwd: userDir.dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   liveChildren.add(child);
   const red = new NodeRedProcess(child, userDir, opts);
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`could not start Node-RED: ${err.message}`))));
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', (err) => reject(new Error(`could not start Node-RED: ${err.message}`))),
+  );
   try {
     await Promise.race([red.waitUntilReady(opts.startTimeoutMs ?? 30000), spawnError]);
   } catch (err) {

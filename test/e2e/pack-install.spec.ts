@@ -32,7 +32,19 @@ const [[ACCESS_KEY_ID, ACCESS_KEY_SECRET]] = Object.entries(DEFAULT_CREDENTIALS)
 /** An `http in` endpoint on the example's tab that reads the TaskId the flow remembered. */
 function taskIdProbe(tabId: string): FlowNode[] {
   return [
-    { id: 'e2eTaskIdIn', type: 'http in', z: tabId, name: 'e2e: TaskId', url: '/e2e/task-id', method: 'get', upload: false, swaggerDoc: '', x: 140, y: 400, wires: [['e2eTaskIdRead']] },
+    {
+      id: 'e2eTaskIdIn',
+      type: 'http in',
+      z: tabId,
+      name: 'e2e: TaskId',
+      url: '/e2e/task-id',
+      method: 'get',
+      upload: false,
+      swaggerDoc: '',
+      x: 140,
+      y: 400,
+      wires: [['e2eTaskIdRead']],
+    },
     {
       id: 'e2eTaskIdRead',
       type: 'change',
@@ -43,7 +55,17 @@ function taskIdProbe(tabId: string): FlowNode[] {
       y: 400,
       wires: [['e2eTaskIdOut']],
     },
-    { id: 'e2eTaskIdOut', type: 'http response', z: tabId, name: '', statusCode: '', headers: {}, x: 540, y: 400, wires: [] },
+    {
+      id: 'e2eTaskIdOut',
+      type: 'http response',
+      z: tabId,
+      name: '',
+      statusCode: '',
+      headers: {},
+      x: 540,
+      y: 400,
+      wires: [],
+    },
   ];
 }
 
@@ -90,10 +112,19 @@ describe('e2e: npm pack, install into Node-RED, deploy create-query-stop', funct
         const html = file.replace(/\.js$/, '.html');
         if (type !== CATALOGUE_ONLY) assert.ok(entries.includes(html), `${html} (${type}) is missing`);
       }
-      assert.ok(entries.some((e) => /^nodes\/locales\/en-US\/[^/]+\.json$/.test(e)), 'no nodes/locales/en-US/*.json');
-      assert.ok(entries.some((e) => /^(nodes\/)?icons\/[^/]+\.(svg|png)$/.test(e)), 'no icons/* or nodes/icons/*');
+      assert.ok(
+        entries.some((e) => /^nodes\/locales\/en-US\/[^/]+\.json$/.test(e)),
+        'no nodes/locales/en-US/*.json',
+      );
+      assert.ok(
+        entries.some((e) => /^(nodes\/)?icons\/[^/]+\.(svg|png)$/.test(e)),
+        'no icons/* or nodes/icons/*',
+      );
       assert.ok(entries.includes(`examples/${EXAMPLE}`), `examples/${EXAMPLE} is missing`);
-      assert.ok(entries.includes('examples/aliyun-live/live-subtitles.json'), 'examples/aliyun-live/live-subtitles.json is missing');
+      assert.ok(
+        entries.includes('examples/aliyun-live/live-subtitles.json'),
+        'examples/aliyun-live/live-subtitles.json is missing',
+      );
       // Every .js the runtime requires is shipped (nodes/lib, nodes/vendors).
       for (const e of entries.filter((x) => x.startsWith('nodes/') && x.endsWith('.js'))) {
         const src = fs.readFileSync(path.join(red!.userDir.dir, 'node_modules', ...PACKAGE_NAME.split('/'), e), 'utf8');
@@ -101,13 +132,22 @@ describe('e2e: npm pack, install into Node-RED, deploy create-query-stop', funct
           const base = path.posix.normalize(path.posix.join(path.posix.dirname(e), m[1]));
           // A file, or a folder's index.js (require('..')).
           const candidates = [base.replace(/(\.js)?$/, '.js'), path.posix.join(base, 'index.js')];
-          assert.ok(candidates.some((c) => entries.includes(c)), `${e} requires ${m[1]}, which is not in the tarball`);
+          assert.ok(
+            candidates.some((c) => entries.includes(c)),
+            `${e} requires ${m[1]}, which is not in the tarball`,
+          );
         }
       }
     });
 
     it('does not ship sources, tests or build configuration', () => {
-      const unwanted = entries.filter((e) => /^(src|test|\.tmp|node_modules|\.ci)\//.test(e) || /(^|\/)tsconfig[^/]*\.json$/.test(e) || (e.endsWith('.ts') && !e.endsWith('.d.ts')) || e.endsWith('.tgz'));
+      const unwanted = entries.filter(
+        (e) =>
+          /^(src|test|\.tmp|node_modules|\.ci)\//.test(e) ||
+          /(^|\/)tsconfig[^/]*\.json$/.test(e) ||
+          (e.endsWith('.ts') && !e.endsWith('.d.ts')) ||
+          e.endsWith('.tgz'),
+      );
       assert.deepEqual(unwanted, []);
     });
 
@@ -121,7 +161,7 @@ describe('e2e: npm pack, install into Node-RED, deploy create-query-stop', funct
   });
 
   describe('the Node-RED process', () => {
-    it('runs the Node-RED under test (this checkout\'s, or NODE_RED_PATH\'s in the Node-RED 5 run)', async () => {
+    it("runs the Node-RED under test (this checkout's, or NODE_RED_PATH's in the Node-RED 5 run)", async () => {
       const dir = process.env.NODE_RED_PATH ?? path.dirname(require.resolve('node-red/package.json'));
       const expected = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
       const settings = await red!.admin.get('/settings');
@@ -140,13 +180,21 @@ describe('e2e: npm pack, install into Node-RED, deploy create-query-stop', funct
         // local: found in <userDir>/node_modules, i.e. the copy npm installed.
         assert.equal(s.local, true, `${s.id} was not loaded from the user directory`);
       }
-      assert.deepEqual(red!.grep(/\[(error|warn)\].*(speech|aliyun|Failed to register|Waiting for missing types)/i), []);
+      assert.deepEqual(
+        red!.grep(/\[(error|warn)\].*(speech|aliyun|Failed to register|Waiting for missing types)/i),
+        [],
+      );
     });
 
     it('serves the editor definitions, icons and message catalogs of the package', async () => {
       const html = await red!.admin.get('/nodes', { headers: { Accept: 'text/html' }, responseType: 'text' });
       assert.equal(html.status, 200);
-      for (const type of TYPES) assert.match(html.data as string, new RegExp(`registerType\\(\\s*['"]${type}['"]`), `no editor definition for ${type}`);
+      for (const type of TYPES)
+        assert.match(
+          html.data as string,
+          new RegExp(`registerType\\(\\s*['"]${type}['"]`),
+          `no editor definition for ${type}`,
+        );
       const icons = new Set(entries.filter((e) => /^(nodes\/)?icons\//.test(e)).map((e) => path.posix.basename(e)));
       assert.ok(icons.size > 0, 'no icons shipped');
       // Every icon a node definition names (other than stock font-awesome ones) is shipped.
@@ -168,7 +216,10 @@ describe('e2e: npm pack, install into Node-RED, deploy create-query-stop', funct
       // The shared catalogue and the shared editor code reach the editor too.
       const common = await red!.admin.get(`/locales/${PACKAGE_NAME}/${CATALOGUE_ONLY}?lng=zh-CN`);
       assert.equal(common.status, 200);
-      assert.ok((common.data as Record<string, Record<string, string>>).validation?.required, 'the speech-common catalogue has no validation strings');
+      assert.ok(
+        (common.data as Record<string, Record<string, string>>).validation?.required,
+        'the speech-common catalogue has no validation strings',
+      );
       const editorJs = await red!.admin.get(`/resources/${PACKAGE_NAME}/editor.js`, { responseType: 'text' });
       assert.equal(editorJs.status, 200);
       assert.match(editorJs.data as string, /SpeechPipelinesEditor/);
@@ -211,7 +262,10 @@ describe('e2e: npm pack, install into Node-RED, deploy create-query-stop', funct
 
     it('"create task" sends a V3-signed CreateRtcAsrTask that succeeds, and the flow keeps its TaskId', async () => {
       await red!.inject(createInject.id);
-      const create = await waitFor(() => emus!.aliyun.requests.find((r) => r.action === 'CreateRtcAsrTask' && r.status !== 0), 'CreateRtcAsrTask at the emulator');
+      const create = await waitFor(
+        () => emus!.aliyun.requests.find((r) => r.action === 'CreateRtcAsrTask' && r.status !== 0),
+        'CreateRtcAsrTask at the emulator',
+      );
       assert.equal(create.status, 200, `CreateRtcAsrTask answered ${create.status} ${create.code ?? ''}`);
       assert.equal(create.scheme, 'v3');
       assert.equal(create.accessKeyId, ACCESS_KEY_ID);
@@ -229,7 +283,10 @@ describe('e2e: npm pack, install into Node-RED, deploy create-query-stop', funct
 
     it('"query task" queries exactly that TaskId', async () => {
       await red!.inject(injectNamed(deployed, 'query task').id);
-      const query = await waitFor(() => emus!.aliyun.requests.find((r) => r.action === 'QueryRtcAsrTasks' && r.status !== 0), 'QueryRtcAsrTasks at the emulator');
+      const query = await waitFor(
+        () => emus!.aliyun.requests.find((r) => r.action === 'QueryRtcAsrTasks' && r.status !== 0),
+        'QueryRtcAsrTasks at the emulator',
+      );
       assert.equal(query.status, 200, `QueryRtcAsrTasks answered ${query.status} ${query.code ?? ''}`);
       assert.equal(query.scheme, 'v3');
       assert.equal(query.params.TaskId, taskId);
@@ -237,7 +294,10 @@ describe('e2e: npm pack, install into Node-RED, deploy create-query-stop', funct
 
     it('"stop + delete" stops and deletes that task', async () => {
       await red!.inject(injectNamed(deployed, 'stop + delete').id);
-      const del = await waitFor(() => emus!.aliyun.requests.find((r) => r.action === 'DeleteRtcAsrTask' && r.status !== 0), 'DeleteRtcAsrTask at the emulator');
+      const del = await waitFor(
+        () => emus!.aliyun.requests.find((r) => r.action === 'DeleteRtcAsrTask' && r.status !== 0),
+        'DeleteRtcAsrTask at the emulator',
+      );
       const stop = emus!.aliyun.requests.find((r) => r.action === 'StopRtcAsrTask');
       assert.ok(stop, 'no StopRtcAsrTask before the delete');
       assert.equal(stop.status, 200);

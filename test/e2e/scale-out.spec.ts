@@ -9,9 +9,24 @@ import assert from 'assert/strict';
 import fs from 'fs';
 import path from 'path';
 import axios from 'axios';
-import { AgoraEmulator, AGORA_DEFAULTS, AliyunLiveEmulator, DEFAULT_CREDENTIALS, UnisoundEmulator, UNISOUND_DEFAULTS } from '../emulator';
+import {
+  AgoraEmulator,
+  AGORA_DEFAULTS,
+  AliyunLiveEmulator,
+  DEFAULT_CREDENTIALS,
+  UnisoundEmulator,
+  UNISOUND_DEFAULTS,
+} from '../emulator';
 import { asrSig, buildBody } from '../emulator/aliyun-live/callbacks';
-import { createUserDir, linkPackage, sleep, startNodeRed, waitFor, type FlowNode, type NodeRedProcess } from './node-red-process';
+import {
+  createUserDir,
+  linkPackage,
+  sleep,
+  startNodeRed,
+  waitFor,
+  type FlowNode,
+  type NodeRedProcess,
+} from './node-red-process';
 import { RedisServer } from './redis/redis-server';
 
 const [[ACCESS_KEY_ID, ACCESS_KEY_SECRET]] = Object.entries(DEFAULT_CREDENTIALS);
@@ -32,46 +47,240 @@ function lines(inst: Instance): string[] {
 
 /** A function node writing one line per msg: `<prefix> <expression>`. */
 function line(id: string, body: string, y: number): FlowNode {
-  return { id, type: 'function', z: 'so', func: `msg.payload = ${body};\nreturn msg;`, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 600, y, wires: [['file']] };
+  return {
+    id,
+    type: 'function',
+    z: 'so',
+    func: `msg.payload = ${body};\nreturn msg;`,
+    outputs: 1,
+    timeout: 0,
+    noerr: 0,
+    initialize: '',
+    finalize: '',
+    libs: [],
+    x: 600,
+    y,
+    wires: [['file']],
+  };
 }
 
-function flows(emulators: { aliyun: string; agora: string; unisound: string }, results: string, audio: string): FlowNode[] {
+function flows(
+  emulators: { aliyun: string; agora: string; unisound: string },
+  results: string,
+  audio: string,
+): FlowNode[] {
   return [
     { id: 'so', type: 'tab', label: 'scale-out' },
-    { id: 'acfg', type: 'aliyun-live-config', endpoint: emulators.aliyun, rateLimit: 20, maxRetries: 0, timeout: 10, credentials: { accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET } },
-    // A burst: one inject makes `payload` create requests, each tagged with this instance's name.
-    ...[['burst', 500], ['burst2', 150]].map(([id, n], i) => ({
-      id, type: 'inject', z: 'so', props: [{ p: 'payload' }, { p: 'tag', v: 'INSTANCE', vt: 'env' }, { p: 'round', v: String(id), vt: 'str' }], payload: String(n), payloadType: 'num', repeat: '', once: false, x: 100, y: 40 + i * 40, wires: [['fan']],
-    })),
-    { id: 'fan', type: 'function', z: 'so', func: 'for (let i = 0; i < msg.payload; i++) node.send({ payload: {}, seq: `${msg.round}:${msg.tag}:${i}` });\nreturn null;', outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 250, y: 60, wires: [['create']] },
     {
-      id: 'create', type: 'aliyun-live-asr-create', z: 'so', live: 'acfg',
-      mode: 'live', modeType: 'aliyunMode', streamUrl: 'rtmp://push.example.com/app/stream', streamUrlType: 'str',
-      language: 'cn', languageType: 'aliyunLanguage', callbackUrl: CALLBACK_URL, callbackUrlType: 'str',
-      translateEnabled: 'false', translateEnabledType: 'bool', autoTerminateEnabled: 'false', autoTerminateEnabledType: 'bool',
-      x: 400, y: 60, wires: [['createOk']],
+      id: 'acfg',
+      type: 'aliyun-live-config',
+      endpoint: emulators.aliyun,
+      rateLimit: 20,
+      maxRetries: 0,
+      timeout: 10,
+      credentials: { accessKeyId: ACCESS_KEY_ID, accessKeySecret: ACCESS_KEY_SECRET },
+    },
+    // A burst: one inject makes `payload` create requests, each tagged with this instance's name.
+    ...[
+      ['burst', 500],
+      ['burst2', 150],
+    ].map(([id, n], i) => ({
+      id,
+      type: 'inject',
+      z: 'so',
+      props: [{ p: 'payload' }, { p: 'tag', v: 'INSTANCE', vt: 'env' }, { p: 'round', v: String(id), vt: 'str' }],
+      payload: String(n),
+      payloadType: 'num',
+      repeat: '',
+      once: false,
+      x: 100,
+      y: 40 + i * 40,
+      wires: [['fan']],
+    })),
+    {
+      id: 'fan',
+      type: 'function',
+      z: 'so',
+      func: 'for (let i = 0; i < msg.payload; i++) node.send({ payload: {}, seq: `${msg.round}:${msg.tag}:${i}` });\nreturn null;',
+      outputs: 1,
+      timeout: 0,
+      noerr: 0,
+      initialize: '',
+      finalize: '',
+      libs: [],
+      x: 250,
+      y: 60,
+      wires: [['create']],
+    },
+    {
+      id: 'create',
+      type: 'aliyun-live-asr-create',
+      z: 'so',
+      live: 'acfg',
+      mode: 'live',
+      modeType: 'aliyunMode',
+      streamUrl: 'rtmp://push.example.com/app/stream',
+      streamUrlType: 'str',
+      language: 'cn',
+      languageType: 'aliyunLanguage',
+      callbackUrl: CALLBACK_URL,
+      callbackUrlType: 'str',
+      translateEnabled: 'false',
+      translateEnabledType: 'bool',
+      autoTerminateEnabled: 'false',
+      autoTerminateEnabledType: 'bool',
+      x: 400,
+      y: 60,
+      wires: [['createOk']],
     },
     line('createOk', '"create ok " + msg.seq', 60),
-    { id: 'createCatch', type: 'catch', z: 'so', scope: ['create'], uncaught: false, x: 400, y: 100, wires: [['createErr']] },
-    line('createErr', '"create err " + msg.seq + " " + ((msg.error && msg.error.code) || (msg.error && msg.error.message))', 100),
+    {
+      id: 'createCatch',
+      type: 'catch',
+      z: 'so',
+      scope: ['create'],
+      uncaught: false,
+      x: 400,
+      y: 100,
+      wires: [['createErr']],
+    },
+    line(
+      'createErr',
+      '"create err " + msg.seq + " " + ((msg.error && msg.error.code) || (msg.error && msg.error.message))',
+      100,
+    ),
 
     { id: 'cbcfg', type: 'aliyun-live-callback-config', callbackUrl: CALLBACK_URL, credentials: { authKey: AUTH_KEY } },
-    { id: 'cb', type: 'aliyun-live-asr-callback', z: 'so', callback: 'cbcfg', path: '/asr-cb', x: 400, y: 160, wires: [['event']] },
+    {
+      id: 'cb',
+      type: 'aliyun-live-asr-callback',
+      z: 'so',
+      callback: 'cbcfg',
+      path: '/asr-cb',
+      x: 400,
+      y: 160,
+      wires: [['event']],
+    },
     line('event', '"event " + msg.payload.text', 160),
 
-    { id: 'gcfg', type: 'agora-config', appId: AGORA_DEFAULTS.appId, apiVersion: 'v7', endpoint: emulators.agora, timeout: 5, maxRetries: 0, credentials: { customerId: AGORA_DEFAULTS.customerId, customerSecret: AGORA_DEFAULTS.customerSecret, appCertificate: AGORA_DEFAULTS.appCertificate } },
-    ...['gnamed', 'gauto'].map((id, i) => ({ id, type: 'inject', z: 'so', props: [{ p: 'payload' }], payload: '', payloadType: 'date', repeat: '', once: false, x: 100, y: 220 + i * 40, wires: [[id === 'gnamed' ? 'gstartNamed' : 'gstartAuto']] })),
-    { id: 'gstartNamed', type: 'agora-stt-start', z: 'so', agora: 'gcfg', channel: 'meeting-7', channelType: 'str', languages: 'en-US', pubBotUid: '88222', taskName: 'meeting-7-captions', x: 400, y: 220, wires: [['gok']] },
-    { id: 'gstartAuto', type: 'agora-stt-start', z: 'so', agora: 'gcfg', channel: 'meeting-8', channelType: 'str', languages: 'en-US', pubBotUid: '88223', x: 400, y: 260, wires: [['gok']] },
+    {
+      id: 'gcfg',
+      type: 'agora-config',
+      appId: AGORA_DEFAULTS.appId,
+      apiVersion: 'v7',
+      endpoint: emulators.agora,
+      timeout: 5,
+      maxRetries: 0,
+      credentials: {
+        customerId: AGORA_DEFAULTS.customerId,
+        customerSecret: AGORA_DEFAULTS.customerSecret,
+        appCertificate: AGORA_DEFAULTS.appCertificate,
+      },
+    },
+    ...['gnamed', 'gauto'].map((id, i) => ({
+      id,
+      type: 'inject',
+      z: 'so',
+      props: [{ p: 'payload' }],
+      payload: '',
+      payloadType: 'date',
+      repeat: '',
+      once: false,
+      x: 100,
+      y: 220 + i * 40,
+      wires: [[id === 'gnamed' ? 'gstartNamed' : 'gstartAuto']],
+    })),
+    {
+      id: 'gstartNamed',
+      type: 'agora-stt-start',
+      z: 'so',
+      agora: 'gcfg',
+      channel: 'meeting-7',
+      channelType: 'str',
+      languages: 'en-US',
+      pubBotUid: '88222',
+      taskName: 'meeting-7-captions',
+      x: 400,
+      y: 220,
+      wires: [['gok']],
+    },
+    {
+      id: 'gstartAuto',
+      type: 'agora-stt-start',
+      z: 'so',
+      agora: 'gcfg',
+      channel: 'meeting-8',
+      channelType: 'str',
+      languages: 'en-US',
+      pubBotUid: '88223',
+      x: 400,
+      y: 260,
+      wires: [['gok']],
+    },
     line('gok', '"agora ok " + msg.taskId', 240),
-    { id: 'gcatch', type: 'catch', z: 'so', scope: ['gstartNamed', 'gstartAuto'], uncaught: false, x: 400, y: 300, wires: [['gerr']] },
+    {
+      id: 'gcatch',
+      type: 'catch',
+      z: 'so',
+      scope: ['gstartNamed', 'gstartAuto'],
+      uncaught: false,
+      x: 400,
+      y: 300,
+      wires: [['gerr']],
+    },
     line('gerr', '"agora err " + ((msg.error && msg.error.code) || "?")', 300),
 
-    { id: 'ucfg', type: 'unisound-config', endpoint: emulators.unisound, rateLimit: 600, timeout: 5, maxRetries: 1, credentials: { apiKey: UNISOUND_DEFAULTS.apiKey } },
-    { id: 'uin', type: 'inject', z: 'so', props: [{ p: 'payload' }, { p: 'keep', v: 'INSTANCE', vt: 'env' }], payload: audio, payloadType: 'str', repeat: '', once: false, x: 100, y: 360, wires: [['usubmit']] },
-    { id: 'usubmit', type: 'unisound-asr-submit', z: 'so', unisound: 'ucfg', pollInterval: 0.3, x: 400, y: 360, wires: [['uok']] },
-    line('uok', '"unisound " + msg.taskId + " submitted-by-" + msg.keep + " segments-" + msg.payload.segments.length', 360),
-    { id: 'file', type: 'file', z: 'so', filename: results, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', encoding: 'none', x: 800, y: 200, wires: [] },
+    {
+      id: 'ucfg',
+      type: 'unisound-config',
+      endpoint: emulators.unisound,
+      rateLimit: 600,
+      timeout: 5,
+      maxRetries: 1,
+      credentials: { apiKey: UNISOUND_DEFAULTS.apiKey },
+    },
+    {
+      id: 'uin',
+      type: 'inject',
+      z: 'so',
+      props: [{ p: 'payload' }, { p: 'keep', v: 'INSTANCE', vt: 'env' }],
+      payload: audio,
+      payloadType: 'str',
+      repeat: '',
+      once: false,
+      x: 100,
+      y: 360,
+      wires: [['usubmit']],
+    },
+    {
+      id: 'usubmit',
+      type: 'unisound-asr-submit',
+      z: 'so',
+      unisound: 'ucfg',
+      pollInterval: 0.3,
+      x: 400,
+      y: 360,
+      wires: [['uok']],
+    },
+    line(
+      'uok',
+      '"unisound " + msg.taskId + " submitted-by-" + msg.keep + " segments-" + msg.payload.segments.length',
+      360,
+    ),
+    {
+      id: 'file',
+      type: 'file',
+      z: 'so',
+      filename: results,
+      filenameType: 'str',
+      appendNewline: true,
+      createDir: true,
+      overwriteFile: 'false',
+      encoding: 'none',
+      x: 800,
+      y: 200,
+      wires: [],
+    },
   ];
 }
 
@@ -95,19 +304,27 @@ describe('Scale-out: two Node-RED instances share the work through Redis (e2e)',
       const userDir = await createUserDir();
       linkPackage(userDir.dir);
       // A names Redis in its settings file, B in the environment; both use a short lease for the takeover test.
-      const section = name === 'A' ? { redis: { url: redis.url }, leaseSeconds: LEASE_SECONDS } : { leaseSeconds: LEASE_SECONDS };
+      const section =
+        name === 'A' ? { redis: { url: redis.url }, leaseSeconds: LEASE_SECONDS } : { leaseSeconds: LEASE_SECONDS };
       fs.appendFileSync(userDir.settingsFile, `module.exports.speechPipelines = ${JSON.stringify(section)};\n`);
       const env = name === 'A' ? { INSTANCE: name } : { INSTANCE: name, SPEECH_PIPELINES_REDIS_URL: redis.url };
       const red = await startNodeRed(userDir, { env });
       const results = path.join(userDir.dir, 'results.txt');
       if (name === 'A') {
         audioPath = path.join(userDir.dir, 'meeting.wav');
-        fs.writeFileSync(audioPath, Buffer.concat([Buffer.from('RIFF\x24\x10\x00\x00WAVEfmt ', 'latin1'), Buffer.alloc(4096)]));
+        fs.writeFileSync(
+          audioPath,
+          Buffer.concat([Buffer.from('RIFF\x24\x10\x00\x00WAVEfmt ', 'latin1'), Buffer.alloc(4096)]),
+        );
       }
       instances.push({ name, red, results });
     }
     await Promise.all(instances.map((i) => i.red.deploy(flows(urls, i.results, audioPath))));
-    for (const i of instances) await i.red.waitForLine(/\[speech-pipelines\] Shared state in use: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1/, 10000);
+    for (const i of instances)
+      await i.red.waitForLine(
+        /\[speech-pipelines\] Shared state in use: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1/,
+        10000,
+      );
   });
 
   after(async () => {
@@ -117,16 +334,46 @@ describe('Scale-out: two Node-RED instances share the work through Redis (e2e)',
   });
 
   it('never logs the Redis password', () => {
-    for (const i of instances) assert.equal(i.red.output().includes('pw-never-logged'), false, `instance ${i.name} logged the password`);
+    for (const i of instances)
+      assert.equal(i.red.output().includes('pw-never-logged'), false, `instance ${i.name} logged the password`);
   });
 
   it('emits a signed callback delivered to both instances once in total', async () => {
-    const task = { taskId: 'T-dedupe', contentTaskId: 'c'.repeat(32), nlsTaskId: 'n'.repeat(32), taskKey: 'k', params: {}, language: 'cn', callbackUrl: CALLBACK_URL, authKey: AUTH_KEY } as any;
-    const body = buildBody(task, { name: 'SentenceEnd', payload: { index: 1, time: 1500, begin_time: 0, result: 'hello from both', confidence: 0.9, words: [] } } as any, Date.now());
+    const task = {
+      taskId: 'T-dedupe',
+      contentTaskId: 'c'.repeat(32),
+      nlsTaskId: 'n'.repeat(32),
+      taskKey: 'k',
+      params: {},
+      language: 'cn',
+      callbackUrl: CALLBACK_URL,
+      authKey: AUTH_KEY,
+    } as any;
+    const body = buildBody(
+      task,
+      {
+        name: 'SentenceEnd',
+        payload: { index: 1, time: 1500, begin_time: 0, result: 'hello from both', confidence: 0.9, words: [] },
+      } as any,
+      Date.now(),
+    );
     const sigTime = String(Math.floor(Date.now() / 1000));
-    const headers = { 'Content-Type': 'application/json', 'SIG-TIME': sigTime, 'ASR-SIG': asrSig(sigTime, CALLBACK_URL, AUTH_KEY) };
-    const replies = await Promise.all(instances.flatMap((i) => [0, 1].map(() => axios.post(`${i.red.url}/asr-cb`, body, { headers, proxy: false, validateStatus: () => true }))));
-    assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 200]);
+    const headers = {
+      'Content-Type': 'application/json',
+      'SIG-TIME': sigTime,
+      'ASR-SIG': asrSig(sigTime, CALLBACK_URL, AUTH_KEY),
+    };
+    const replies = await Promise.all(
+      instances.flatMap((i) =>
+        [0, 1].map(() =>
+          axios.post(`${i.red.url}/asr-cb`, body, { headers, proxy: false, validateStatus: () => true }),
+        ),
+      ),
+    );
+    assert.deepEqual(
+      replies.map((r) => r.status),
+      [200, 200, 200, 200],
+    );
     // The repeat to the same instance is answered as a duplicate at once; across instances only the emission is deduplicated.
     assert.equal(replies.filter((r) => r.data.duplicate === true).length, 2);
     await sleep(500);
@@ -136,34 +383,63 @@ describe('Scale-out: two Node-RED instances share the work through Redis (e2e)',
 
   it('makes one Agora task for concurrent starts of one named task, and spaces starts on one channel', async () => {
     await Promise.all(instances.flatMap((i) => [i.red.inject('gnamed'), i.red.inject('gauto')]));
-    await waitFor(() => instances.flatMap(lines).filter((l) => l.startsWith('agora ')).length === 4, 'four Agora outcomes', 20000);
+    await waitFor(
+      () => instances.flatMap(lines).filter((l) => l.startsWith('agora ')).length === 4,
+      'four Agora outcomes',
+      20000,
+    );
     const out = instances.flatMap(lines).filter((l) => l.startsWith('agora '));
     assert.equal(out.filter((l) => l.startsWith('agora ok')).length, 3, out.join('\n'));
-    assert.deepEqual(out.filter((l) => l.startsWith('agora err')), ['agora err InvalidInput']);
+    assert.deepEqual(
+      out.filter((l) => l.startsWith('agora err')),
+      ['agora err InvalidInput'],
+    );
     const joins = agora.requests.filter((r) => r.action === 'join');
     assert.equal(joins.length, 3);
     const named = [...agora.agents.values()].filter((a: any) => a.name === 'meeting-7-captions');
     assert.equal(named.length, 1);
     // The two automatic starts for meeting-8 came from different instances: still a second apart.
     const auto = joins.filter((r) => (r.path ?? '').length && JSON.stringify(r).includes('meeting-8')).map((r) => r.at);
-    if (auto.length === 2) assert.ok(Math.abs(auto[1] - auto[0]) >= 950, `starts for one channel ${Math.abs(auto[1] - auto[0])} ms apart`);
+    if (auto.length === 2)
+      assert.ok(Math.abs(auto[1] - auto[0]) >= 950, `starts for one channel ${Math.abs(auto[1] - auto[0])} ms apart`);
   });
 
   it('a burst of 1,000 creates across both instances reaches Alibaba within 20/s in every window, none lost or throttled', async () => {
     aliyun.requests.length = 0;
     const t0 = Date.now();
     await Promise.all(instances.map((i) => i.red.inject('burst')));
-    await waitFor(() => instances.flatMap(lines).filter((l) => l.startsWith('create ') && l.includes(' burst:')).length >= 1000, '1,000 create outcomes', 120000, 500);
+    await waitFor(
+      () => instances.flatMap(lines).filter((l) => l.startsWith('create ') && l.includes(' burst:')).length >= 1000,
+      '1,000 create outcomes',
+      120000,
+      500,
+    );
     const elapsed = (Date.now() - t0) / 1000;
     const outcomes = instances.flatMap(lines).filter((l) => l.startsWith('create ') && l.includes(' burst:'));
-    for (const i of instances) assert.deepEqual(i.red.grep(/\[speech-pipelines\]/).filter((l) => !/Shared state in use/.test(l)), [], `instance ${i.name} stayed on shared state`);
+    for (const i of instances)
+      assert.deepEqual(
+        i.red.grep(/\[speech-pipelines\]/).filter((l) => !/Shared state in use/.test(l)),
+        [],
+        `instance ${i.name} stayed on shared state`,
+      );
     assert.equal(outcomes.length, 1000);
-    assert.equal(outcomes.filter((l) => l.startsWith('create err')).length, 0, outcomes.filter((l) => l.startsWith('create err')).slice(0, 5).join('\n'));
+    assert.equal(
+      outcomes.filter((l) => l.startsWith('create err')).length,
+      0,
+      outcomes
+        .filter((l) => l.startsWith('create err'))
+        .slice(0, 5)
+        .join('\n'),
+    );
     assert.equal(new Set(outcomes.map((l) => l.split(' ')[2])).size, 1000, 'every msg has exactly one outcome');
     const creates = aliyun.requests.filter((r) => r.action === 'CreateRtcAsrTask');
     assert.equal(creates.length, 1000);
     assert.equal(creates.filter((r) => r.status !== 200).length, 0, 'none throttled');
-    assertWithinRate(creates.map((r) => r.at), 20, 1000);
+    assertWithinRate(
+      creates.map((r) => r.at),
+      20,
+      1000,
+    );
     // Both instances got their turn: neither was starved.
     for (const name of ['A', 'B']) assert.ok(outcomes.filter((l) => l.includes(`:${name}:`)).length === 500);
     console.log(`      1,000 creates in ${elapsed.toFixed(1)} s (${(1000 / elapsed).toFixed(1)}/s of 20/s)`);
@@ -177,16 +453,36 @@ describe('Scale-out: two Node-RED instances share the work through Redis (e2e)',
     await redis.stop();
     await sleep(4000);
     await redis.start();
-    await waitFor(() => instances.flatMap(lines).filter((l) => l.includes(' burst2:')).length >= 300, '300 create outcomes', 90000, 500);
+    await waitFor(
+      () => instances.flatMap(lines).filter((l) => l.includes(' burst2:')).length >= 300,
+      '300 create outcomes',
+      90000,
+      500,
+    );
     const outcomes = instances.flatMap(lines).filter((l) => l.includes(' burst2:'));
     assert.equal(outcomes.length, 300);
     assert.equal(new Set(outcomes.map((l) => l.split(' ')[2])).size, 300);
-    assert.equal(outcomes.filter((l) => l.startsWith('create err')).length, 0, outcomes.filter((l) => l.startsWith('create err')).slice(0, 5).join('\n'));
+    assert.equal(
+      outcomes.filter((l) => l.startsWith('create err')).length,
+      0,
+      outcomes
+        .filter((l) => l.startsWith('create err'))
+        .slice(0, 5)
+        .join('\n'),
+    );
     const creates = aliyun.requests.filter((r) => r.action === 'CreateRtcAsrTask');
     assert.equal(creates.filter((r) => r.status !== 200).length, 0, 'none throttled');
-    assertWithinRate(creates.map((r) => r.at), 20, 1000);
+    assertWithinRate(
+      creates.map((r) => r.at),
+      20,
+      1000,
+    );
     instances.forEach((i, n) => {
-      assert.equal(i.red.grep(/Lost Redis/).length - lostBefore[n], 1, `instance ${i.name}: one warning, not one per message`);
+      assert.equal(
+        i.red.grep(/Lost Redis/).length - lostBefore[n],
+        1,
+        `instance ${i.name}: one warning, not one per message`,
+      );
     });
     for (const i of instances) await i.red.waitForLine(/Redis at .* is back: shared state in use again/, 10000);
   });
@@ -202,7 +498,10 @@ describe('Scale-out: two Node-RED instances share the work through Redis (e2e)',
     assert.equal(lines(a).filter((l) => l.startsWith('unisound ')).length, 0);
     await waitFor(() => lines(b).some((l) => l.startsWith('unisound ')), 'the result on instance B', 30000, 100);
     await sleep(LEASE_SECONDS * 1000 + 1000);
-    assert.deepEqual(lines(b).filter((l) => l.startsWith('unisound ')), [`unisound ${taskId} submitted-by-A segments-4`]);
+    assert.deepEqual(
+      lines(b).filter((l) => l.startsWith('unisound ')),
+      [`unisound ${taskId} submitted-by-A segments-4`],
+    );
     assert.equal(unisound.requests.filter((r: any) => r.action === 'create').length, 1);
   });
 });
@@ -211,6 +510,9 @@ describe('Scale-out: two Node-RED instances share the work through Redis (e2e)',
 function assertWithinRate(times: number[], limit: number, windowMs: number): void {
   const sorted = [...times].sort((x, y) => x - y);
   for (let i = limit; i < sorted.length; i++) {
-    assert.ok(sorted[i] - sorted[i - limit] >= windowMs, `${limit + 1} requests within ${sorted[i] - sorted[i - limit]} ms`);
+    assert.ok(
+      sorted[i] - sorted[i - limit] >= windowMs,
+      `${limit + 1} requests within ${sorted[i] - sorted[i - limit]} ms`,
+    );
   }
 }

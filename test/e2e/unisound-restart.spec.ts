@@ -7,7 +7,16 @@ import assert from 'assert/strict';
 import fs from 'fs';
 import path from 'path';
 import { UnisoundEmulator, UNISOUND_DEFAULTS } from '../emulator/unisound';
-import { createUserDir, linkPackage, makeTempDir, sleep, startNodeRed, waitFor, type FlowNode, type NodeRedProcess } from './node-red-process';
+import {
+  createUserDir,
+  linkPackage,
+  makeTempDir,
+  sleep,
+  startNodeRed,
+  waitFor,
+  type FlowNode,
+  type NodeRedProcess,
+} from './node-red-process';
 
 describe('Unisound: a job survives a Node-RED restart (e2e)', function () {
   this.timeout(120000);
@@ -34,16 +43,79 @@ describe('Unisound: a job survives a Node-RED restart (e2e)', function () {
     const jobsFile = path.join(dir, '.speech-pipelines', 'jobs.json');
     const flows: FlowNode[] = [
       { id: 't1', type: 'tab', label: 'restart' },
-      { id: 'cfg', type: 'unisound-config', endpoint: emulator.url, rateLimit: 600, timeout: 5, maxRetries: 1, credentials: { apiKey: UNISOUND_DEFAULTS.apiKey } },
-      { id: 'in', type: 'inject', z: 't1', props: [{ p: 'payload' }, { p: 'keep', v: 'kept across restart', vt: 'str' }], payload: audio, payloadType: 'str', repeat: '', once: false, x: 100, y: 100, wires: [['submit']] },
-      { id: 'submit', type: 'unisound-asr-submit', z: 't1', unisound: 'cfg', pollInterval: 0.3, x: 300, y: 100, wires: [['line']] },
-      { id: 'line', type: 'change', z: 't1', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: '"" & taskId & " " & keep & " " & $count(payload.segments)', tot: 'jsonata' }], x: 500, y: 100, wires: [['file']] },
-      { id: 'file', type: 'file', z: 't1', filename: results, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', encoding: 'none', x: 700, y: 100, wires: [] },
+      {
+        id: 'cfg',
+        type: 'unisound-config',
+        endpoint: emulator.url,
+        rateLimit: 600,
+        timeout: 5,
+        maxRetries: 1,
+        credentials: { apiKey: UNISOUND_DEFAULTS.apiKey },
+      },
+      {
+        id: 'in',
+        type: 'inject',
+        z: 't1',
+        props: [{ p: 'payload' }, { p: 'keep', v: 'kept across restart', vt: 'str' }],
+        payload: audio,
+        payloadType: 'str',
+        repeat: '',
+        once: false,
+        x: 100,
+        y: 100,
+        wires: [['submit']],
+      },
+      {
+        id: 'submit',
+        type: 'unisound-asr-submit',
+        z: 't1',
+        unisound: 'cfg',
+        pollInterval: 0.3,
+        x: 300,
+        y: 100,
+        wires: [['line']],
+      },
+      {
+        id: 'line',
+        type: 'change',
+        z: 't1',
+        rules: [
+          {
+            t: 'set',
+            p: 'payload',
+            pt: 'msg',
+            to: '"" & taskId & " " & keep & " " & $count(payload.segments)',
+            tot: 'jsonata',
+          },
+        ],
+        x: 500,
+        y: 100,
+        wires: [['file']],
+      },
+      {
+        id: 'file',
+        type: 'file',
+        z: 't1',
+        filename: results,
+        filenameType: 'str',
+        appendNewline: true,
+        createDir: true,
+        overwriteFile: 'false',
+        encoding: 'none',
+        x: 700,
+        y: 100,
+        wires: [],
+      },
     ];
     red = await startNodeRed(userDir, { removeUserDirOnStop: false });
     await red.deploy(flows);
     await red.inject('in');
-    await waitFor(() => fs.existsSync(jobsFile) && Object.keys(JSON.parse(fs.readFileSync(jobsFile, 'utf8')).entries).length === 1, 'the pending job on disk', 10000, 50);
+    await waitFor(
+      () => fs.existsSync(jobsFile) && Object.keys(JSON.parse(fs.readFileSync(jobsFile, 'utf8')).entries).length === 1,
+      'the pending job on disk',
+      10000,
+      50,
+    );
     const [taskId] = [...emulator.tasks.keys()];
     assert.ok(taskId);
     red.child.kill('SIGKILL');
@@ -51,7 +123,12 @@ describe('Unisound: a job survives a Node-RED restart (e2e)', function () {
     assert.equal(fs.existsSync(results), false, 'nothing was emitted before the kill');
 
     red = await startNodeRed(userDir, { removeUserDirOnStop: true });
-    await waitFor(() => fs.existsSync(results) && fs.readFileSync(results, 'utf8').trim() !== '', 'the result after the restart', 20000, 100);
+    await waitFor(
+      () => fs.existsSync(results) && fs.readFileSync(results, 'utf8').trim() !== '',
+      'the result after the restart',
+      20000,
+      100,
+    );
     await sleep(1500);
     assert.deepEqual(fs.readFileSync(results, 'utf8').trim().split('\n'), [`${taskId} kept across restart 4`]);
     assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(jobsFile, 'utf8')).entries), []);

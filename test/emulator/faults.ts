@@ -8,7 +8,15 @@ import type { IncomingMessage, ServerResponse } from 'http';
 
 export type FaultKind = 'http500' | 'http503' | 'throttle' | 'hang' | 'drop' | 'invalidJson' | 'slow';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['http500', 'http503', 'throttle', 'hang', 'drop', 'invalidJson', 'slow'];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'http500',
+  'http503',
+  'throttle',
+  'hang',
+  'drop',
+  'invalidJson',
+  'slow',
+];
 
 export interface Fault {
   kind: FaultKind;

@@ -7,7 +7,9 @@ import { AGORA_NODES, helper, resetPacing, shortPacing, startEmulator } from './
 import { coreNode } from './harness';
 
 type Msg = Record<string, any>;
-const CORE = ['common/20-inject.js', 'function/15-change.js', 'common/25-catch.js', 'common/90-comment.js'].map(coreNode);
+const CORE = ['common/20-inject.js', 'function/15-change.js', 'common/25-catch.js', 'common/90-comment.js'].map(
+  coreNode,
+);
 
 describe('Agora example flows', function () {
   this.timeout(30000);
@@ -34,13 +36,23 @@ describe('Agora example flows', function () {
     ['v6-legacy.json', 'v6', ['acquire', 'start', 'query', 'update', 'stop']],
   ] as const) {
     it(`${file}: start, query, update, stop each reach their debug node (${version})`, async () => {
-      const flow: Msg[] = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'agora', file), 'utf8'));
+      const flow: Msg[] = JSON.parse(
+        fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'agora', file), 'utf8'),
+      );
       const cfg = flow.find((n) => n.type === 'agora-config')!;
       cfg.endpoint = emulator.url;
       cfg.apiVersion.should.equal(version);
       // Debug nodes become helper nodes, so the test sees what the sidebar would show.
-      const nodes = flow.map((n) => (n.type === 'debug' ? { id: n.id, z: n.z, type: 'helper', name: n.name, x: n.x, y: n.y } : n));
-      await helper.load([...CORE, ...AGORA_NODES], nodes, { [cfg.id]: { customerId: AGORA_DEFAULTS.customerId, customerSecret: AGORA_DEFAULTS.customerSecret, appCertificate: AGORA_DEFAULTS.appCertificate } });
+      const nodes = flow.map((n) =>
+        n.type === 'debug' ? { id: n.id, z: n.z, type: 'helper', name: n.name, x: n.x, y: n.y } : n,
+      );
+      await helper.load([...CORE, ...AGORA_NODES], nodes, {
+        [cfg.id]: {
+          customerId: AGORA_DEFAULTS.customerId,
+          customerSecret: AGORA_DEFAULTS.customerSecret,
+          appCertificate: AGORA_DEFAULTS.appCertificate,
+        },
+      });
       const debugs = flow.filter((n) => n.type === 'debug');
       const errors = debugs.find((n) => /^errors/.test(n.name))!;
       const failures: Msg[] = [];
@@ -48,7 +60,9 @@ describe('Agora example flows', function () {
       for (const press of ['start', 'query', 'update', 'stop']) {
         const inject = flow.find((n) => n.type === 'inject' && n.name === press)!;
         const node = flow.find((n) => n.id === inject.wires[0][0])!;
-        const debug = flow.find((n) => n.id === node.wires[0][0] && n.type === 'debug') ?? debugs.find((d) => flow.some((c) => c.id === node.wires[0][0] && c.wires[0][0] === d.id))!;
+        const debug =
+          flow.find((n) => n.id === node.wires[0][0] && n.type === 'debug') ??
+          debugs.find((d) => flow.some((c) => c.id === node.wires[0][0] && c.wires[0][0] === d.id))!;
         const seen = new Promise<Msg>((resolve) => helper.getNode(debug.id).once('input', resolve));
         helper.getNode(inject.id).receive({});
         const msg = await seen;

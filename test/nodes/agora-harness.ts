@@ -12,7 +12,16 @@ const FUNCTION_NODE = coreNode('function/10-function.js');
 export const UPDATE_SPACING_MS = 400;
 
 export function agoraConfig(emulator: AgoraEmulator, extra: Msg = {}): Msg {
-  return { id: 'cfg', type: 'agora-config', appId: AGORA_DEFAULTS.appId, apiVersion: 'v7', endpoint: emulator.url, timeout: 2, maxRetries: 1, ...extra };
+  return {
+    id: 'cfg',
+    type: 'agora-config',
+    appId: AGORA_DEFAULTS.appId,
+    apiVersion: 'v7',
+    endpoint: emulator.url,
+    timeout: 2,
+    maxRetries: 1,
+    ...extra,
+  };
 }
 
 export function agoraCredentials(extra: Msg = {}, withCertificate = true): Msg {

@@ -7,7 +7,9 @@ import decodeNode, { DEFAULTS } from '../../nodes/agora-stt-decode';
 type Msg = Record<string, any>;
 
 // The schema written out independently of the node's embedded descriptor (see test/unit/agora-decode.spec.ts).
-const Text = protobuf.parse(`
+const Text = protobuf
+  .parse(
+    `
 syntax = "proto3";
 package Agora.SpeechToText;
 message Text {
@@ -16,21 +18,43 @@ message Text {
 }
 message Word { string text = 1; int32 start_ms = 2; int32 duration_ms = 3; bool is_final = 4; double confidence = 5; }
 message Translation { bool is_final = 1; string lang = 2; repeated string texts = 3; }
-`, { keepCase: true }).root.lookupType('Agora.SpeechToText.Text');
+`,
+    { keepCase: true },
+  )
+  .root.lookupType('Agora.SpeechToText.Text');
 
 const encode = (obj: Record<string, unknown>): Buffer => Buffer.from(Text.encode(Text.fromObject(obj)).finish());
 
-const FINAL = encode({ uid: 222, time: 1753359518654, duration_ms: 770, data_type: 'transcribe', culture: 'en-US', text_ts: 1753359520754, words: [{ text: 'Hello, how are you?', is_final: true }] });
-const INTERIM = encode({ uid: 222, data_type: 'transcribe', culture: 'en-US', words: [{ text: 'Hello, how', is_final: false }] });
-const FOLLOW_UP = zlib.gzipSync(JSON.stringify({ transcript: { uid: 42, text: 'Hello.', isFinal: true, sentenceId: 1, results: [] } }));
+const FINAL = encode({
+  uid: 222,
+  time: 1753359518654,
+  duration_ms: 770,
+  data_type: 'transcribe',
+  culture: 'en-US',
+  text_ts: 1753359520754,
+  words: [{ text: 'Hello, how are you?', is_final: true }],
+});
+const INTERIM = encode({
+  uid: 222,
+  data_type: 'transcribe',
+  culture: 'en-US',
+  words: [{ text: 'Hello, how', is_final: false }],
+});
+const FOLLOW_UP = zlib.gzipSync(
+  JSON.stringify({ transcript: { uid: 42, text: 'Hello.', isFinal: true, sentenceId: 1, results: [] } }),
+);
 
 /** The decode node wired to `out`, a Complete node on it wired to `completed`, and the harness's Catch → `errors`. */
 async function load(props: Msg = { protocol: 'auto', finalOnly: false }): Promise<void> {
-  await helper.load([decodeNode], [
-    ...tab([{ id: 'dec', type: 'agora-stt-decode', name: '', ...props, wires: [['out']] }]),
-    { id: 'complete', type: 'complete', z: TAB, x: 0, y: 0, scope: ['dec'], uncaught: false, wires: [['completed']] },
-    { id: 'completed', type: 'helper', z: TAB, x: 0, y: 0 },
-  ], {});
+  await helper.load(
+    [decodeNode],
+    [
+      ...tab([{ id: 'dec', type: 'agora-stt-decode', name: '', ...props, wires: [['out']] }]),
+      { id: 'complete', type: 'complete', z: TAB, x: 0, y: 0, scope: ['dec'], uncaught: false, wires: [['completed']] },
+      { id: 'completed', type: 'helper', z: TAB, x: 0, y: 0 },
+    ],
+    {},
+  );
 }
 
 /** Sends each msg and collects every output, error and completion until `ms` pass with nothing new. */
@@ -64,7 +88,17 @@ describe('agora-stt-decode node', () => {
     out[0].topic.should.equal('room-1');
     out[0].taskId.should.equal('agent-7');
     out[0].keep.should.eql({ x: 1 });
-    out[0].payload.should.containDeep({ vendor: 'agora', event: 'transcribe', text: 'Hello, how are you?', final: true, speaker: '222', language: 'en-US', taskId: 'agent-7', start: 1753359518654, end: 1753359519424 });
+    out[0].payload.should.containDeep({
+      vendor: 'agora',
+      event: 'transcribe',
+      text: 'Hello, how are you?',
+      final: true,
+      speaker: '222',
+      language: 'en-US',
+      taskId: 'agent-7',
+      start: 1753359518654,
+      end: 1753359519424,
+    });
     out[1].payload.text.should.equal('Hello, how are you?');
     should(out[1].payload.taskId).be.undefined();
     out[2].payload.text.should.equal('Hello, how are you?');
@@ -73,7 +107,13 @@ describe('agora-stt-decode node', () => {
 
   it('junk: exactly one UndecodableSubtitle per message to a Catch node, and the node keeps decoding', async () => {
     await load();
-    const junk = [{ payload: Buffer.from([0x08, 0x96]) }, { payload: 'not base64 at all!' }, { payload: zlib.gzipSync('{"a":1}').subarray(0, 12) }, { payload: 12 }, { payload: FOLLOW_UP.subarray(0, 5) }];
+    const junk = [
+      { payload: Buffer.from([0x08, 0x96]) },
+      { payload: 'not base64 at all!' },
+      { payload: zlib.gzipSync('{"a":1}').subarray(0, 12) },
+      { payload: 12 },
+      { payload: FOLLOW_UP.subarray(0, 5) },
+    ];
     const { out, errors, completed } = await run([...junk, { payload: FINAL }]);
     errors.should.have.length(junk.length);
     for (const e of errors) {
@@ -113,7 +153,11 @@ describe('agora-stt-decode node', () => {
     const out: Msg[] = [];
     helper.getNode('out').on('input', (m: Msg) => out.push(m));
     helper.getNode('dec').receive({ payload: INTERIM });
-    helper.getNode('dec').receive({ payload: zlib.gzipSync(JSON.stringify({ transcript: { uid: 1, text: '北选手', isFinal: false, language: 'zh-CN' } })) });
+    helper.getNode('dec').receive({
+      payload: zlib.gzipSync(
+        JSON.stringify({ transcript: { uid: 1, text: '北选手', isFinal: false, language: 'zh-CN' } }),
+      ),
+    });
     await new Promise((r) => setTimeout(r, 200));
     out.map((m) => m.payload.text).should.eql(['Hello, how', '北选手']);
   });
@@ -132,9 +176,13 @@ describe('agora-stt-decode node', () => {
 
   it('shows the latest text in the status, shortened', async () => {
     await load();
-    const long = encode({ data_type: 'transcribe', words: [{ text: 'This sentence is much longer than a status should ever be', is_final: true }] });
+    const long = encode({
+      data_type: 'transcribe',
+      words: [{ text: 'This sentence is much longer than a status should ever be', is_final: true }],
+    });
     await run([{ payload: FINAL }, { payload: long }], 400);
-    const status = (helper.getNode('dec') as unknown as { status: { lastCall: { args: Msg[] } } }).status.lastCall.args[0];
+    const status = (helper.getNode('dec') as unknown as { status: { lastCall: { args: Msg[] } } }).status.lastCall
+      .args[0];
     status.fill.should.equal('green');
     status.text.should.equal('This sentence is much longer th…');
   });

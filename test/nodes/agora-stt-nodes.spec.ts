@@ -1,13 +1,48 @@
 import should from 'should';
 import { AgoraEmulator, AGORA_DEFAULTS, checkRtcToken } from '../emulator/agora';
-import { agoraConfig, agoraCredentials, freshChannel, helper, loadAgora, resetPacing, send, shortPacing, startEmulator, UPDATE_SPACING_MS } from './agora-harness';
+import {
+  agoraConfig,
+  agoraCredentials,
+  freshChannel,
+  helper,
+  loadAgora,
+  resetPacing,
+  send,
+  shortPacing,
+  startEmulator,
+  UPDATE_SPACING_MS,
+} from './agora-harness';
 
 type Msg = Record<string, any>;
 
-const startNode = (extra: Msg = {}) => ({ id: 'start', type: 'agora-stt-start', agora: 'cfg', wires: [['out']], ...extra });
-const queryNode = (extra: Msg = {}) => ({ id: 'query', type: 'agora-stt-query', agora: 'cfg', wires: [['out']], ...extra });
-const updateNode = (extra: Msg = {}) => ({ id: 'update', type: 'agora-stt-update', agora: 'cfg', wires: [['out']], ...extra });
-const stopNode = (extra: Msg = {}) => ({ id: 'stop', type: 'agora-stt-stop', agora: 'cfg', wires: [['out']], ...extra });
+const startNode = (extra: Msg = {}) => ({
+  id: 'start',
+  type: 'agora-stt-start',
+  agora: 'cfg',
+  wires: [['out']],
+  ...extra,
+});
+const queryNode = (extra: Msg = {}) => ({
+  id: 'query',
+  type: 'agora-stt-query',
+  agora: 'cfg',
+  wires: [['out']],
+  ...extra,
+});
+const updateNode = (extra: Msg = {}) => ({
+  id: 'update',
+  type: 'agora-stt-update',
+  agora: 'cfg',
+  wires: [['out']],
+  ...extra,
+});
+const stopNode = (extra: Msg = {}) => ({
+  id: 'stop',
+  type: 'agora-stt-stop',
+  agora: 'cfg',
+  wires: [['out']],
+  ...extra,
+});
 const ALL = (cfg: Msg, start: Msg = {}) => [cfg, startNode(start), queryNode(), updateNode(), stopNode()];
 
 const SECRETS = [AGORA_DEFAULTS.customerSecret, AGORA_DEFAULTS.appCertificate];
@@ -38,27 +73,63 @@ describe('Agora STT action nodes against the emulator', function () {
   describe('v7', () => {
     it('starts from the dialog (token built from the certificate), then queries, updates and stops', async () => {
       const channel = freshChannel();
-      await loadAgora(ALL(agoraConfig(emulator), {
-        channel, channelType: 'str', languages: 'en-US, zh-CN', pubBotUid: '88222', taskName: 'demo-task',
-        subscribeAudioUids: '1001,1002', translate: true, translateLanguages: 'en-US: ja-JP, fr-FR', keywords: 'Agora, Node-RED',
-        enableJsonProtocol: true, maxIdleTime: '60', maxIdleTimeType: 'num',
-      }), agoraCredentials());
+      await loadAgora(
+        ALL(agoraConfig(emulator), {
+          channel,
+          channelType: 'str',
+          languages: 'en-US, zh-CN',
+          pubBotUid: '88222',
+          taskName: 'demo-task',
+          subscribeAudioUids: '1001,1002',
+          translate: true,
+          translateLanguages: 'en-US: ja-JP, fr-FR',
+          keywords: 'Agora, Node-RED',
+          enableJsonProtocol: true,
+          maxIdleTime: '60',
+          maxIdleTimeType: 'num',
+        }),
+        agoraCredentials(),
+      );
       const started = await send('start', { keep: 'me' });
       should.not.exist(started.error, JSON.stringify(started.error));
       const msg = started.msg!;
       msg.keep.should.equal('me');
       msg.taskId.should.be.a.String().and.equal(msg.payload.agent_id);
-      msg.agora.should.containDeep({ apiVersion: 'v7', taskId: msg.taskId, name: 'demo-task', channel, pubBotUid: '88222' });
+      msg.agora.should.containDeep({
+        apiVersion: 'v7',
+        taskId: msg.taskId,
+        name: 'demo-task',
+        channel,
+        pubBotUid: '88222',
+      });
       should(msg.agora.builderToken).be.undefined();
       const join = requests('join')[0];
       (join.body as Msg).should.containDeep({
-        languages: ['en-US', 'zh-CN'], name: 'demo-task', maxIdleTime: 60, keywords: ['Agora', 'Node-RED'],
-        rtcConfig: { channelName: channel, pubBotUid: '88222', subscribeAudioUids: ['1001', '1002'], enableJsonProtocol: true, pubBotToken: '***' },
+        languages: ['en-US', 'zh-CN'],
+        name: 'demo-task',
+        maxIdleTime: 60,
+        keywords: ['Agora', 'Node-RED'],
+        rtcConfig: {
+          channelName: channel,
+          pubBotUid: '88222',
+          subscribeAudioUids: ['1001', '1002'],
+          enableJsonProtocol: true,
+          pubBotToken: '***',
+        },
         translateConfig: { languages: [{ source: 'en-US', target: ['ja-JP', 'fr-FR'] }] },
       });
       // The emulator accepted it, so the token verified; check it independently too.
       const agent = emulator.agents.get(msg.taskId)!;
-      should(checkRtcToken((agent as any).config.rtcConfig.pubBotToken, AGORA_DEFAULTS.appId, AGORA_DEFAULTS.appCertificate, channel, '88222', Math.floor(Date.now() / 1000))).be.undefined();
+      should(
+        checkRtcToken(
+          (agent as any).config.rtcConfig.pubBotToken,
+          AGORA_DEFAULTS.appId,
+          AGORA_DEFAULTS.appCertificate,
+          channel,
+          '88222',
+          Math.floor(Date.now() / 1000),
+        ),
+      ).be.undefined();
 
       const queried = await send('query', msg);
       queried.msg!.payload.agent_id.should.equal(msg.taskId);
@@ -73,7 +144,8 @@ describe('Agora STT action nodes against the emulator', function () {
       should.not.exist(stopped.error, JSON.stringify(stopped.error));
       stopped.msg!.payload.should.eql({});
       requests('leave').length.should.equal(1);
-      for (const m of [msg, queried.msg, updated.msg, stopped.msg]) for (const s of SECRETS) JSON.stringify(m).should.not.containEql(s);
+      for (const m of [msg, queried.msg, updated.msg, stopped.msg])
+        for (const s of SECRETS) JSON.stringify(m).should.not.containEql(s);
     });
 
     it('shows the task id in a green status, and the code in a red ring on failure', async () => {
@@ -90,29 +162,53 @@ describe('Agora STT action nodes against the emulator', function () {
     it('takes the body from a function node (another realm), rtcConfig merged field by field', async () => {
       const channel = freshChannel();
       const fn = `msg.payload = { languages: ['de-DE'], name: 'fn-task', rtcConfig: { channelName: ${JSON.stringify(channel)}, unSubscribeAudioUids: ['5'] } }; return msg;`;
-      await loadAgora([agoraConfig(emulator), { id: 'fn', type: 'function', func: fn, outputs: 1, noerr: 0, wires: [['start']] }, startNode({ channel: 'ignored', pubBotUid: '42', enableJsonProtocol: true })], agoraCredentials());
+      await loadAgora(
+        [
+          agoraConfig(emulator),
+          { id: 'fn', type: 'function', func: fn, outputs: 1, noerr: 0, wires: [['start']] },
+          startNode({ channel: 'ignored', pubBotUid: '42', enableJsonProtocol: true }),
+        ],
+        agoraCredentials(),
+      );
       const { msg, error } = await send('fn', { payload: 'go' });
       should.not.exist(error, JSON.stringify(error));
       msg!.agora.name.should.equal('fn-task');
-      (requests('join')[0].body as Msg).should.containDeep({ languages: ['de-DE'], name: 'fn-task', rtcConfig: { channelName: channel, pubBotUid: '42', unSubscribeAudioUids: ['5'], enableJsonProtocol: true } });
+      (requests('join')[0].body as Msg).should.containDeep({
+        languages: ['de-DE'],
+        name: 'fn-task',
+        rtcConfig: { channelName: channel, pubBotUid: '42', unSubscribeAudioUids: ['5'], enableJsonProtocol: true },
+      });
     });
 
     it('takes the body from JSON text in msg.payload (inject JSON, http in)', async () => {
       const channel = freshChannel();
       await loadAgora([agoraConfig(emulator), startNode()], agoraCredentials());
-      const { msg, error } = await send('start', { payload: JSON.stringify({ languages: ['en-US'], rtcConfig: { channelName: channel, pubBotUid: '9' } }) });
+      const { msg, error } = await send('start', {
+        payload: JSON.stringify({ languages: ['en-US'], rtcConfig: { channelName: channel, pubBotUid: '9' } }),
+      });
       should.not.exist(error, JSON.stringify(error));
       msg!.agora.channel.should.equal(channel);
       msg!.agora.name.should.match(/^nr-/);
     });
 
     it('reports every validation problem at once as InvalidInput and sends nothing', async () => {
-      await loadAgora([agoraConfig(emulator), startNode({ languages: 'en-US,fr-FR,de-DE,ja-JP,zh-CN' })], agoraCredentials());
-      const { error, msg } = await send('start', { payload: { maxIdleTime: -1, keywords: 'one', endpoint: 'http://203.0.113.9' } });
+      await loadAgora(
+        [agoraConfig(emulator), startNode({ languages: 'en-US,fr-FR,de-DE,ja-JP,zh-CN' })],
+        agoraCredentials(),
+      );
+      const { error, msg } = await send('start', {
+        payload: { maxIdleTime: -1, keywords: 'one', endpoint: 'http://203.0.113.9' },
+      });
       should.not.exist(msg);
       error!.error.code.should.equal('InvalidInput');
       const fields = error!.error.cause.problems.map((p: Msg) => p.field);
-      fields.should.containDeep(['languages', 'maxIdleTime', 'keywords', 'rtcConfig.channelName', 'rtcConfig.pubBotUid']);
+      fields.should.containDeep([
+        'languages',
+        'maxIdleTime',
+        'keywords',
+        'rtcConfig.channelName',
+        'rtcConfig.pubBotUid',
+      ]);
       emulator.requests.length.should.equal(0);
     });
 
@@ -122,9 +218,17 @@ describe('Agora STT action nodes against the emulator', function () {
       const { error } = await send('start', { payload: { rtcConfig: { pubBotToken: '007notAValidToken' } } });
       error!.error.code.should.equal('InvalidToken');
       requests('join').length.should.equal(1);
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
+
       const { RtcTokenBuilder, RtcRole } = require('agora-token');
-      const mine = RtcTokenBuilder.buildTokenWithUid(AGORA_DEFAULTS.appId, AGORA_DEFAULTS.appCertificate, channel, 11, RtcRole.PUBLISHER, 600, 600);
+      const mine = RtcTokenBuilder.buildTokenWithUid(
+        AGORA_DEFAULTS.appId,
+        AGORA_DEFAULTS.appCertificate,
+        channel,
+        11,
+        RtcRole.PUBLISHER,
+        600,
+        600,
+      );
       const ok = await send('start', { payload: { rtcConfig: { pubBotToken: mine } } });
       should.not.exist(ok.error, JSON.stringify(ok.error));
       (emulator.agents.get(ok.msg!.taskId) as any).config.rtcConfig.pubBotToken.should.equal(mine);
@@ -133,7 +237,10 @@ describe('Agora STT action nodes against the emulator', function () {
     it('builds no token without a certificate (for projects without one)', async () => {
       const open = await startEmulator({ apps: { [AGORA_DEFAULTS.appId]: {} } });
       try {
-        await loadAgora([agoraConfig(open), startNode({ channel: freshChannel(), pubBotUid: '12' })], agoraCredentials({}, false));
+        await loadAgora(
+          [agoraConfig(open), startNode({ channel: freshChannel(), pubBotUid: '12' })],
+          agoraCredentials({}, false),
+        );
         const { msg, error } = await send('start', {});
         should.not.exist(error, JSON.stringify(error));
         should((open.requests[0].body as Msg).rtcConfig.pubBotToken).be.undefined();
@@ -149,7 +256,9 @@ describe('Agora STT action nodes against the emulator', function () {
       const [a, b] = await Promise.all([send('start', {}), send('start', {})]);
       should.not.exist(a.error || b.error);
       a.msg!.taskId.should.not.equal(b.msg!.taskId);
-      const [first, second] = requests('join').map((r) => r.at).sort((x, y) => x - y);
+      const [first, second] = requests('join')
+        .map((r) => r.at)
+        .sort((x, y) => x - y);
       (second - first).should.be.aboveOrEqual(990);
     });
 
@@ -180,17 +289,41 @@ describe('Agora STT action nodes against the emulator', function () {
 
     it('updates from the dialog: languages, translation on, uid lists', async () => {
       const channel = freshChannel();
-      await loadAgora([agoraConfig(emulator), startNode({ channel, pubBotUid: '15', wires: [['update']] }),
-        updateNode({ languages: 'zh-CN', translate: 'true', translateLanguages: 'zh-CN: en-US', unSubscribeAudioUids: '3' })], agoraCredentials());
+      await loadAgora(
+        [
+          agoraConfig(emulator),
+          startNode({ channel, pubBotUid: '15', wires: [['update']] }),
+          updateNode({
+            languages: 'zh-CN',
+            translate: 'true',
+            translateLanguages: 'zh-CN: en-US',
+            unSubscribeAudioUids: '3',
+          }),
+        ],
+        agoraCredentials(),
+      );
       const { msg, error } = await send('start', {});
       should.not.exist(error, JSON.stringify(error));
-      msg!.agora.updateMask.should.equal('languages,rtcConfig.unSubscribeAudioUids,translateConfig.enable,translateConfig.languages');
-      (requests('update')[0].body as Msg).should.containDeep({ languages: ['zh-CN'], rtcConfig: { unSubscribeAudioUids: ['3'] }, translateConfig: { enable: true, languages: [{ source: 'zh-CN', target: ['en-US'] }] } });
+      msg!.agora.updateMask.should.equal(
+        'languages,rtcConfig.unSubscribeAudioUids,translateConfig.enable,translateConfig.languages',
+      );
+      (requests('update')[0].body as Msg).should.containDeep({
+        languages: ['zh-CN'],
+        rtcConfig: { unSubscribeAudioUids: ['3'] },
+        translateConfig: { enable: true, languages: [{ source: 'zh-CN', target: ['en-US'] }] },
+      });
     });
 
     it('lists agents of a channel, following every page', async () => {
       const channel = freshChannel();
-      await loadAgora([agoraConfig(emulator), startNode({ channel, pubBotUid: '16' }), queryNode({ mode: 'list', channel, state: '2' })], agoraCredentials());
+      await loadAgora(
+        [
+          agoraConfig(emulator),
+          startNode({ channel, pubBotUid: '16' }),
+          queryNode({ mode: 'list', channel, state: '2' }),
+        ],
+        agoraCredentials(),
+      );
       await send('start', {});
       await send('start', {});
       // RUNNING (state 2) once the emulator's STARTING step has passed.
@@ -232,7 +365,11 @@ describe('Agora STT action nodes against the emulator', function () {
       q.msg!.payload.status.should.equal('IN_PROGRESS');
       const u = await send('update', { ...msg, payload: { languages: ['fr-FR'] } });
       should.not.exist(u.error, JSON.stringify(u.error));
-      requests('update')[0].params.should.containDeep({ builderToken: msg.agora.builderToken, sequenceId: '1', updateMask: 'languages' });
+      requests('update')[0].params.should.containDeep({
+        builderToken: msg.agora.builderToken,
+        sequenceId: '1',
+        updateMask: 'languages',
+      });
       const s = await send('stop', msg);
       should.not.exist(s.error, JSON.stringify(s.error));
       requests('stop')[0].params.builderToken.should.equal(msg.agora.builderToken);
@@ -247,7 +384,10 @@ describe('Agora STT action nodes against the emulator', function () {
     });
 
     it('refuses v7-only fields on v6', async () => {
-      await loadAgora([v6(), startNode({ channel: freshChannel(), pubBotUid: '1', subBotUid: '1', keywords: 'x' })], agoraCredentials());
+      await loadAgora(
+        [v6(), startNode({ channel: freshChannel(), pubBotUid: '1', subBotUid: '1', keywords: 'x' })],
+        agoraCredentials(),
+      );
       const { error } = await send('start', {});
       error!.error.cause.problems.map((p: Msg) => p.rule).should.containDeep(['v7Only', 'distinctBots']);
       emulator.requests.length.should.equal(0);
@@ -260,12 +400,28 @@ describe('Agora STT action nodes against the emulator', function () {
       const encryptionSecret = 'enc-secret-CANARY-1';
       const storageSecret = 'storage-secret-CANARY-2';
       const channel = freshChannel();
-      await loadAgora([agoraConfig(emulator), startNode({ channel, pubBotUid: '31', cryptionMode: '7', captionConfig: 'caption', captionConfigType: 'msg' })],
-        agoraCredentials({ start: { encryptionSecret, encryptionSalt: salt } }));
-      const caption = { sliceDuration: 60, storage: { accessKey: 'ak', secretKey: storageSecret, bucket: 'b', vendor: 2, region: 3 } };
+      await loadAgora(
+        [
+          agoraConfig(emulator),
+          startNode({
+            channel,
+            pubBotUid: '31',
+            cryptionMode: '7',
+            captionConfig: 'caption',
+            captionConfigType: 'msg',
+          }),
+        ],
+        agoraCredentials({ start: { encryptionSecret, encryptionSalt: salt } }),
+      );
+      const caption = {
+        sliceDuration: 60,
+        storage: { accessKey: 'ak', secretKey: storageSecret, bucket: 'b', vendor: 2, region: 3 },
+      };
       const ok = await send('start', { caption });
       should.not.exist(ok.error, JSON.stringify(ok.error));
-      (requests('join')[0].body as Msg).should.containDeep({ rtcConfig: { cryptionMode: 7, secret: '***', salt: '***' } });
+      (requests('join')[0].body as Msg).should.containDeep({
+        rtcConfig: { cryptionMode: 7, secret: '***', salt: '***' },
+      });
       const agent = emulator.agents.get(ok.msg!.taskId) as any;
       agent.config.rtcConfig.secret.should.equal(encryptionSecret);
       // A refused start whose body holds every secret (the msg itself carries the caption settings the flow put there).
@@ -277,7 +433,13 @@ describe('Agora STT action nodes against the emulator', function () {
     });
 
     it('keeps the customer secret out of an authentication error', async () => {
-      await loadAgora([agoraConfig(emulator), startNode({ channel: freshChannel(), pubBotUid: '32' })], { cfg: { customerId: AGORA_DEFAULTS.customerId, customerSecret: 'wrong-CANARY-secret', appCertificate: AGORA_DEFAULTS.appCertificate } });
+      await loadAgora([agoraConfig(emulator), startNode({ channel: freshChannel(), pubBotUid: '32' })], {
+        cfg: {
+          customerId: AGORA_DEFAULTS.customerId,
+          customerSecret: 'wrong-CANARY-secret',
+          appCertificate: AGORA_DEFAULTS.appCertificate,
+        },
+      });
       const { error } = await send('start', {});
       error!.error.code.should.equal('InvalidCredentials');
       error!.error.cause.httpStatus.should.equal(401);

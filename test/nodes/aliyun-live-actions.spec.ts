@@ -3,11 +3,23 @@ import { AliyunLiveEmulator } from '../emulator';
 import { collect, helper, liveConfig, liveCredentials, load, outcome, ACCESS_KEY_SECRET } from './harness';
 
 const createNode = (extra: Record<string, unknown> = {}) => ({
-  id: 'create', type: 'aliyun-live-asr-create', live: 'cfg',
-  mode: 'live', modeType: 'aliyunMode', streamUrl: 'rtmp://push.example.com/app/stream', streamUrlType: 'str',
-  language: 'cn', languageType: 'aliyunLanguage', callbackUrl: 'http://127.0.0.1:9/cb', callbackUrlType: 'str',
-  translateEnabled: 'false', translateEnabledType: 'bool', autoTerminateEnabled: 'false', autoTerminateEnabledType: 'bool',
-  wires: [['out']], ...extra,
+  id: 'create',
+  type: 'aliyun-live-asr-create',
+  live: 'cfg',
+  mode: 'live',
+  modeType: 'aliyunMode',
+  streamUrl: 'rtmp://push.example.com/app/stream',
+  streamUrlType: 'str',
+  language: 'cn',
+  languageType: 'aliyunLanguage',
+  callbackUrl: 'http://127.0.0.1:9/cb',
+  callbackUrlType: 'str',
+  translateEnabled: 'false',
+  translateEnabledType: 'bool',
+  autoTerminateEnabled: 'false',
+  autoTerminateEnabledType: 'bool',
+  wires: [['out']],
+  ...extra,
 });
 
 describe('Alibaba Live action nodes against the emulator', function () {
@@ -43,7 +55,13 @@ describe('Alibaba Live action nodes against the emulator', function () {
       msg!.aliyun.should.eql({ action: 'CreateRtcAsrTask', requestId: msg!.payload.RequestId });
       const req = emulator.requests[emulator.requests.length - 1];
       req.scheme!.should.equal('v3');
-      req.params.should.containDeep({ Mode: 'live', StreamURL: 'rtmp://push.example.com/app/stream', Language: 'cn', RegionId: 'cn-shanghai', TranslateEnabled: 'false' });
+      req.params.should.containDeep({
+        Mode: 'live',
+        StreamURL: 'rtmp://push.example.com/app/stream',
+        Language: 'cn',
+        RegionId: 'cn-shanghai',
+        TranslateEnabled: 'false',
+      });
       emulator.tasks.has(msg!.taskId).should.be.true();
     });
 
@@ -58,18 +76,38 @@ describe('Alibaba Live action nodes against the emulator', function () {
     it('lets msg.payload override documented parameters, and nothing else', async () => {
       await load([liveConfig(emulator), createNode()], liveCredentials());
       const result = outcome();
-      const payload = JSON.parse('{"__proto__":{"x":1},"Mode":"rtc","SDKAppID":"app1","ChannelID":"room 1","RtcUserId":"alice","Language":"en","endpoint":"http://203.0.113.9","ReportInterval":-1}');
+      const payload = JSON.parse(
+        '{"__proto__":{"x":1},"Mode":"rtc","SDKAppID":"app1","ChannelID":"room 1","RtcUserId":"alice","Language":"en","endpoint":"http://203.0.113.9","ReportInterval":-1}',
+      );
       helper.getNode('create').receive({ payload });
       const { msg } = await result;
       should.exist(msg);
       const req = emulator.requests[0];
-      req.params.should.containDeep({ Mode: 'rtc', SDKAppID: 'app1', ChannelID: 'room 1', RtcUserId: 'alice', Language: 'en', ReportInterval: '-1' });
+      req.params.should.containDeep({
+        Mode: 'rtc',
+        SDKAppID: 'app1',
+        ChannelID: 'room 1',
+        RtcUserId: 'alice',
+        Language: 'en',
+        ReportInterval: '-1',
+      });
       should(req.params.endpoint).be.undefined();
     });
 
     it('reads parameters from msg/flow/env TypedInputs', async () => {
       process.env.SPEECH_TEST_LANGUAGE = 'ja';
-      await load([liveConfig(emulator), createNode({ streamUrl: 'stream', streamUrlType: 'msg', language: 'SPEECH_TEST_LANGUAGE', languageType: 'env' })], liveCredentials());
+      await load(
+        [
+          liveConfig(emulator),
+          createNode({
+            streamUrl: 'stream',
+            streamUrlType: 'msg',
+            language: 'SPEECH_TEST_LANGUAGE',
+            languageType: 'env',
+          }),
+        ],
+        liveCredentials(),
+      );
       const result = outcome();
       helper.getNode('create').receive({ stream: 'rtmp://other.example.com/live/x' });
       await result;
@@ -78,20 +116,34 @@ describe('Alibaba Live action nodes against the emulator', function () {
 
     it('fills CallbackURL and AuthKey from the callback config node', async () => {
       const cb = { id: 'cbcfg', type: 'aliyun-live-callback-config', callbackUrl: 'https://hooks.example.com/asr/abc' };
-      await load([liveConfig(emulator), cb, createNode({ callback: 'cbcfg' })], { ...liveCredentials(), cbcfg: { authKey: 'k3y' } });
+      await load([liveConfig(emulator), cb, createNode({ callback: 'cbcfg' })], {
+        ...liveCredentials(),
+        cbcfg: { authKey: 'k3y' },
+      });
       const result = outcome();
       helper.getNode('create').receive({ payload: {} });
       await result;
-      emulator.requests[0].params.should.containDeep({ CallbackURL: 'https://hooks.example.com/asr/abc', AuthKey: 'k3y' });
+      emulator.requests[0].params.should.containDeep({
+        CallbackURL: 'https://hooks.example.com/asr/abc',
+        AuthKey: 'k3y',
+      });
     });
 
-    it('keeps the callback config\'s URL and AuthKey even when msg.payload names others', async () => {
+    it("keeps the callback config's URL and AuthKey even when msg.payload names others", async () => {
       const cb = { id: 'cbcfg', type: 'aliyun-live-callback-config', callbackUrl: 'https://hooks.example.com/asr/abc' };
-      await load([liveConfig(emulator), cb, createNode({ callback: 'cbcfg' })], { ...liveCredentials(), cbcfg: { authKey: 'k3y' } });
+      await load([liveConfig(emulator), cb, createNode({ callback: 'cbcfg' })], {
+        ...liveCredentials(),
+        cbcfg: { authKey: 'k3y' },
+      });
       const result = outcome();
-      helper.getNode('create').receive({ payload: { CallbackURL: 'https://elsewhere.example.com/x', AuthKey: 'other' } });
+      helper
+        .getNode('create')
+        .receive({ payload: { CallbackURL: 'https://elsewhere.example.com/x', AuthKey: 'other' } });
       await result;
-      emulator.requests[0].params.should.containDeep({ CallbackURL: 'https://hooks.example.com/asr/abc', AuthKey: 'k3y' });
+      emulator.requests[0].params.should.containDeep({
+        CallbackURL: 'https://hooks.example.com/asr/abc',
+        AuthKey: 'k3y',
+      });
     });
 
     it('rejects invalid input with every problem named, and sends nothing', async () => {
@@ -101,7 +153,10 @@ describe('Alibaba Live action nodes against the emulator', function () {
       const { error, msg } = await result;
       should.not.exist(msg);
       error!.error.code.should.equal('InvalidInput');
-      error!.error.message.should.match(/Language/).and.match(/AutoTerminateDelay/).and.match(/StreamURL/);
+      error!.error.message.should
+        .match(/Language/)
+        .and.match(/AutoTerminateDelay/)
+        .and.match(/StreamURL/);
       error!.error.cause.problems.length.should.equal(3);
       emulator.requests.length.should.equal(0);
     });
@@ -156,7 +211,15 @@ describe('Alibaba Live action nodes against the emulator', function () {
   });
 
   describe('aliyun-live-asr-query', () => {
-    const queryNode = (extra: Record<string, unknown> = {}) => ({ id: 'query', type: 'aliyun-live-asr-query', live: 'cfg', taskId: 'taskId', taskIdType: 'msg', wires: [['out']], ...extra });
+    const queryNode = (extra: Record<string, unknown> = {}) => ({
+      id: 'query',
+      type: 'aliyun-live-asr-query',
+      live: 'cfg',
+      taskId: 'taskId',
+      taskIdType: 'msg',
+      wires: [['out']],
+      ...extra,
+    });
 
     it('queries one task by msg.taskId, with the Tasks map and an array', async () => {
       await load([liveConfig(emulator), createNode({ wires: [['query']] }), queryNode()], liveCredentials());
@@ -240,10 +303,21 @@ describe('Alibaba Live action nodes against the emulator', function () {
   });
 
   describe('aliyun-live-asr-stop', () => {
-    const stopNode = (extra: Record<string, unknown> = {}) => ({ id: 'stop', type: 'aliyun-live-asr-stop', live: 'cfg', taskId: 'taskId', taskIdType: 'msg', wires: [['out']], ...extra });
+    const stopNode = (extra: Record<string, unknown> = {}) => ({
+      id: 'stop',
+      type: 'aliyun-live-asr-stop',
+      live: 'cfg',
+      taskId: 'taskId',
+      taskIdType: 'msg',
+      wires: [['out']],
+      ...extra,
+    });
 
     it('stops a task, and deletes it when asked', async () => {
-      await load([liveConfig(emulator), createNode({ wires: [['stop']] }), stopNode({ deleteAfterStop: true })], liveCredentials());
+      await load(
+        [liveConfig(emulator), createNode({ wires: [['stop']] }), stopNode({ deleteAfterStop: true })],
+        liveCredentials(),
+      );
       const result = outcome();
       helper.getNode('create').receive({ payload: {} });
       const { msg } = await result;

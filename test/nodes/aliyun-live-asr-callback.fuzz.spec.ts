@@ -11,7 +11,6 @@ const AUTH_KEY = 'fuzz-auth-key';
 const PATH = '/cb/fuzz';
 const REQUESTS = 3000;
 
-
 /** Bodies that are invalid by construction: none may ever produce a message, whatever the headers. */
 function malformedBody(rand: (n: number) => number): string | Buffer {
   const valid = callbackBody('SentenceEnd');
@@ -28,8 +27,16 @@ function malformedBody(rand: (n: number) => number): string | Buffer {
     () => JSON.stringify('just a string'),
     () => JSON.stringify({ ...JSON.parse(valid), content: content.slice(0, rand(content.length - 1)) }),
     () => JSON.stringify({ ...JSON.parse(valid), content: { header: 'x' } }),
-    () => JSON.stringify({ ...JSON.parse(valid), content: JSON.stringify({ header: { name: rand(2) ? 5 : '' }, payload: {} }) }),
-    () => JSON.stringify({ ...JSON.parse(valid), content: JSON.stringify({ header: { name: 'n'.repeat(129 + rand(1000)) } }) }),
+    () =>
+      JSON.stringify({
+        ...JSON.parse(valid),
+        content: JSON.stringify({ header: { name: rand(2) ? 5 : '' }, payload: {} }),
+      }),
+    () =>
+      JSON.stringify({
+        ...JSON.parse(valid),
+        content: JSON.stringify({ header: { name: 'n'.repeat(129 + rand(1000)) } }),
+      }),
     () => JSON.stringify({ ...JSON.parse(valid), content: JSON.stringify({ payload: { result: 'no header' } }) }),
     () => '{"__proto__": {"polluted": true}, "content": "{\\"__proto__\\": {\\"x\\": 1}}"}',
     () => JSON.stringify({ content: JSON.stringify([{ header: { name: 'SentenceEnd' } }]) }),
@@ -43,13 +50,31 @@ function malformedBody(rand: (n: number) => number): string | Buffer {
 function fuzzHeaders(rand: (n: number) => number): Record<string, string> {
   const good = signedHeaders(CALLBACK_URL, AUTH_KEY);
   switch (rand(8)) {
-    case 0: return {};
-    case 1: return { 'SIG-TIME': 'x'.repeat(rand(8000)), 'ASR-SIG': good['ASR-SIG'] };
-    case 2: return { 'SIG-TIME': good['SIG-TIME'], 'ASR-SIG': Array.from({ length: rand(64) }, () => 'g0f'[rand(3)]).join('') };
-    case 3: return { 'SIG-TIME': String(-rand(1e9)), 'ASR-SIG': good['ASR-SIG'] };
-    case 4: return { 'SIG-TIME': '1e10', 'ASR-SIG': good['ASR-SIG'] };
-    case 5: return { ...good, 'content-type': ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16'][rand(4)] };
-    default: return good; // a genuine signature: the body alone must be refused
+    case 0:
+      return {};
+    case 1:
+      return { 'SIG-TIME': 'x'.repeat(rand(8000)), 'ASR-SIG': good['ASR-SIG'] };
+    case 2:
+      return {
+        'SIG-TIME': good['SIG-TIME'],
+        'ASR-SIG': Array.from({ length: rand(64) }, () => 'g0f'[rand(3)]).join(''),
+      };
+    case 3:
+      return { 'SIG-TIME': String(-rand(1e9)), 'ASR-SIG': good['ASR-SIG'] };
+    case 4:
+      return { 'SIG-TIME': '1e10', 'ASR-SIG': good['ASR-SIG'] };
+    case 5:
+      return {
+        ...good,
+        'content-type': [
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'application/json; charset=utf-16',
+        ][rand(4)],
+      };
+    default:
+      return good; // a genuine signature: the body alone must be refused
   }
 }
 
@@ -66,7 +91,16 @@ describe('aliyun-live-asr-callback under hostile input', function () {
       { id: 'cbcfg', type: 'aliyun-live-callback-config', callbackUrl: CALLBACK_URL },
       { id: 'cb', type: 'aliyun-live-asr-callback', callback: 'cbcfg', path: PATH, maxBodyKb: 256, wires: [['out']] },
     ]);
-    await helper.load([(r: any) => { RED = r; }, ...ALL_NODES], flow, { cbcfg: { authKey: AUTH_KEY } });
+    await helper.load(
+      [
+        (r: any) => {
+          RED = r;
+        },
+        ...ALL_NODES,
+      ],
+      flow,
+      { cbcfg: { authKey: AUTH_KEY } },
+    );
     server = http.createServer(RED.httpNode);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -86,7 +120,9 @@ describe('aliyun-live-asr-callback under hostile input', function () {
     process.on('unhandledRejection', onUnhandled);
     try {
       for (let sent = 0; sent < REQUESTS; sent += 16) {
-        const batch = Array.from({ length: Math.min(16, REQUESTS - sent) }, () => post(base, PATH, malformedBody(rand), fuzzHeaders(rand)));
+        const batch = Array.from({ length: Math.min(16, REQUESTS - sent) }, () =>
+          post(base, PATH, malformedBody(rand), fuzzHeaders(rand)),
+        );
         for (const reply of await Promise.all(batch)) statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
       }
     } finally {

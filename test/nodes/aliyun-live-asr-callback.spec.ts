@@ -1,7 +1,7 @@
 import http from 'http';
 import { AddressInfo } from 'net';
 import bodyParser from 'body-parser';
-import should from 'should';
+import 'should';
 import { AliyunLiveEmulator } from '../emulator';
 import { ALL_NODES, helper, liveConfig, liveCredentials, tab } from './harness';
 import { callbackBody, post, sign, signedHeaders } from './callback-client';
@@ -19,9 +19,19 @@ describe('aliyun-live-asr-callback', function () {
   let out: Msg[];
   let rejected: Msg[];
 
-  async function start(nodeExtra: Msg = {}, opts: { authKey?: string | null; callbackUrl?: string; preParse?: boolean } = {}): Promise<void> {
+  async function start(
+    nodeExtra: Msg = {},
+    opts: { authKey?: string | null; callbackUrl?: string; preParse?: boolean } = {},
+  ): Promise<void> {
     const cbcfg = { id: 'cbcfg', type: 'aliyun-live-callback-config', callbackUrl: opts.callbackUrl ?? CALLBACK_URL };
-    const node = { id: 'cb', type: 'aliyun-live-asr-callback', callback: 'cbcfg', path: PATH, wires: [['out'], ['out2']], ...nodeExtra };
+    const node = {
+      id: 'cb',
+      type: 'aliyun-live-asr-callback',
+      callback: 'cbcfg',
+      path: PATH,
+      wires: [['out'], ['out2']],
+      ...nodeExtra,
+    };
     const creds = opts.authKey === null ? {} : { cbcfg: { authKey: opts.authKey ?? AUTH_KEY } };
     const capture = (r: any) => {
       RED = r;
@@ -43,7 +53,8 @@ describe('aliyun-live-asr-callback', function () {
 
   // node.send delivers asynchronously; long enough on a loaded machine, and to prove that nothing came.
   const settle = () => new Promise((r) => setTimeout(r, 100));
-  const send = (body: string, headers: Record<string, string> = signedHeaders(CALLBACK_URL, AUTH_KEY)) => post(base, PATH, body, headers);
+  const send = (body: string, headers: Record<string, string> = signedHeaders(CALLBACK_URL, AUTH_KEY)) =>
+    post(base, PATH, body, headers);
 
   beforeEach(() => helper.startServer());
   afterEach(async () => {
@@ -59,8 +70,19 @@ describe('aliyun-live-asr-callback', function () {
     await settle();
     out.should.have.length(1);
     const p = out[0].payload;
-    p.should.containDeep({ vendor: 'aliyun', taskId: 'asr-11111111-2222-4333-8444-555555555555', event: 'TranscriptionResultChanged', sentenceIndex: 3, text: 'hello world', final: false, language: 'cn' });
-    p.words.should.eql([{ text: 'hello', start: 100, end: 500 }, { text: 'world', start: 500, end: 1000 }]);
+    p.should.containDeep({
+      vendor: 'aliyun',
+      taskId: 'asr-11111111-2222-4333-8444-555555555555',
+      event: 'TranscriptionResultChanged',
+      sentenceIndex: 3,
+      text: 'hello world',
+      final: false,
+      language: 'cn',
+    });
+    p.words.should.eql([
+      { text: 'hello', start: 100, end: 500 },
+      { text: 'world', start: 500, end: 1000 },
+    ]);
     p.raw.content.header.name.should.equal('TranscriptionResultChanged');
     out[0].topic.should.equal(p.taskId);
   });
@@ -95,7 +117,12 @@ describe('aliyun-live-asr-callback', function () {
   it('accepts SIG-TIME in milliseconds and upper-case hex', async () => {
     await start();
     const ms = String(Date.now());
-    (await send(callbackBody('SentenceEnd'), { 'SIG-TIME': ms, 'ASR-SIG': sign(ms, CALLBACK_URL, AUTH_KEY).toUpperCase() })).status.should.equal(200);
+    (
+      await send(callbackBody('SentenceEnd'), {
+        'SIG-TIME': ms,
+        'ASR-SIG': sign(ms, CALLBACK_URL, AUTH_KEY).toUpperCase(),
+      })
+    ).status.should.equal(200);
     await settle();
     out.should.have.length(1);
   });
@@ -152,7 +179,8 @@ describe('aliyun-live-asr-callback', function () {
 
   it('emits only final sentences when asked', async () => {
     await start({ finalOnly: true });
-    for (const name of ['SentenceBegin', 'TranscriptionResultChanged', 'SentenceEnd', 'TranscriptionCompleted']) await send(callbackBody(name));
+    for (const name of ['SentenceBegin', 'TranscriptionResultChanged', 'SentenceEnd', 'TranscriptionCompleted'])
+      await send(callbackBody(name));
     await settle();
     out.map((m) => m.payload.event).should.eql(['SentenceEnd']);
   });
@@ -160,12 +188,27 @@ describe('aliyun-live-asr-callback', function () {
   it('enforces the source allow-list, honouring X-Forwarded-For only from trusted proxies', async () => {
     await start({ allowFrom: '10.0.0.0/8' });
     (await send(callbackBody('SentenceEnd'))).status.should.equal(403);
-    (await send(callbackBody('SentenceEnd'), { ...signedHeaders(CALLBACK_URL, AUTH_KEY), 'X-Forwarded-For': '10.1.2.3' })).status.should.equal(403);
+    (
+      await send(callbackBody('SentenceEnd'), {
+        ...signedHeaders(CALLBACK_URL, AUTH_KEY),
+        'X-Forwarded-For': '10.1.2.3',
+      })
+    ).status.should.equal(403);
     await helper.unload();
     await new Promise((r) => server.close(r));
     await start({ allowFrom: '10.0.0.0/8', trustedProxies: '127.0.0.1' });
-    (await send(callbackBody('SentenceEnd'), { ...signedHeaders(CALLBACK_URL, AUTH_KEY), 'X-Forwarded-For': '10.1.2.3' })).status.should.equal(200);
-    (await send(callbackBody('SentenceEnd'), { ...signedHeaders(CALLBACK_URL, AUTH_KEY), 'X-Forwarded-For': '10.1.2.3, 8.8.8.8' })).status.should.equal(403);
+    (
+      await send(callbackBody('SentenceEnd'), {
+        ...signedHeaders(CALLBACK_URL, AUTH_KEY),
+        'X-Forwarded-For': '10.1.2.3',
+      })
+    ).status.should.equal(200);
+    (
+      await send(callbackBody('SentenceEnd'), {
+        ...signedHeaders(CALLBACK_URL, AUTH_KEY),
+        'X-Forwarded-For': '10.1.2.3, 8.8.8.8',
+      })
+    ).status.should.equal(403);
   });
 
   it('accepts unsigned callbacks without an AuthKey, but says so in its status', async () => {
@@ -212,7 +255,7 @@ describe('aliyun-live-asr-callback', function () {
     (await send(callbackBody('SentenceEnd'))).status.should.equal(404);
   });
 
-  it('receives the emulator\'s pushed transcript for a task the create node started', async () => {
+  it("receives the emulator's pushed transcript for a task the create node started", async () => {
     const emulator = new AliyunLiveEmulator({ callbackIntervalMs: 5 });
     await emulator.listen();
     try {
@@ -230,10 +273,30 @@ describe('aliyun-live-asr-callback', function () {
       const nodes = [
         liveConfig(emulator),
         { id: 'cbcfg', type: 'aliyun-live-callback-config', callbackUrl: url },
-        { id: 'create', type: 'aliyun-live-asr-create', live: 'cfg', callback: 'cbcfg', mode: 'live', modeType: 'aliyunMode', streamUrl: 'rtmp://x.example.com/a/b', language: 'en', languageType: 'aliyunLanguage', wires: [['out2']] },
+        {
+          id: 'create',
+          type: 'aliyun-live-asr-create',
+          live: 'cfg',
+          callback: 'cbcfg',
+          mode: 'live',
+          modeType: 'aliyunMode',
+          streamUrl: 'rtmp://x.example.com/a/b',
+          language: 'en',
+          languageType: 'aliyunLanguage',
+          wires: [['out2']],
+        },
         { id: 'cb', type: 'aliyun-live-asr-callback', callback: 'cbcfg', path: PATH, wires: [['out']] },
       ];
-      await helper.load([(r: any) => { RED = r; }, ...ALL_NODES], tab(nodes), { ...liveCredentials(), cbcfg: { authKey: AUTH_KEY } });
+      await helper.load(
+        [
+          (r: any) => {
+            RED = r;
+          },
+          ...ALL_NODES,
+        ],
+        tab(nodes),
+        { ...liveCredentials(), cbcfg: { authKey: AUTH_KEY } },
+      );
       server = http.createServer(RED.httpNode);
       await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
       out = [];
@@ -241,7 +304,8 @@ describe('aliyun-live-asr-callback', function () {
       const created = new Promise<Msg>((r) => helper.getNode('out2').on('input', r));
       helper.getNode('create').receive({ payload: {} });
       const taskId = (await created).taskId;
-      for (let i = 0; i < 200 && !out.some((m) => m.payload.event === 'SentenceEnd'); i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 200 && !out.some((m) => m.payload.event === 'SentenceEnd'); i++)
+        await new Promise((r) => setTimeout(r, 25));
       const events = out.map((m) => m.payload.event);
       events.should.containEql('SentenceBegin');
       events.should.containEql('TranscriptionResultChanged');
@@ -249,7 +313,9 @@ describe('aliyun-live-asr-callback', function () {
       out.every((m) => m.payload.taskId === taskId).should.be.true();
       emulator.callbackLog.every((d) => d.status === 200).should.be.true();
       const first = out.find((m) => m.payload.event === 'SentenceEnd')!.payload.sentenceIndex;
-      const growing = out.filter((m) => m.payload.event === 'TranscriptionResultChanged' && m.payload.sentenceIndex === first).map((m) => m.payload.text.length);
+      const growing = out
+        .filter((m) => m.payload.event === 'TranscriptionResultChanged' && m.payload.sentenceIndex === first)
+        .map((m) => m.payload.text.length);
       growing.length.should.be.above(1);
       growing.should.eql([...growing].sort((a, b) => a - b));
     } finally {

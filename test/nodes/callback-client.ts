@@ -9,22 +9,43 @@ export function sign(sigTime: string, callbackUrl: string, authKey: string): str
 let counter = 0;
 
 /** A callback body as the vendor sends it: `content` is a JSON string. */
-export function callbackBody(name: string, extra: { index?: number; result?: string; messageId?: string | null; taskId?: string } = {}): string {
-  const messageId = extra.messageId === null ? undefined : extra.messageId ?? crypto.randomBytes(16).toString('hex');
+export function callbackBody(
+  name: string,
+  extra: { index?: number; result?: string; messageId?: string | null; taskId?: string } = {},
+): string {
+  const messageId = extra.messageId === null ? undefined : (extra.messageId ?? crypto.randomBytes(16).toString('hex'));
   counter++;
   const content = {
-    header: { namespace: 'SpeechTranscriber', name, status: 20000000, status_text: 'Gateway:SUCCESS:Success.', message_id: messageId, task_id: 'nls' + counter },
+    header: {
+      namespace: 'SpeechTranscriber',
+      name,
+      status: 20000000,
+      status_text: 'Gateway:SUCCESS:Success.',
+      message_id: messageId,
+      task_id: 'nls' + counter,
+    },
     payload: {
       index: extra.index ?? 1,
       time: 1000 + counter,
       begin_time: 100,
       result: extra.result ?? 'hello world',
       confidence: 0.9,
-      words: [{ text: 'hello', startTime: 100, endTime: 500 }, { text: 'world', startTime: 500, endTime: 1000 }],
+      words: [
+        { text: 'hello', startTime: 100, endTime: 500 },
+        { text: 'world', startTime: 500, endTime: 1000 },
+      ],
       status: 0,
     },
   };
-  return JSON.stringify({ task_id: extra.taskId ?? 'asr-11111111-2222-4333-8444-555555555555', sdk_app_id: '', channel_id: '', rtc_user_id: '', callback_time_stamp: Date.now(), language: 'cn', content: JSON.stringify(content) });
+  return JSON.stringify({
+    task_id: extra.taskId ?? 'asr-11111111-2222-4333-8444-555555555555',
+    sdk_app_id: '',
+    channel_id: '',
+    rtc_user_id: '',
+    callback_time_stamp: Date.now(),
+    language: 'cn',
+    content: JSON.stringify(content),
+  });
 }
 
 export interface Reply {
@@ -35,13 +56,25 @@ export interface Reply {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
-export function post(baseUrl: string, path: string, body: string | Buffer, headers: Record<string, string> = {}, method = 'POST'): Promise<Reply> {
+export function post(
+  baseUrl: string,
+  path: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+  method = 'POST',
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${baseUrl}${path}`, { method, agent, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }));
-    });
+    const req = http.request(
+      `${baseUrl}${path}`,
+      { method, agent, headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

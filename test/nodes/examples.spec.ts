@@ -4,10 +4,26 @@ import should from 'should';
 import { ALL_NODES, coreNode, helper } from './harness';
 
 const ROOT = path.join(__dirname, '..', '..');
-const CORE_NODES = ['common/20-inject.js', 'common/21-debug.js', 'common/25-catch.js', 'common/90-comment.js', 'function/15-change.js', 'network/21-httpin.js', 'storage/10-file.js', 'network/22-websocket.js', 'storage/23-watch.js', 'function/10-switch.js', 'function/89-delay.js'].map(coreNode);
+const CORE_NODES = [
+  'common/20-inject.js',
+  'common/21-debug.js',
+  'common/25-catch.js',
+  'common/90-comment.js',
+  'function/15-change.js',
+  'network/21-httpin.js',
+  'storage/10-file.js',
+  'network/22-websocket.js',
+  'storage/23-watch.js',
+  'function/10-switch.js',
+  'function/89-delay.js',
+].map(coreNode);
 
 function examples(dir = path.join(ROOT, 'examples')): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? examples(path.join(dir, e.name)) : e.name.endsWith('.json') ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? examples(path.join(dir, e.name)) : e.name.endsWith('.json') ? [path.join(dir, e.name)] : [],
+    );
 }
 
 describe('example flows', () => {
@@ -23,9 +39,13 @@ describe('example flows', () => {
   });
 
   it('use every node type the package registers (scorecard N02)', () => {
-    const used = new Set(files.flatMap((f) => JSON.parse(fs.readFileSync(f, 'utf8')).map((n: { type: string }) => n.type)));
+    const used = new Set(
+      files.flatMap((f) => JSON.parse(fs.readFileSync(f, 'utf8')).map((n: { type: string }) => n.type)),
+    );
     // Every node set with an editor; speech-common has no node types (it exists for its catalogue).
-    const types = Object.keys(pkg['node-red'].nodes).filter((set) => fs.existsSync(path.join(ROOT, 'nodes', `${set}.html`)));
+    const types = Object.keys(pkg['node-red'].nodes).filter((set) =>
+      fs.existsSync(path.join(ROOT, 'nodes', `${set}.html`)),
+    );
     for (const type of types) used.has(type).should.be.true(type);
   });
 

@@ -7,7 +7,8 @@ export const NODE_RED_DIR = process.env.NODE_RED_PATH ?? path.dirname(require.re
 helper.init(require.resolve(NODE_RED_DIR));
 
 /** A core node module of the Node-RED under test, e.g. 'common/20-inject.js'. */
-export const coreNode = (file: string) => require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [NODE_RED_DIR] }));
+export const coreNode = (file: string) =>
+  require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [NODE_RED_DIR] }));
 
 type Msg = Record<string, any>;
 
@@ -20,10 +21,21 @@ export const [[ACCESS_KEY_ID, ACCESS_KEY_SECRET]] = Object.entries(DEFAULT_CREDE
 export const TAB = 'tab1';
 
 export function liveConfig(emulator: AliyunLiveEmulator, extra: Msg = {}): Msg {
-  return { id: 'cfg', type: 'aliyun-live-config', region: 'cn-shanghai', endpoint: emulator.url, signatureVersion: 'v3', timeout: 2, maxRetries: 2, ...extra };
+  return {
+    id: 'cfg',
+    type: 'aliyun-live-config',
+    region: 'cn-shanghai',
+    endpoint: emulator.url,
+    signatureVersion: 'v3',
+    timeout: 2,
+    maxRetries: 2,
+    ...extra,
+  };
 }
 
-export const liveCredentials = (secret = ACCESS_KEY_SECRET): Msg => ({ cfg: { accessKeyId: ACCESS_KEY_ID, accessKeySecret: secret } });
+export const liveCredentials = (secret = ACCESS_KEY_SECRET): Msg => ({
+  cfg: { accessKeyId: ACCESS_KEY_ID, accessKeySecret: secret },
+});
 
 /** A tab with the given nodes, a helper node `out` and a Catch node feeding helper `errors`. */
 export function tab(nodes: Msg[]): Msg[] {

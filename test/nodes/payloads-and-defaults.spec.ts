@@ -35,22 +35,47 @@ describe('payloads from function nodes and JSON text, and runtime defaults', fun
     await helper.load([FUNCTION_NODE, ...ALL_NODES], tab(nodes), liveCredentials());
   }
 
-  const fnNode = (body: string, next: string) => ({ id: 'fn', type: 'function', func: body, outputs: 1, noerr: 0, wires: [[next]] });
-  const livePayload = { Mode: 'live', StreamURL: 'rtmp://push.example.com/app/s', Language: 'en', CallbackURL: 'http://127.0.0.1:9/cb' };
+  const fnNode = (body: string, next: string) => ({
+    id: 'fn',
+    type: 'function',
+    func: body,
+    outputs: 1,
+    noerr: 0,
+    wires: [[next]],
+  });
+  const livePayload = {
+    Mode: 'live',
+    StreamURL: 'rtmp://push.example.com/app/s',
+    Language: 'en',
+    CallbackURL: 'http://127.0.0.1:9/cb',
+  };
 
   it('aliyun-live-asr-create takes a payload built in a function node (another realm)', async () => {
-    await load([liveConfig(emulator), fnNode(`msg.payload = ${JSON.stringify(livePayload)}; return msg;`, 'act'), { id: 'act', type: 'aliyun-live-asr-create', live: 'cfg', wires: [['out']] }]);
+    await load([
+      liveConfig(emulator),
+      fnNode(`msg.payload = ${JSON.stringify(livePayload)}; return msg;`, 'act'),
+      { id: 'act', type: 'aliyun-live-asr-create', live: 'cfg', wires: [['out']] },
+    ]);
     const result = outcome();
     helper.getNode('fn').receive({ payload: 'go' });
     const { msg, error } = await result;
     should.not.exist(error, JSON.stringify(error));
     msg!.taskId.should.match(/^asr-/);
-    emulator.requests[0].params.should.containDeep({ Mode: 'live', StreamURL: livePayload.StreamURL, Language: 'en', CallbackURL: livePayload.CallbackURL });
+    emulator.requests[0].params.should.containDeep({
+      Mode: 'live',
+      StreamURL: livePayload.StreamURL,
+      Language: 'en',
+      CallbackURL: livePayload.CallbackURL,
+    });
   });
 
   it('a function-node payload still cannot smuggle prototypes or unlisted keys', async () => {
     const body = `const p = JSON.parse('{"__proto__":{"polluted":1},"Language":"ja","endpoint":"http://203.0.113.9"}'); Object.assign(p, ${JSON.stringify(livePayload)}); p.Language = 'ja'; msg.payload = p; return msg;`;
-    await load([liveConfig(emulator), fnNode(body, 'act'), { id: 'act', type: 'aliyun-live-asr-create', live: 'cfg', wires: [['out']] }]);
+    await load([
+      liveConfig(emulator),
+      fnNode(body, 'act'),
+      { id: 'act', type: 'aliyun-live-asr-create', live: 'cfg', wires: [['out']] },
+    ]);
     const result = outcome();
     helper.getNode('fn').receive({ payload: 'go' });
     await result;
@@ -82,7 +107,17 @@ describe('payloads from function nodes and JSON text, and runtime defaults', fun
   });
 
   it('does not blame msg.payload when it is an ordinary trigger and the fields are set', async () => {
-    await load([liveConfig(emulator), { id: 'act', type: 'aliyun-live-asr-create', live: 'cfg', streamUrl: livePayload.StreamURL, callbackUrl: livePayload.CallbackURL, wires: [['out']] }]);
+    await load([
+      liveConfig(emulator),
+      {
+        id: 'act',
+        type: 'aliyun-live-asr-create',
+        live: 'cfg',
+        streamUrl: livePayload.StreamURL,
+        callbackUrl: livePayload.CallbackURL,
+        wires: [['out']],
+      },
+    ]);
     const result = outcome();
     helper.getNode('act').receive({ payload: 'go' });
     const { msg, error } = await result;
@@ -114,7 +149,7 @@ describe('payloads from function nodes and JSON text, and runtime defaults', fun
     emulator.requests[0].params.TaskId.should.equal(taskId);
   });
 
-  it('every node module states its dialog\'s defaults (DEFAULTS) exactly as its editor does', () => {
+  it("every node module states its dialog's defaults (DEFAULTS) exactly as its editor does", () => {
     const definitions = editorDefinitions();
     const sets = declaredNodeSets().filter((s) => fs.existsSync(s.html));
     sets.length.should.be.above(5);
@@ -134,7 +169,7 @@ describe('payloads from function nodes and JSON text, and runtime defaults', fun
  */
 describe('every action node takes a message built in a function node', function () {
   this.timeout(30000);
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+
   const { ACTION_CASES } = require('../reliability/kit') as typeof import('../reliability/kit');
   // A Buffer does not survive JSON: those cases (audio uploads) cannot be rebuilt from text.
   const rebuildable = (msg: Record<string, unknown>): boolean => !JSON.stringify(msg).includes('"type":"Buffer"');

@@ -12,16 +12,33 @@ type Msg = Record<string, any>;
 
 const TASK = 'task-1';
 const ev = (i: number, text: string, final: boolean, extra: Msg = {}): Msg => ({
-  vendor: 'aliyun', taskId: TASK, event: final ? 'SentenceEnd' : 'TranscriptionResultChanged', sentenceIndex: i, text, final,
-  start: i * 3000, end: i * 3000 + 2000, words: [], raw: {}, ...extra,
+  vendor: 'aliyun',
+  taskId: TASK,
+  event: final ? 'SentenceEnd' : 'TranscriptionResultChanged',
+  sentenceIndex: i,
+  text,
+  final,
+  start: i * 3000,
+  end: i * 3000 + 2000,
+  words: [],
+  raw: {},
+  ...extra,
 });
 
 /** The dialog's defaults, read by running the node's editor script against a stand-in RED. */
 function editorDefaults(): Record<string, unknown> {
   const root = path.join(__dirname, '..', '..');
   let defaults: Record<string, { value: unknown }> = {};
-  const anything: any = new Proxy(function () {}, { get: (_t, p) => (p === Symbol.toPrimitive ? () => '' : anything), apply: () => anything });
-  const RED = { _: (k: string) => k, nodes: { registerType: (_t: string, d: any) => (defaults = d.defaults) }, settings: {}, validators: anything };
+  const anything: any = new Proxy(function () {}, {
+    get: (_t, p) => (p === Symbol.toPrimitive ? () => '' : anything),
+    apply: () => anything,
+  });
+  const RED = {
+    _: (k: string) => k,
+    nodes: { registerType: (_t: string, d: any) => (defaults = d.defaults) },
+    settings: {},
+    validators: anything,
+  };
   const ctx = vm.createContext({ window: {}, RED, $: anything, console });
   vm.runInContext(fs.readFileSync(path.join(root, 'resources', 'editor.js'), 'utf8'), ctx);
   const html = fs.readFileSync(path.join(root, 'nodes', 'transcript-captions.html'), 'utf8');
@@ -54,14 +71,17 @@ describe('transcript-captions node', function () {
   };
   const get = (url: string) =>
     new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
-      http.get(`${base}${url}`, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-      }).on('error', reject);
+      http
+        .get(`${base}${url}`, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+        })
+        .on('error', reject);
     });
-  const routesAt = (p: string) => ((RED.httpNode._router?.stack ?? []) as any[]).filter((l) => l.route?.path === p).length;
+  const routesAt = (p: string) =>
+    ((RED.httpNode._router?.stack ?? []) as any[]).filter((l) => l.route?.path === p).length;
   const settle = (ms = 80) => new Promise((r) => setTimeout(r, ms));
 
   beforeEach(() => helper.startServer());
@@ -74,11 +94,11 @@ describe('transcript-captions node', function () {
     await helper.stopServer();
   });
 
-  it('states its dialog\'s defaults exactly (DEFAULTS)', () => {
+  it("states its dialog's defaults exactly (DEFAULTS)", () => {
     DEFAULTS.should.eql(editorDefaults());
   });
 
-  it('serves the page with a Content-Security-Policy, its own script and style, and the node\'s settings', async () => {
+  it("serves the page with a Content-Security-Policy, its own script and style, and the node's settings", async () => {
     await start({ path: '/live/cc', lines: 4, translation: 'en' });
     const page = await get('/live/cc');
     page.status.should.equal(200);
@@ -91,26 +111,35 @@ describe('transcript-captions node', function () {
     (await get('/live/cc/caption-page.css')).headers['content-type']!.should.match(/^text\/css/);
   });
 
-  it('a node deployed with only its type serves /captions with the dialog\'s defaults', async () => {
+  it("a node deployed with only its type serves /captions with the dialog's defaults", async () => {
     await start({});
     const page = await get('/captions');
     page.status.should.equal(200);
     page.body.should.containEql('"lines":3,"maxLineLength":42,"maxLineLengthCjk":16,"clearAfter":6');
   });
 
-  it('sends a sentence\'s interim text, then its final text as the same line', async () => {
+  it("sends a sentence's interim text, then its final text as the same line", async () => {
     const node = await start();
     const viewer = await sse('/captions/events');
     viewer.headers['content-type']!.should.match(/^text\/event-stream/);
     node.receive({ payload: ev(0, '', false, { event: 'SentenceBegin' }) });
     node.receive({ payload: ev(0, 'hello wor', false) });
-    node.receive({ payload: ev(0, 'Hello world.', true, { speaker: 'Ann', translations: [{ language: 'zh', text: '你好，世界。', final: true }] }) });
+    node.receive({
+      payload: ev(0, 'Hello world.', true, {
+        speaker: 'Ann',
+        translations: [{ language: 'zh', text: '你好，世界。', final: true }],
+      }),
+    });
     const frames = await viewer.waitFor(2);
     await settle();
     const data = viewer.data();
     data.length.should.equal(2, 'SentenceBegin without text shows nothing');
     data[0].should.containDeep({ k: 'line', room: TASK, line: { n: 1, text: 'hello wor', final: false } });
-    data[1].should.containDeep({ k: 'line', room: TASK, line: { n: 1, text: 'Hello world.', final: true, speaker: 'Ann', tr: { zh: '你好，世界。' } } });
+    data[1].should.containDeep({
+      k: 'line',
+      room: TASK,
+      line: { n: 1, text: 'Hello world.', final: true, speaker: 'Ann', tr: { zh: '你好，世界。' } },
+    });
     frames[1].id!.should.match(/^[A-Za-z0-9_-]+\.2$/);
   });
 
@@ -122,7 +151,9 @@ describe('transcript-captions node', function () {
     const [snap] = await late.waitFor(1);
     const d = JSON.parse(snap.data);
     d.k.should.equal('snap');
-    d.lines.map((l: Msg) => l.text).should.eql(['Sentence 7.', 'Sentence 8.', 'Sentence 9.', 'Sentence 10.', 'Sentence 11.']);
+    d.lines
+      .map((l: Msg) => l.text)
+      .should.eql(['Sentence 7.', 'Sentence 8.', 'Sentence 9.', 'Sentence 10.', 'Sentence 11.']);
   });
 
   it('serves several rooms at once: a viewer picks one, or follows the latest', async () => {
@@ -138,10 +169,21 @@ describe('transcript-captions node', function () {
     await a.waitFor(2);
     await latest.waitFor(3);
     await settle();
-    a.data().map((d) => d.line.text).should.eql(['in A', 'in A again']);
-    b.data().map((d) => d.line.text).should.eql(['in B']);
+    a.data()
+      .map((d) => d.line.text)
+      .should.eql(['in A', 'in A again']);
+    b.data()
+      .map((d) => d.line.text)
+      .should.eql(['in B']);
     // A follower switching rooms gets the new room's picture, not a lone line.
-    latest.data().map((d) => [d.k, d.room]).should.eql([['line', 'A'], ['snap', 'B'], ['snap', 'A']]);
+    latest
+      .data()
+      .map((d) => [d.k, d.room])
+      .should.eql([
+        ['line', 'A'],
+        ['snap', 'B'],
+        ['snap', 'A'],
+      ]);
     const rooms = JSON.parse((await get('/captions/rooms')).body);
     rooms.latest.should.equal('A');
     rooms.rooms.map((r: Msg) => r.room).should.eql(['A', 'B']);
@@ -161,7 +203,12 @@ describe('transcript-captions node', function () {
     const v2 = await sse('/captions/events', { 'last-event-id': lastId });
     await v2.waitFor(2);
     await settle();
-    v2.data().map((d) => [d.k, d.line.text]).should.eql([['line', 'thr'], ['line', 'three.']]);
+    v2.data()
+      .map((d) => [d.k, d.line.text])
+      .should.eql([
+        ['line', 'thr'],
+        ['line', 'three.'],
+      ]);
     const v3 = await sse(`/captions/events?last=${encodeURIComponent('zzz.1')}`);
     await v3.waitFor(1);
     v3.data()[0].k.should.equal('snap');
@@ -183,7 +230,9 @@ describe('transcript-captions node', function () {
     helper.getNode('cap').receive({ payload: ev(1, 'after.', true) });
     await v2.waitFor(1);
     await settle();
-    v2.data().map((d) => [d.k, d.line.text]).should.eql([['line', 'after.']]);
+    v2.data()
+      .map((d) => [d.k, d.line.text])
+      .should.eql([['line', 'after.']]);
     (await get('/captions')).body.should.containEql('"lines":2');
     await helper.setFlows([{ id: TAB2, type: 'tab' }], 'full');
     routesAt('/captions').should.equal(0);
@@ -210,7 +259,13 @@ describe('transcript-captions node', function () {
       statuses.push(JSON.stringify(s));
       return origStatus(s);
     };
-    for (const p of ['/captions', '/captions/events', '/captions/captions.vtt', '/captions/rooms', '/captions/caption-page.js']) {
+    for (const p of [
+      '/captions',
+      '/captions/events',
+      '/captions/captions.vtt',
+      '/captions/rooms',
+      '/captions/caption-page.js',
+    ]) {
       (await get(p)).status.should.equal(401, p);
       (await get(`${p}?token=wrong`)).status.should.equal(401, p);
       (await get(`${p}?token[]=${token}`)).status.should.equal(401, p);
@@ -229,13 +284,20 @@ describe('transcript-captions node', function () {
   it('serves the session so far as WebVTT and SubRip, per room and translation', async () => {
     const node = await start();
     node.receive({ payload: ev(0, 'Hel', false) });
-    node.receive({ payload: ev(0, 'Hello there.', true, { speaker: 'Ann', translations: [{ language: 'zh', text: '你好。', final: true }] }) });
+    node.receive({
+      payload: ev(0, 'Hello there.', true, {
+        speaker: 'Ann',
+        translations: [{ language: 'zh', text: '你好。', final: true }],
+      }),
+    });
     node.receive({ payload: ev(1, 'Bye <b>now</b>.', true) });
     await settle();
     const vtt = await get(`/captions/captions.vtt?room=${TASK}`);
     vtt.status.should.equal(200);
     vtt.headers['content-type']!.should.match(/^text\/vtt/);
-    vtt.body.should.equal('WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n<v Ann>Hello there.\n\n00:00:03.000 --> 00:00:05.000\nBye &lt;b&gt;now&lt;/b&gt;.\n');
+    vtt.body.should.equal(
+      'WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n<v Ann>Hello there.\n\n00:00:03.000 --> 00:00:05.000\nBye &lt;b&gt;now&lt;/b&gt;.\n',
+    );
     const srt = await get('/captions/captions.srt?lang=zh');
     srt.body.should.startWith('1\n00:00:00,000 --> 00:00:02,000\n');
     srt.body.should.containEql('你好。');
@@ -263,12 +325,22 @@ describe('transcript-captions node', function () {
     await settle();
     v.close();
     await settle(200);
-    out.map((m) => [m.topic, m.payload.room, m.payload.viewers]).should.eql([['connected', 'x', 1], ['disconnected', 'x', 0]]);
+    out
+      .map((m) => [m.topic, m.payload.room, m.payload.viewers])
+      .should.eql([
+        ['connected', 'x', 1],
+        ['disconnected', 'x', 0],
+      ]);
   });
 
-  it('runs Node-RED\'s httpNodeMiddleware on its routes, as core http-in does', async () => {
+  it("runs Node-RED's httpNodeMiddleware on its routes, as core http-in does", async () => {
     const seen: string[] = [];
-    helper.settings({ httpNodeMiddleware: (req: any, _res: any, next: () => void) => { seen.push(req.path); next(); } });
+    helper.settings({
+      httpNodeMiddleware: (req: any, _res: any, next: () => void) => {
+        seen.push(req.path);
+        next();
+      },
+    });
     try {
       await start();
       await get('/captions');

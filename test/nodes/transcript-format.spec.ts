@@ -6,10 +6,33 @@ import { FORMAT_DEFAULTS, formatTranscript, readInput, Sentence } from '../../no
 type Msg = Record<string, any>;
 
 const ev = (taskId: string, i: number, text: string, extra: Msg = {}): Msg => ({
-  vendor: 'aliyun', taskId, event: 'SentenceEnd', sentenceIndex: i, text, final: true, start: i * 3000, end: i * 3000 + 2000, words: [], raw: {}, ...extra,
+  vendor: 'aliyun',
+  taskId,
+  event: 'SentenceEnd',
+  sentenceIndex: i,
+  text,
+  final: true,
+  start: i * 3000,
+  end: i * 3000 + 2000,
+  words: [],
+  raw: {},
+  ...extra,
 });
-const interim = (taskId: string, i: number, text: string): Msg => ({ ...ev(taskId, i, text), event: 'TranscriptionResultChanged', final: false, end: undefined });
-const completed = (taskId: string): Msg => ({ vendor: 'aliyun', taskId, event: 'TranscriptionCompleted', text: '', final: false, words: [], raw: {} });
+const interim = (taskId: string, i: number, text: string): Msg => ({
+  ...ev(taskId, i, text),
+  event: 'TranscriptionResultChanged',
+  final: false,
+  end: undefined,
+});
+const completed = (taskId: string): Msg => ({
+  vendor: 'aliyun',
+  taskId,
+  event: 'TranscriptionCompleted',
+  text: '',
+  final: false,
+  words: [],
+  raw: {},
+});
 
 async function start(props: Msg, register = transcriptFormat): Promise<any> {
   await helper.load([register], tab([{ id: 'fmt', type: 'transcript-format', wires: [['out']], ...props }]), {});
@@ -25,13 +48,22 @@ describe('transcript-format node', () => {
     await helper.stopServer();
   });
 
-  it('turns a transcript document into a file, keeping the message\'s own properties', async () => {
+  it("turns a transcript document into a file, keeping the message's own properties", async () => {
     const node = await start({ format: 'vtt' });
-    const doc = { vendor: 'unisound', taskId: 'job/../7', language: 'en', text: 'Hello. Bye.', segments: [ev('x', 0, 'Hello.'), ev('x', 1, 'Bye.')], raw: {} };
+    const doc = {
+      vendor: 'unisound',
+      taskId: 'job/../7',
+      language: 'en',
+      text: 'Hello. Bye.',
+      segments: [ev('x', 0, 'Hello.'), ev('x', 1, 'Bye.')],
+      raw: {},
+    };
     const result = outcome();
     node.receive({ payload: doc, keep: 'me' });
     const { msg } = await result;
-    msg!.payload.should.equal('WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nHello.\n\n00:00:03.000 --> 00:00:05.000\nBye.\n');
+    msg!.payload.should.equal(
+      'WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nHello.\n\n00:00:03.000 --> 00:00:05.000\nBye.\n',
+    );
     msg!.filename.should.equal('job_.._7.vtt');
     msg!.cues.should.equal(2);
     msg!.taskId.should.equal('job/../7');
@@ -49,7 +81,9 @@ describe('transcript-format node', () => {
     const { out, errors } = await got;
     errors.should.eql([]);
     out.length.should.equal(1);
-    out[0].payload.should.equal('1\n00:00:00,000 --> 00:00:02,000\nHello there.\n\n2\n00:00:03,000 --> 00:00:05,000\nHow are you?\n');
+    out[0].payload.should.equal(
+      '1\n00:00:00,000 --> 00:00:02,000\nHello there.\n\n2\n00:00:03,000 --> 00:00:05,000\nHow are you?\n',
+    );
     out[0].filename.should.equal('t1.srt');
     out[0].cues.should.equal(2);
   });
@@ -93,7 +127,12 @@ describe('transcript-format node', () => {
     node.receive({ payload: completed('b') });
     node.receive({ payload: completed('a') });
     const { out } = await got;
-    out.map((m) => [m.taskId, m.payload]).should.eql([['b', 'b0\nb1\nb2\n'], ['a', 'a0\na1\na2\n']]);
+    out
+      .map((m) => [m.taskId, m.payload])
+      .should.eql([
+        ['b', 'b0\nb1\nb2\n'],
+        ['a', 'a0\na1\na2\n'],
+      ]);
   });
 
   it('bounds open tasks: the oldest is dropped with a warning', async () => {
@@ -120,17 +159,29 @@ describe('transcript-format node', () => {
   it('behaves as the dialog defaults when deployed with only type and wires', async () => {
     const node = await start({});
     DEFAULTS.should.match({ ...FORMAT_DEFAULTS, emitCues: false, name: '' });
-    const sentences = [ev('t', 0, 'A sentence that is long enough to be broken across two lines of subtitles, said by Bob.', { speaker: 'Bob', end: 6000 })];
+    const sentences = [
+      ev('t', 0, 'A sentence that is long enough to be broken across two lines of subtitles, said by Bob.', {
+        speaker: 'Bob',
+        end: 6000,
+      }),
+    ];
     const result = outcome();
     node.receive({ payload: sentences });
     const { msg } = await result;
-    const expected = formatTranscript(((readInput(sentences) as { sentences: Sentence[] }).sentences), FORMAT_DEFAULTS).output;
+    const expected = formatTranscript(
+      (readInput(sentences) as { sentences: Sentence[] }).sentences,
+      FORMAT_DEFAULTS,
+    ).output;
     msg!.payload.should.equal(expected);
     msg!.payload.should.startWith('1\n00:00:00,000 --> ');
     msg!.filename.should.equal('t.srt');
   });
 
-  for (const [name, payload] of [['a number', 42], ['a document without segments', { vendor: 'agora', text: 'x', segments: 'nope' }], ['an object that is no transcript', { hello: 1 }]] as Array<[string, unknown]>) {
+  for (const [name, payload] of [
+    ['a number', 42],
+    ['a document without segments', { vendor: 'agora', text: 'x', segments: 'nope' }],
+    ['an object that is no transcript', { hello: 1 }],
+  ] as Array<[string, unknown]>) {
     it(`answers ${name} with exactly one error`, async () => {
       const node = await start({ format: 'vtt' });
       const got = collect(300);

@@ -7,7 +7,9 @@ import { UnisoundEmulator, UNISOUND_DEFAULTS } from '../emulator/unisound';
 import { collect, helper, outcome, tab } from './harness';
 
 type Msg = Record<string, any>;
-const NODES = ['unisound-config', 'unisound-asr-submit', 'unisound-asr-result'].map((type) => require(`../../nodes/${type}`).default);
+const NODES = ['unisound-config', 'unisound-asr-submit', 'unisound-asr-result'].map(
+  (type) => require(`../../nodes/${type}`).default,
+);
 
 /** A small valid WAV header followed by silence. */
 function wav(bytes = 4096): Buffer {
@@ -33,12 +35,28 @@ describe('Unisound ASR nodes against the emulator', function () {
   let dir: string;
   let audioPath: string;
 
-  const config = (extra: Msg = {}): Msg => ({ id: 'cfg', type: 'unisound-config', endpoint: emulator.url, rateLimit: 600, timeout: 5, maxRetries: 2, ...extra });
-  const submit = (extra: Msg = {}): Msg => ({ id: 'submit', type: 'unisound-asr-submit', unisound: 'cfg', pollInterval: 0.05, wires: [['out']], ...extra });
+  const config = (extra: Msg = {}): Msg => ({
+    id: 'cfg',
+    type: 'unisound-config',
+    endpoint: emulator.url,
+    rateLimit: 600,
+    timeout: 5,
+    maxRetries: 2,
+    ...extra,
+  });
+  const submit = (extra: Msg = {}): Msg => ({
+    id: 'submit',
+    type: 'unisound-asr-submit',
+    unisound: 'cfg',
+    pollInterval: 0.05,
+    wires: [['out']],
+    ...extra,
+  });
   const creds = { cfg: { apiKey: UNISOUND_DEFAULTS.apiKey } };
   const load = (nodes: Msg[]) => helper.load(NODES, tab(nodes), creds);
   const jobsFile = () => path.join(dir, '.speech-pipelines', 'jobs.json');
-  const storedJobs = (): string[] => (fs.existsSync(jobsFile()) ? Object.keys(JSON.parse(fs.readFileSync(jobsFile(), 'utf8')).entries) : []);
+  const storedJobs = (): string[] =>
+    fs.existsSync(jobsFile()) ? Object.keys(JSON.parse(fs.readFileSync(jobsFile(), 'utf8')).entries) : [];
   const actions = () => emulator.requests.map((r) => r.action);
 
   before(async () => {
@@ -72,7 +90,12 @@ describe('Unisound ASR nodes against the emulator', function () {
     msg!.payload.vendor.should.equal('unisound');
     msg!.payload.taskId.should.equal(msg!.taskId);
     msg!.payload.segments.should.have.length(4);
-    msg!.payload.segments[1].should.containDeep({ text: '你好，云知声语音链路测试成功！', start: 3100, end: 5600, final: true });
+    msg!.payload.segments[1].should.containDeep({
+      text: '你好，云知声语音链路测试成功！',
+      start: 3100,
+      end: 5600,
+      final: true,
+    });
     msg!.payload.text.should.startWith('Good morning, this is the Unisound emulator.');
     msg!.payload.duration.should.equal(10400);
     msg!.payload.raw.status.should.equal('Success');
@@ -128,19 +151,38 @@ describe('Unisound ASR nodes against the emulator', function () {
   it('reports every invalid option at once and sends nothing', async () => {
     await load([config(), submit()]);
     const result = outcome();
-    helper.getNode('submit').receive({ payload: { file_url: 'ftp://x/a.wav', context: 'x'.repeat(501), hotwords: ['toolongword'], speaker_num: 2, channel: 3 } });
+    helper.getNode('submit').receive({
+      payload: {
+        file_url: 'ftp://x/a.wav',
+        context: 'x'.repeat(501),
+        hotwords: ['toolongword'],
+        speaker_num: 2,
+        channel: 3,
+      },
+    });
     const { error } = await result;
-    error!.error.message.should.match(/file_url/).and.match(/context/).and.match(/hotword/).and.match(/speaker_num/).and.match(/channel/);
+    error!.error.message.should
+      .match(/file_url/)
+      .and.match(/context/)
+      .and.match(/hotword/)
+      .and.match(/speaker_num/)
+      .and.match(/channel/);
     emulator.requests.should.have.length(0);
   });
 
   it('emits msg.taskId at once with wait off, and the result node waits for it', async () => {
-    await load([config(), submit({ wait: false, wires: [['result']] }), { id: 'result', type: 'unisound-asr-result', unisound: 'cfg', pollInterval: 0.05, wires: [['out']] }]);
+    await load([
+      config(),
+      submit({ wait: false, wires: [['result']] }),
+      { id: 'result', type: 'unisound-asr-result', unisound: 'cfg', pollInterval: 0.05, wires: [['out']] },
+    ]);
     const result = outcome();
     helper.getNode('submit').receive({ payload: audioPath });
     const { msg } = await result;
     msg!.payload.segments.should.have.length(4);
-    actions().filter((a) => a === 'poll').length.should.be.above(0);
+    actions()
+      .filter((a) => a === 'poll')
+      .length.should.be.above(0);
   });
 
   it('ends a Failed task in done(err) with the vendor code', async () => {
@@ -161,7 +203,9 @@ describe('Unisound ASR nodes against the emulator', function () {
     helper.getNode('submit').receive({ payload: { file_url: 'https://example.com/a.wav' } });
     const { msg, error } = await result;
     should.not.exist(error);
-    actions().filter((a) => a === 'create').length.should.equal(2);
+    actions()
+      .filter((a) => a === 'create')
+      .length.should.equal(2);
     emulator.requests.find((r) => r.action === 'create')!.code!.should.equal(100501);
     msg!.taskId.should.be.a.String();
   });
@@ -207,7 +251,9 @@ describe('Unisound ASR nodes against the emulator', function () {
     storedJobs().should.eql([]);
     const polls = actions().filter((a) => a === 'poll').length;
     await sleep(600);
-    actions().filter((a) => a === 'poll').length.should.equal(polls);
+    actions()
+      .filter((a) => a === 'poll')
+      .length.should.equal(polls);
   });
 
   it('applies DEFAULTS to a node deployed with only type, wires and config', async () => {
@@ -216,7 +262,10 @@ describe('Unisound ASR nodes against the emulator', function () {
     await load([config(), { id: 'submit', type: 'unisound-asr-submit', unisound: 'cfg', wires: [['out']] }]);
     helper.getNode('submit').receive({ payload: audioPath });
     await until(() => actions().includes('create'));
-    emulator.tasks.values().next().value!.body.should.containDeep({ enable_itn: true, enable_speaker: false, word_info: false });
+    emulator.tasks
+      .values()
+      .next()
+      .value!.body.should.containDeep({ enable_itn: true, enable_speaker: false, word_info: false });
   });
 });
 

@@ -5,7 +5,9 @@ import { UnisoundEmulator, UNISOUND_DEFAULTS } from '../emulator/unisound';
 import { helper, tab } from './harness';
 
 type Msg = Record<string, any>;
-const NODES = ['unisound-config', 'unisound-asr-submit', 'unisound-asr-result'].map((type) => require(`../../nodes/${type}`).default);
+const NODES = ['unisound-config', 'unisound-asr-submit', 'unisound-asr-result'].map(
+  (type) => require(`../../nodes/${type}`).default,
+);
 const STORED_KEY = 'us-stored-key-7f3a9c';
 const WRONG_KEY = 'us-typed-wrong-key-51d2';
 
@@ -19,7 +21,11 @@ async function otherServer(): Promise<{ url: string; auth: string[]; close(): Pr
     res.end(JSON.stringify({ base_resp: { status_code: 100002, status_msg: 'data not found' } }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, auth, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    auth,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 describe('unisound-config: POST /unisound-config/test', function () {
@@ -28,7 +34,9 @@ describe('unisound-config: POST /unisound-config/test', function () {
   let other: Awaited<ReturnType<typeof otherServer>>;
 
   before(async () => {
-    emulator = new UnisoundEmulator({ apiKeys: { [STORED_KEY]: { status: 'ok' }, [UNISOUND_DEFAULTS.apiKey]: { status: 'ok' } } });
+    emulator = new UnisoundEmulator({
+      apiKeys: { [STORED_KEY]: { status: 'ok' }, [UNISOUND_DEFAULTS.apiKey]: { status: 'ok' } },
+    });
     await emulator.listen();
     other = await otherServer();
   });
@@ -39,7 +47,11 @@ describe('unisound-config: POST /unisound-config/test', function () {
   beforeEach(async () => {
     emulator.reset();
     await helper.startServer();
-    await helper.load(NODES, tab([{ id: 'cfg', type: 'unisound-config', endpoint: emulator.url, timeout: 2, maxRetries: 0 }]), { cfg: { apiKey: STORED_KEY } });
+    await helper.load(
+      NODES,
+      tab([{ id: 'cfg', type: 'unisound-config', endpoint: emulator.url, timeout: 2, maxRetries: 0 }]),
+      { cfg: { apiKey: STORED_KEY } },
+    );
   });
   afterEach(async () => {
     await helper.unload();

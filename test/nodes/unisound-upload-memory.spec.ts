@@ -11,7 +11,9 @@ import { UnisoundEmulator, UNISOUND_DEFAULTS } from '../emulator/unisound';
 import { collectGarbage, wavBytes } from '../reliability/kit';
 import { helper, outcome, tab } from './harness';
 
-const NODES = ['unisound-config', 'unisound-asr-submit', 'unisound-asr-result'].map((type) => require(`../../nodes/${type}`).default);
+const NODES = ['unisound-config', 'unisound-asr-submit', 'unisound-asr-result'].map(
+  (type) => require(`../../nodes/${type}`).default,
+);
 const SIZE = 64 * 1024 * 1024;
 const LIMIT = 24 * 1024 * 1024;
 
@@ -20,9 +22,8 @@ type Gc = (options?: { type: 'minor' | 'major' }) => void;
 let gc: Gc | undefined;
 function minorGc(): void {
   if (!gc) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     require('v8').setFlagsFromString('--expose-gc');
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+
     gc = ((global as { gc?: Gc }).gc ?? require('vm').runInNewContext('gc')) as Gc;
   }
   gc({ type: 'minor' });
@@ -47,7 +48,8 @@ describe('unisound-asr-submit: upload memory', function () {
     const fd = fs.openSync(file, 'w');
     fs.writeSync(fd, wavBytes(44));
     const chunk = Buffer.alloc(1024 * 1024, 1);
-    for (let written = 44; written < SIZE; written += chunk.length) fs.writeSync(fd, chunk, 0, Math.min(chunk.length, SIZE - written));
+    for (let written = 44; written < SIZE; written += chunk.length)
+      fs.writeSync(fd, chunk, 0, Math.min(chunk.length, SIZE - written));
     fs.closeSync(fd);
     await helper.startServer();
   });
@@ -59,10 +61,14 @@ describe('unisound-asr-submit: upload memory', function () {
   });
 
   it(`uploads ${SIZE / 2 ** 20} MB with heap + external growth below ${LIMIT / 2 ** 20} MB`, async () => {
-    await helper.load(NODES, tab([
-      { id: 'cfg', type: 'unisound-config', endpoint: emulator.url, timeout: 30, maxRetries: 0 },
-      { id: 'submit', type: 'unisound-asr-submit', unisound: 'cfg', wait: false, wires: [['out']] },
-    ]), { cfg: { apiKey: UNISOUND_DEFAULTS.apiKey } });
+    await helper.load(
+      NODES,
+      tab([
+        { id: 'cfg', type: 'unisound-config', endpoint: emulator.url, timeout: 30, maxRetries: 0 },
+        { id: 'submit', type: 'unisound-asr-submit', unisound: 'cfg', wait: false, wires: [['out']] },
+      ]),
+      { cfg: { apiKey: UNISOUND_DEFAULTS.apiKey } },
+    );
     collectGarbage();
     const baseline = used();
     let peak = baseline;
@@ -87,7 +93,9 @@ describe('unisound-asr-submit: upload memory', function () {
     }
     samples.should.be.above(3, 'sampled during the upload');
     const growth = peak - baseline;
-    console.log(`      ${SIZE / 2 ** 20} MB in ${Date.now() - t0} ms; peak live heap+external growth ${(growth / 2 ** 20).toFixed(1)} MB over ${samples} samples`);
+    console.log(
+      `      ${SIZE / 2 ** 20} MB in ${Date.now() - t0} ms; peak live heap+external growth ${(growth / 2 ** 20).toFixed(1)} MB over ${samples} samples`,
+    );
     growth.should.be.below(LIMIT);
   });
 });

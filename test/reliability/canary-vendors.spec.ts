@@ -18,8 +18,20 @@ import { FAULT_KINDS } from '../emulator/faults';
 import { ALL_NODES, helper, tab } from '../nodes/harness';
 import { NodeRedProcess, startNodeRedInstance } from '../e2e/node-red-process';
 import {
-  ACTION_CASES, CANARY_KITS, CanaryAccount, CanaryKit, captureConsole, collectSpies, EchoedRequest, EmulatorLike,
-  eventually, filesUnder, Msg, mulberry32, Sinks, sleep,
+  ACTION_CASES,
+  CANARY_KITS,
+  CanaryAccount,
+  CanaryKit,
+  captureConsole,
+  collectSpies,
+  EchoedRequest,
+  EmulatorLike,
+  eventually,
+  filesUnder,
+  Msg,
+  mulberry32,
+  Sinks,
+  sleep,
 } from './kit';
 
 interface Gateway {
@@ -35,10 +47,18 @@ async function startGateway(ck: CanaryKit): Promise<Gateway> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const r: EchoedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const r: EchoedRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      };
       requests.push(r);
       const answer = ck.echo(r);
-      res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer.body) });
+      res.writeHead(answer.status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(answer.body),
+      });
       res.end(answer.body);
     });
   });
@@ -46,10 +66,11 @@ async function startGateway(ck: CanaryKit): Promise<Gateway> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
-    close: () => new Promise((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -137,7 +158,8 @@ for (const ck of CANARY_KITS) {
           const { payload, ...rest } = m;
           sinks.add('caught msg (without its payload)', rest);
           sinks.add('caught msg payload', payload, ck.payloadSecrets);
-          if (typeof m.canaryRun === 'number') record.set(m.canaryRun, [...(record.get(m.canaryRun) ?? []), `error:${m.error?.code}`]);
+          if (typeof m.canaryRun === 'number')
+            record.set(m.canaryRun, [...(record.get(m.canaryRun) ?? []), `error:${m.error?.code}`]);
         });
       }
 
@@ -168,18 +190,24 @@ for (const ck of CANARY_KITS) {
           emu.reset();
           for (const cfg of CONFIGS.filter((x) => x.ok !== undefined)) {
             const run = n++;
-            (await outcomeOf(`a${i}_${cfg.id}`, ck.validMsg(c, emu, values), record, run)).should.be.true(`${c.name} via ${cfg.id} ended`);
+            (await outcomeOf(`a${i}_${cfg.id}`, ck.validMsg(c, emu, values), record, run)).should.be.true(
+              `${c.name} via ${cfg.id} ended`,
+            );
             expectations.push([run, `${c.name} via ${cfg.id}`, cfg.ok as boolean]);
           }
           for (const kind of FAULT_KINDS) {
             emu.faults.next(kind, 1);
             const run = n++;
-            (await outcomeOf(`a${i}_cfgFaults`, ck.validMsg(c, emu, values), record, run)).should.be.true(`${c.name} with ${kind} ended`);
+            (await outcomeOf(`a${i}_cfgFaults`, ck.validMsg(c, emu, values), record, run)).should.be.true(
+              `${c.name} with ${kind} ended`,
+            );
             emu.faults.clear();
           }
           for (let k = 0; k < 5; k++) {
             const run = n++;
-            (await outcomeOf(`a${i}_cfgOk`, c.invalidMsg(rand), record, run)).should.be.true(`${c.name} with bad input ended`);
+            (await outcomeOf(`a${i}_cfgOk`, c.invalidMsg(rand), record, run)).should.be.true(
+              `${c.name} with bad input ended`,
+            );
             expectations.push([run, `${c.name} with bad input`, false]);
           }
           const run = n++;
@@ -194,7 +222,9 @@ for (const ck of CANARY_KITS) {
         }
         for (const [run, list] of record) list.length.should.equal(1, `run ${run}: ${list.join(', ')}`);
         gateway.requests.length.should.be.above(0, 'the echoing gateway was asked');
-        console.log(`      ${n} msgs, ${sinks.count} captured items, ${gateway.requests.length} requests to the echoing gateway`);
+        console.log(
+          `      ${n} msgs, ${sinks.count} captured items, ${gateway.requests.length} requests to the echoing gateway`,
+        );
         should(sinks.leaks()).eql([]);
       });
 
@@ -211,7 +241,11 @@ for (const ck of CANARY_KITS) {
         // The first body (stored secrets, deployed endpoint) connects: the route really ran.
         should(answers[0]?.ok).equal(true, JSON.stringify(answers[0]));
         // Stored customer IDs may go with a typed secret: the editor shows them anyway.
-        gateway.requests.slice(before).forEach((r, i) => sinks.add(`request ${i} the admin endpoint sent to a non-deployed endpoint`, r, Object.keys(IDS)));
+        gateway.requests
+          .slice(before)
+          .forEach((r, i) =>
+            sinks.add(`request ${i} the admin endpoint sent to a non-deployed endpoint`, r, Object.keys(IDS)),
+          );
         collectSpies(sinks, 'admin');
         should(sinks.leaks(SECRETS)).eql([]);
       });
@@ -231,12 +265,26 @@ for (const ck of CANARY_KITS) {
 
       it('keeps every canary out of the flow export, admin answers, log lines and user-directory files', async () => {
         emu.reset();
-        const cfgs: Msg[] = CONFIGS.filter((c) => c.ok !== undefined).map((c) => ({ ...kit.configNode(urlOf(c), { maxRetries: 0 }, c.id), credentials: ck.credentials(values, c.account, c.id)[c.id] }));
+        const cfgs: Msg[] = CONFIGS.filter((c) => c.ok !== undefined).map((c) => ({
+          ...kit.configNode(urlOf(c), { maxRetries: 0 }, c.id),
+          credentials: ck.credentials(values, c.account, c.id)[c.id],
+        }));
         const flows: Msg[] = [
           { id: 'tab', type: 'tab', label: 'canary' },
           ...cfgs,
           // Logs every whole msg, as a user debugging a flow would: outputs and what Catch sees.
-          { id: 'dbg', type: 'debug', z: 'tab', active: true, tosidebar: false, console: true, complete: 'true', x: 500, y: 40, wires: [] },
+          {
+            id: 'dbg',
+            type: 'debug',
+            z: 'tab',
+            active: true,
+            tosidebar: false,
+            console: true,
+            complete: 'true',
+            x: 500,
+            y: 40,
+            wires: [],
+          },
           { id: 'catch', type: 'catch', z: 'tab', scope: null, uncaught: false, x: 100, y: 40, wires: [['dbg']] },
         ];
         let y = 100;
@@ -249,8 +297,25 @@ for (const ck of CANARY_KITS) {
             const props: Msg[] = [{ p: 'payload' }];
             if (msg.taskId !== undefined) props.push({ p: 'taskId', v: String(msg.taskId), vt: 'str' });
             if (msg.agora !== undefined) props.push({ p: 'agora', v: JSON.stringify(msg.agora), vt: 'json' });
-            flows.push({ id: `inj_${id}`, type: 'inject', z: 'tab', x: 100, y, props, payload: JSON.stringify(msg.payload ?? {}), payloadType: 'json', wires: [[id]] });
-            flows.push({ ...c.node({ id, [kit.configProp]: cfg.id, ...own.extra }), z: 'tab', x: 300, y, wires: [['dbg']], ...(own.credentials ? { credentials: own.credentials } : {}) });
+            flows.push({
+              id: `inj_${id}`,
+              type: 'inject',
+              z: 'tab',
+              x: 100,
+              y,
+              props,
+              payload: JSON.stringify(msg.payload ?? {}),
+              payloadType: 'json',
+              wires: [[id]],
+            });
+            flows.push({
+              ...c.node({ id, [kit.configProp]: cfg.id, ...own.extra }),
+              z: 'tab',
+              x: 300,
+              y,
+              wires: [['dbg']],
+              ...(own.credentials ? { credentials: own.credentials } : {}),
+            });
             y += 40;
           }
         }
@@ -258,21 +323,31 @@ for (const ck of CANARY_KITS) {
         for (const node of flows.filter((x) => x.type === 'inject')) await red.inject(node.id);
         const succeeded = (): number => emu.requests.filter((r) => r.status === 200).length;
         // cfgOk and cfgEnv run every case successfully.
-        (await eventually(() => succeeded() >= 2 * CASES.length, 10000)).should.be.true(`${succeeded()} successful requests: ${JSON.stringify(emu.requests.map((r) => `${r.action}:${r.status}`))}`);
+        (await eventually(() => succeeded() >= 2 * CASES.length, 10000)).should.be.true(
+          `${succeeded()} successful requests: ${JSON.stringify(emu.requests.map((r) => `${r.action}:${r.status}`))}`,
+        );
         await sleep(500);
 
         sinks.add('GET /flows', await red.getFlowsText());
         for (const id of cfgs.map((c) => c.id)) {
           const res = await red.admin.get(`/credentials/${kit.configType}/${id}`);
           // The editor is shown text credentials (the customer ID) by design, never passwords.
-          sinks.add(`GET /credentials/${kit.configType}/${id}`, { status: res.status, data: res.data }, Object.keys(IDS));
+          sinks.add(
+            `GET /credentials/${kit.configType}/${id}`,
+            { status: res.status, data: res.data },
+            Object.keys(IDS),
+          );
         }
         for (const node of flows.filter((x) => x.credentials && !x.type.endsWith('-config'))) {
           const res = await red.admin.get(`/credentials/${node.type}/${node.id}`);
           sinks.add(`GET /credentials/${node.type}/${node.id}`, { status: res.status, data: res.data });
         }
         for (const url of ['/nodes', '/settings', '/flows/state', '/diagnostics']) {
-          const res = await red.admin.get(url, { headers: { Accept: 'application/json' }, responseType: 'text', transformResponse: [(d: unknown) => d] });
+          const res = await red.admin.get(url, {
+            headers: { Accept: 'application/json' },
+            responseType: 'text',
+            transformResponse: [(d: unknown) => d],
+          });
           sinks.add(`GET ${url}`, { status: res.status, data: res.data });
         }
         const gatewayBefore = gateway.requests.length;
@@ -283,15 +358,22 @@ for (const ck of CANARY_KITS) {
           sinks.add(`POST /${kit.configType}/test (${what})`, { status: res.status, data: res.data });
         }
         should(answers[0]?.ok).equal(true, JSON.stringify(answers[0]));
-        gateway.requests.slice(gatewayBefore).forEach((r, i) => sinks.add(`request ${i} the admin endpoint sent to a non-deployed endpoint`, r, Object.keys(IDS)));
+        gateway.requests
+          .slice(gatewayBefore)
+          .forEach((r, i) =>
+            sinks.add(`request ${i} the admin endpoint sent to a non-deployed endpoint`, r, Object.keys(IDS)),
+          );
         sinks.add('Node-RED output', red.output());
-        for (const file of filesUnder(red.userDir.dir)) sinks.add(`file ${path.relative(red.userDir.dir, file)}`, fs.readFileSync(file, 'latin1'));
+        for (const file of filesUnder(red.userDir.dir))
+          sinks.add(`file ${path.relative(red.userDir.dir, file)}`, fs.readFileSync(file, 'latin1'));
         // The credentials file exists and is encrypted (a leak search alone would pass an empty one).
         const credFile = fs.readFileSync(path.join(red.userDir.dir, 'flows_cred.json'), 'utf8');
         credFile.should.match(/"\$"\s*:/);
 
         should(sinks.leaks()).eql([]);
-        console.log(`      ${flows.length} nodes deployed, ${red.lines.length} log lines and ${sinks.count} admin answers/files checked`);
+        console.log(
+          `      ${flows.length} nodes deployed, ${red.lines.length} log lines and ${sinks.count} admin answers/files checked`,
+        );
       });
     });
   });

@@ -18,7 +18,22 @@ import { FAULT_KINDS } from '../emulator/faults';
 import { ALL_NODES, helper, tab } from '../nodes/harness';
 import { post, sign } from '../nodes/callback-client';
 import { NodeRedProcess, startNodeRedInstance } from '../e2e/node-red-process';
-import { ACTION_CASES, ALIYUN, CALLBACK_CASES, canaryValue, captureConsole, collectSpies, EmulatorLike, eventually, filesUnder, Msg, mulberry32, Sinks, sleep, VendorKit } from './kit';
+import {
+  ACTION_CASES,
+  ALIYUN,
+  CALLBACK_CASES,
+  canaryValue,
+  captureConsole,
+  collectSpies,
+  EmulatorLike,
+  eventually,
+  filesUnder,
+  Msg,
+  mulberry32,
+  Sinks,
+  sleep,
+  VendorKit,
+} from './kit';
 
 const canary = canaryValue;
 
@@ -49,7 +64,8 @@ interface Gateway {
   close(): Promise<void>;
 }
 
-const pe = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const pe = (s: string): string =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /**
  * Alibaba's POP gateway answers a signature mismatch with the string it signed:
@@ -65,9 +81,17 @@ async function startGateway(): Promise<Gateway> {
     req.on('end', () => {
       requests.push({ url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() });
       const query = (req.url ?? '').split('?')[1] ?? '';
-      const params = Object.fromEntries(query.split('&').filter(Boolean).map((kv) => kv.split('=').map((x) => decodeURIComponent(x))));
+      const params = Object.fromEntries(
+        query
+          .split('&')
+          .filter(Boolean)
+          .map((kv) => kv.split('=').map((x) => decodeURIComponent(x))),
+      );
       delete params.Signature;
-      const canonical = Object.keys(params).sort().map((k) => `${pe(k)}=${pe(params[k] ?? '')}`).join('&');
+      const canonical = Object.keys(params)
+        .sort()
+        .map((k) => `${pe(k)}=${pe(params[k] ?? '')}`)
+        .join('&');
       const stringToSign = req.headers.authorization
         ? `ACS3-HMAC-SHA256\n${crypto.createHash('sha256').update(`${req.method}\n/\n${canonical}`).digest('hex')}`
         : `${req.method}&%2F&${pe(canonical)}`;
@@ -79,7 +103,10 @@ async function startGateway(): Promise<Gateway> {
         HostId: 'live.aliyuncs.com',
         Code: 'SignatureDoesNotMatch',
       });
-      res.writeHead(400, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(400, {
+        'content-type': 'application/json;charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      });
       res.end(body);
     });
   });
@@ -87,10 +114,11 @@ async function startGateway(): Promise<Gateway> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
-    close: () => new Promise((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -108,12 +136,38 @@ interface ConfigSpec {
 }
 
 const CONFIGS: ConfigSpec[] = [
-  { id: 'cfgOk', url: 'emulator', creds: { keyId: IDS.accessKeyId, secret: SECRETS.accessKeySecret, token: SECRETS.securityToken }, ok: true },
+  {
+    id: 'cfgOk',
+    url: 'emulator',
+    creds: { keyId: IDS.accessKeyId, secret: SECRETS.accessKeySecret, token: SECRETS.securityToken },
+    ok: true,
+  },
   { id: 'cfgEnv', url: 'emulator', creds: { keyId: IDS.envAccessKeyId, secret: `\${${ENV_NAME}}` }, ok: true },
-  { id: 'cfgWrongSecret', url: 'emulator', creds: { keyId: IDS.accessKeyId, secret: SECRETS.wrongSecret, token: SECRETS.securityToken }, ok: false },
-  { id: 'cfgWrongToken', url: 'emulator', creds: { keyId: IDS.accessKeyId, secret: SECRETS.accessKeySecret, token: SECRETS.wrongToken }, ok: false },
-  { id: 'cfgGateway', url: 'gateway', creds: { keyId: IDS.accessKeyId, secret: SECRETS.accessKeySecret, token: SECRETS.securityToken }, ok: false },
-  { id: 'cfgFaults', url: 'emulator', creds: { keyId: IDS.accessKeyId, secret: SECRETS.accessKeySecret, token: SECRETS.securityToken }, opts: { timeoutS: 0.3, maxRetries: 0 }, ok: true },
+  {
+    id: 'cfgWrongSecret',
+    url: 'emulator',
+    creds: { keyId: IDS.accessKeyId, secret: SECRETS.wrongSecret, token: SECRETS.securityToken },
+    ok: false,
+  },
+  {
+    id: 'cfgWrongToken',
+    url: 'emulator',
+    creds: { keyId: IDS.accessKeyId, secret: SECRETS.accessKeySecret, token: SECRETS.wrongToken },
+    ok: false,
+  },
+  {
+    id: 'cfgGateway',
+    url: 'gateway',
+    creds: { keyId: IDS.accessKeyId, secret: SECRETS.accessKeySecret, token: SECRETS.securityToken },
+    ok: false,
+  },
+  {
+    id: 'cfgFaults',
+    url: 'emulator',
+    creds: { keyId: IDS.accessKeyId, secret: SECRETS.accessKeySecret, token: SECRETS.securityToken },
+    opts: { timeoutS: 0.3, maxRetries: 0 },
+    ok: true,
+  },
 ];
 
 // Alibaba's secrets and config shape; other vendors have their own canary specs (canary-vendors, unisound-canary).
@@ -161,7 +215,13 @@ describe('security: canary secrets never leak', function () {
       const nodes: Msg[] = [];
       let creds: Msg = {};
       for (const c of CONFIGS) {
-        nodes.push(kit.configNode(c.url === 'gateway' ? gateway.url : emu.url, { timeoutS: 2, maxRetries: 1, ...c.opts, extra: wire }, c.id));
+        nodes.push(
+          kit.configNode(
+            c.url === 'gateway' ? gateway.url : emu.url,
+            { timeoutS: 2, maxRetries: 1, ...c.opts, extra: wire },
+            c.id,
+          ),
+        );
         creds = { ...creds, ...kit.credentials(c.creds, c.id) };
       }
       return { nodes, creds };
@@ -177,7 +237,11 @@ describe('security: canary secrets never leak', function () {
       for (const id of ['out', 'out2', 'errors']) {
         helper.getNode(id).on('input', (m: Msg) => {
           sinks.add(`message on ${id}`, m);
-          if (typeof m.canaryRun === 'number') record.set(m.canaryRun, [...(record.get(m.canaryRun) ?? []), id === 'errors' ? `error:${m.error?.code}` : 'out']);
+          if (typeof m.canaryRun === 'number')
+            record.set(m.canaryRun, [
+              ...(record.get(m.canaryRun) ?? []),
+              id === 'errors' ? `error:${m.error?.code}` : 'out',
+            ]);
         });
       }
     }
@@ -200,18 +264,24 @@ describe('security: canary secrets never leak', function () {
           emu.reset();
           for (const cfg of CONFIGS.filter((x) => x.id !== 'cfgFaults')) {
             const run = n++;
-            (await outcomeOf(`a${i}_${cfg.id}`, c.validMsg(emu, cfg.creds.keyId), record, run)).should.be.true(`${c.name} via ${cfg.id} ended`);
+            (await outcomeOf(`a${i}_${cfg.id}`, c.validMsg(emu, cfg.creds.keyId), record, run)).should.be.true(
+              `${c.name} via ${cfg.id} ended`,
+            );
             expectations.push([run, `${c.name} via ${cfg.id}`, cfg.ok]);
           }
           for (const kind of FAULT_KINDS) {
             emu.faults.next(kind, 1);
             const run = n++;
-            (await outcomeOf(`a${i}_cfgFaults`, c.validMsg(emu, IDS.accessKeyId), record, run)).should.be.true(`${c.name} with ${kind} ended`);
+            (await outcomeOf(`a${i}_cfgFaults`, c.validMsg(emu, IDS.accessKeyId), record, run)).should.be.true(
+              `${c.name} with ${kind} ended`,
+            );
             emu.faults.clear();
           }
           for (let k = 0; k < 5; k++) {
             const run = n++;
-            (await outcomeOf(`a${i}_cfgOk`, c.invalidMsg(rand), record, run)).should.be.true(`${c.name} with bad input ended`);
+            (await outcomeOf(`a${i}_cfgOk`, c.invalidMsg(rand), record, run)).should.be.true(
+              `${c.name} with bad input ended`,
+            );
             expectations.push([run, `${c.name} with bad input`, false]);
           }
           const run = n++;
@@ -225,7 +295,9 @@ describe('security: canary secrets never leak', function () {
           (ok ? first === 'out' : first.startsWith('error:')).should.be.true(`${what}: ${first}`);
         }
         for (const [run, list] of record) list.length.should.equal(1, `run ${run}: ${list.join(', ')}`);
-        console.log(`      ${n} msgs, ${sinks.count} captured items, ${gateway.requests.length} requests to the echoing gateway`);
+        console.log(
+          `      ${n} msgs, ${sinks.count} captured items, ${gateway.requests.length} requests to the echoing gateway`,
+        );
         should(sinks.leaks()).eql([]);
       });
     }
@@ -236,9 +308,27 @@ describe('security: canary secrets never leak', function () {
       const CALLBACK_URL = `https://hooks.example.com${PATH}`;
       const [cfg, cb] = c.nodes(PATH, CALLBACK_URL, [['out'], ['out2']]);
       const create = { ...CASES[0].node({ id: 'create', [kit.configProp]: 'cfgOk' }), callback: cfg.id };
-      await helper.load([(r: any) => { RED = r; }, ...ALL_NODES], tab([
-        cfg, { ...cb, auditOutput: true, outputs: 2, maxBodyKb: 1 }, kit.configNode(emu.url, {}, 'cfgOk'), create,
-      ]), { ...c.credentials(SECRETS.authKey), ...kit.credentials({ keyId: IDS.accessKeyId, secret: SECRETS.accessKeySecret, token: SECRETS.securityToken }, 'cfgOk') });
+      await helper.load(
+        [
+          (r: any) => {
+            RED = r;
+          },
+          ...ALL_NODES,
+        ],
+        tab([
+          cfg,
+          { ...cb, auditOutput: true, outputs: 2, maxBodyKb: 1 },
+          kit.configNode(emu.url, {}, 'cfgOk'),
+          create,
+        ]),
+        {
+          ...c.credentials(SECRETS.authKey),
+          ...kit.credentials(
+            { keyId: IDS.accessKeyId, secret: SECRETS.accessKeySecret, token: SECRETS.securityToken },
+            'cfgOk',
+          ),
+        },
+      );
       const record = new Map<number, string[]>();
       listen(record);
       const server = http.createServer(RED.httpNode);
@@ -254,8 +344,24 @@ describe('security: canary secrets never leak', function () {
           ['duplicate', good.body, good.headers],
           ['unsigned', next().body, { 'content-type': 'application/json' }],
           ['forged', c.forged(CALLBACK_URL).body, c.forged(CALLBACK_URL).headers],
-          ['signed for another URL', next().body, { 'content-type': 'application/json', 'sig-time': now, 'asr-sig': sign(now, `http://127.0.0.1${PATH}`, SECRETS.authKey) }],
-          ['stale', next().body, { 'content-type': 'application/json', 'sig-time': stale, 'asr-sig': sign(stale, CALLBACK_URL, SECRETS.authKey) }],
+          [
+            'signed for another URL',
+            next().body,
+            {
+              'content-type': 'application/json',
+              'sig-time': now,
+              'asr-sig': sign(now, `http://127.0.0.1${PATH}`, SECRETS.authKey),
+            },
+          ],
+          [
+            'stale',
+            next().body,
+            {
+              'content-type': 'application/json',
+              'sig-time': stale,
+              'asr-sig': sign(stale, CALLBACK_URL, SECRETS.authKey),
+            },
+          ],
           ['too large', 'x'.repeat(4096), next().headers],
           ['not JSON', '{"task_id": ', next().headers],
           ['GET', '', next().headers, 'GET'],
@@ -278,11 +384,23 @@ describe('security: canary secrets never leak', function () {
       const { nodes, creds } = configNodes({});
       await helper.load(ALL_NODES, tab(nodes), creds);
       const bodies: Array<[string, Msg]> = [
-        ['stored secret, deployed endpoint', { id: 'cfgOk', accessKeySecret: '__PWRD__', securityToken: '__PWRD__', endpoint: emu.url }],
+        [
+          'stored secret, deployed endpoint',
+          { id: 'cfgOk', accessKeySecret: '__PWRD__', securityToken: '__PWRD__', endpoint: emu.url },
+        ],
         ['stored secret, endpoint omitted', { id: 'cfgOk', accessKeySecret: '__PWRD__' }],
-        ['typed wrong secret', { id: 'cfgOk', accessKeyId: IDS.accessKeyId, accessKeySecret: SECRETS.wrongSecret, endpoint: emu.url }],
-        ['stored secret, other endpoint', { id: 'cfgOk', accessKeySecret: '__PWRD__', endpoint: gateway.url, signatureVersion: 'v2' }],
-        ['typed secret, other endpoint (stored id and token)', { id: 'cfgOk', accessKeySecret: 'typed-by-the-editor', endpoint: gateway.url, signatureVersion: 'v2' }],
+        [
+          'typed wrong secret',
+          { id: 'cfgOk', accessKeyId: IDS.accessKeyId, accessKeySecret: SECRETS.wrongSecret, endpoint: emu.url },
+        ],
+        [
+          'stored secret, other endpoint',
+          { id: 'cfgOk', accessKeySecret: '__PWRD__', endpoint: gateway.url, signatureVersion: 'v2' },
+        ],
+        [
+          'typed secret, other endpoint (stored id and token)',
+          { id: 'cfgOk', accessKeySecret: 'typed-by-the-editor', endpoint: gateway.url, signatureVersion: 'v2' },
+        ],
         ['env secret', { id: 'cfgEnv', accessKeySecret: '__PWRD__', endpoint: emu.url }],
         ['no such node', { id: 'nope', accessKeySecret: '__PWRD__', endpoint: gateway.url }],
       ];
@@ -291,7 +409,9 @@ describe('security: canary secrets never leak', function () {
         const res = await helper.request().post('/aliyun-live-config/test').send(body);
         sinks.add(`admin answer (${what})`, { status: res.status, body: res.text });
       }
-      gateway.requests.slice(before).forEach((r, i) => sinks.add(`request ${i} the admin endpoint sent to a non-deployed endpoint`, r));
+      gateway.requests
+        .slice(before)
+        .forEach((r, i) => sinks.add(`request ${i} the admin endpoint sent to a non-deployed endpoint`, r));
       collectSpies(sinks, 'admin');
       should(sinks.leaks(SECRETS)).eql([]);
     });
@@ -315,21 +435,54 @@ describe('security: canary secrets never leak', function () {
       const CALLBACK_URL = `https://hooks.example.com${PATH}`;
       const withCreds = (node: Msg, creds: Msg): Msg => ({ ...node, credentials: creds[node.id] });
       const cfgs = CONFIGS.filter((x) => ['cfgOk', 'cfgWrongSecret', 'cfgGateway', 'cfgEnv'].includes(x.id)).map((x) =>
-        withCreds(kit.configNode(x.url === 'gateway' ? gateway.url : emu.url, { maxRetries: 0, extra: { signatureVersion: 'v2' } }, x.id), kit.credentials(x.creds, x.id)));
+        withCreds(
+          kit.configNode(
+            x.url === 'gateway' ? gateway.url : emu.url,
+            { maxRetries: 0, extra: { signatureVersion: 'v2' } },
+            x.id,
+          ),
+          kit.credentials(x.creds, x.id),
+        ),
+      );
       const flows: Msg[] = [
         { id: 'tab', type: 'tab', label: 'canary' },
         ...cfgs,
-        ...c.deployable(PATH, CALLBACK_URL, SECRETS.authKey, [['dbg']]).map((n) => (n.type.endsWith('-config') ? n : { ...n, z: 'tab', x: 300, y: 40 })),
+        ...c
+          .deployable(PATH, CALLBACK_URL, SECRETS.authKey, [['dbg']])
+          .map((n) => (n.type.endsWith('-config') ? n : { ...n, z: 'tab', x: 300, y: 40 })),
         // Logs every whole msg, as a user debugging a flow would: outputs and what Catch sees.
-        { id: 'dbg', type: 'debug', z: 'tab', active: true, tosidebar: false, console: true, complete: 'true', x: 500, y: 40, wires: [] },
+        {
+          id: 'dbg',
+          type: 'debug',
+          z: 'tab',
+          active: true,
+          tosidebar: false,
+          console: true,
+          complete: 'true',
+          x: 500,
+          y: 40,
+          wires: [],
+        },
         { id: 'catch', type: 'catch', z: 'tab', scope: null, uncaught: false, x: 100, y: 40, wires: [['dbg']] },
       ];
       let y = 100;
       for (const cfg of cfgs) {
         for (const [i, a] of CASES.entries()) {
           const id = `${a.type.replace(/\W/g, '')}${i}_${cfg.id}`;
-          const msg = a.type.endsWith('create') ? { payload: {} } : { taskId: 'asr-00000000-0000-4000-8000-000000000000' };
-          flows.push({ id: `inj_${id}`, type: 'inject', z: 'tab', x: 100, y, props: [{ p: 'payload' }, { p: 'taskId', v: msg.taskId ?? '', vt: 'str' }], payload: '{}', payloadType: 'json', wires: [[id]] });
+          const msg = a.type.endsWith('create')
+            ? { payload: {} }
+            : { taskId: 'asr-00000000-0000-4000-8000-000000000000' };
+          flows.push({
+            id: `inj_${id}`,
+            type: 'inject',
+            z: 'tab',
+            x: 100,
+            y,
+            props: [{ p: 'payload' }, { p: 'taskId', v: msg.taskId ?? '', vt: 'str' }],
+            payload: '{}',
+            payloadType: 'json',
+            wires: [[id]],
+          });
           flows.push({ ...a.node({ id, [kit.configProp]: cfg.id }), z: 'tab', x: 300, y, wires: [['dbg']] });
           y += 40;
         }
@@ -344,13 +497,22 @@ describe('security: canary secrets never leak', function () {
       await sleep(1500);
 
       sinks.add('GET /flows', await red.getFlowsText());
-      for (const [type, id] of [[kit.configType, 'cfgOk'], [kit.configType, 'cfgGateway'], [kit.configType, 'cfgEnv'], ['aliyun-live-callback-config', 'cbcfg']]) {
+      for (const [type, id] of [
+        [kit.configType, 'cfgOk'],
+        [kit.configType, 'cfgGateway'],
+        [kit.configType, 'cfgEnv'],
+        ['aliyun-live-callback-config', 'cbcfg'],
+      ]) {
         const res = await red.admin.get(`/credentials/${type}/${id}`);
         // The editor is shown text credentials (the AccessKey ID) by design, never passwords.
         sinks.add(`GET /credentials/${type}/${id}`, { status: res.status, data: res.data }, Object.keys(IDS));
       }
       for (const url of ['/nodes', '/settings', '/flows/state', '/diagnostics']) {
-        const res = await red.admin.get(url, { headers: { Accept: 'application/json' }, responseType: 'text', transformResponse: [(d: unknown) => d] });
+        const res = await red.admin.get(url, {
+          headers: { Accept: 'application/json' },
+          responseType: 'text',
+          transformResponse: [(d: unknown) => d],
+        });
         sinks.add(`GET ${url}`, { status: res.status, data: res.data });
       }
       const gatewayBefore = gateway.requests.length;
@@ -365,12 +527,19 @@ describe('security: canary secrets never leak', function () {
         const res = await red.admin.post(`/${kit.configType}/test`, body);
         sinks.add(`POST /${kit.configType}/test ${JSON.stringify(body)}`, { status: res.status, data: res.data });
       }
-      gateway.requests.slice(gatewayBefore).forEach((r, i) => sinks.add(`request ${i} the admin endpoint sent to a non-deployed endpoint`, r, Object.keys(IDS)));
+      gateway.requests
+        .slice(gatewayBefore)
+        .forEach((r, i) =>
+          sinks.add(`request ${i} the admin endpoint sent to a non-deployed endpoint`, r, Object.keys(IDS)),
+        );
       sinks.add('Node-RED output', red.output());
-      for (const file of filesUnder(red.userDir.dir)) sinks.add(`file ${path.relative(red.userDir.dir, file)}`, fs.readFileSync(file, 'latin1'));
+      for (const file of filesUnder(red.userDir.dir))
+        sinks.add(`file ${path.relative(red.userDir.dir, file)}`, fs.readFileSync(file, 'latin1'));
 
       should(sinks.leaks()).eql([]);
-      console.log(`      ${flows.length} nodes deployed, ${red.lines.length} log lines and ${sinks.count} admin answers/files checked`);
+      console.log(
+        `      ${flows.length} nodes deployed, ${red.lines.length} log lines and ${sinks.count} admin answers/files checked`,
+      );
     });
   });
 });

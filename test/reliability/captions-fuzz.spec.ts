@@ -18,24 +18,39 @@ const TOKEN = 'fuzz-token-77a0c3e91b';
 function hostileValue(r: Rand, depth = 0): unknown {
   const pick = r(12);
   switch (pick) {
-    case 0: return null;
-    case 1: return undefined;
-    case 2: return r(2) === 0 ? -1 : Number.MAX_SAFE_INTEGER * 10;
-    case 3: return NaN;
-    case 4: return '<script>alert(1)</script>\u2028\u0000"\'`';
-    case 5: return 'x'.repeat(r(3) === 0 ? 100000 : 10);
-    case 6: return depth < 3 ? [hostileValue(r, depth + 1), hostileValue(r, depth + 1)] : [];
-    case 7: return depth < 3 ? { language: hostileValue(r, depth + 1), text: hostileValue(r, depth + 1) } : {};
-    case 8: return true;
-    case 9: return JSON.parse('{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}}}');
-    case 10: return Buffer.from('buf');
-    default: return '中文テキスト';
+    case 0:
+      return null;
+    case 1:
+      return undefined;
+    case 2:
+      return r(2) === 0 ? -1 : Number.MAX_SAFE_INTEGER * 10;
+    case 3:
+      return NaN;
+    case 4:
+      return '<script>alert(1)</script>\u2028\u0000"\'`';
+    case 5:
+      return 'x'.repeat(r(3) === 0 ? 100000 : 10);
+    case 6:
+      return depth < 3 ? [hostileValue(r, depth + 1), hostileValue(r, depth + 1)] : [];
+    case 7:
+      return depth < 3 ? { language: hostileValue(r, depth + 1), text: hostileValue(r, depth + 1) } : {};
+    case 8:
+      return true;
+    case 9:
+      return JSON.parse('{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}}}');
+    case 10:
+      return Buffer.from('buf');
+    default:
+      return '中文テキスト';
   }
 }
 
 function hostileEvent(r: Rand): unknown {
   if (r(10) === 0) return hostileValue(r);
-  const e: Msg = { vendor: ['aliyun', 'agora', 'evil', undefined][r(4)], event: ['SentenceEnd', 'TranscriptionResultChanged', 'TranscriptionCompleted', 7][r(4)] };
+  const e: Msg = {
+    vendor: ['aliyun', 'agora', 'evil', undefined][r(4)],
+    event: ['SentenceEnd', 'TranscriptionResultChanged', 'TranscriptionCompleted', 7][r(4)],
+  };
   for (const key of ['text', 'final', 'sentenceIndex', 'speaker', 'translations', 'taskId', 'start', 'end', 'words']) {
     if (r(3) > 0) e[key] = hostileValue(r);
   }
@@ -44,10 +59,31 @@ function hostileEvent(r: Rand): unknown {
 }
 
 const HOSTILE_QUERIES = [
-  'room=', 'room[]=a', 'room=a&room=b', 'room[x]=1', `room=${'r'.repeat(5000)}`, 'room=%00%0d%0a', 'room=..%2F..%2Fetc',
-  'last=', 'last=abc', 'last=a.-1', 'last=a.99999999999999999999', `last=${'9'.repeat(300)}`, 'last[]=1',
-  'lang=%3Cscript%3E', 'lang[]=en', 'lang=en&lang=zh', 'token=', 'token[]=x', `token=${'t'.repeat(10000)}`,
-  '__proto__[x]=1', 'constructor[prototype][x]=1', '%', '%%%', 'a=%E0%A4%A', '&&&=&=',
+  'room=',
+  'room[]=a',
+  'room=a&room=b',
+  'room[x]=1',
+  `room=${'r'.repeat(5000)}`,
+  'room=%00%0d%0a',
+  'room=..%2F..%2Fetc',
+  'last=',
+  'last=abc',
+  'last=a.-1',
+  'last=a.99999999999999999999',
+  `last=${'9'.repeat(300)}`,
+  'last[]=1',
+  'lang=%3Cscript%3E',
+  'lang[]=en',
+  'lang=en&lang=zh',
+  'token=',
+  'token[]=x',
+  `token=${'t'.repeat(10000)}`,
+  '__proto__[x]=1',
+  'constructor[prototype][x]=1',
+  '%',
+  '%%%',
+  'a=%E0%A4%A',
+  '&&&=&=',
 ];
 const ROUTES = ['', '/events', '/captions.vtt', '/captions.srt', '/rooms', '/caption-page.js'];
 
@@ -64,7 +100,9 @@ describe('reliability: transcript-captions under hostile input', function () {
       { id: 'cap', type: 'transcript-captions', path: '/fuzz', wires: [] },
       { id: 'cmp', type: 'complete', scope: ['cap'], uncaught: false, wires: [['out']] },
     ]);
-    await helper.load([(r: any) => (RED = r), captions, coreNode('common/24-complete.js')], flow, { cap: { token: TOKEN } });
+    await helper.load([(r: any) => (RED = r), captions, coreNode('common/24-complete.js')], flow, {
+      cap: { token: TOKEN },
+    });
     const node = helper.getNode('cap');
     const status = node.status.bind(node);
     node.status = (s: any) => {
@@ -82,15 +120,23 @@ describe('reliability: transcript-captions under hostile input', function () {
     await helper.stopServer();
   });
 
-  const get = (p: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
-    http.get(`${base}${p}`, (res) => {
-      let body = '';
-      res.on('data', (c) => { if (body.length < 1e6) body += c; });
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-      // An SSE stream answers 200 and stays open: its status is what is checked.
-      if (res.headers['content-type']?.startsWith('text/event-stream')) { res.destroy(); resolve({ status: res.statusCode!, body: '' }); }
-    }).on('error', reject);
-  });
+  const get = (p: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      http
+        .get(`${base}${p}`, (res) => {
+          let body = '';
+          res.on('data', (c) => {
+            if (body.length < 1e6) body += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+          // An SSE stream answers 200 and stays open: its status is what is checked.
+          if (res.headers['content-type']?.startsWith('text/event-stream')) {
+            res.destroy();
+            resolve({ status: res.statusCode!, body: '' });
+          }
+        })
+        .on('error', reject);
+    });
 
   it(`ends every hostile event in done() or done(err), never a crash (seed ${SEED})`, async () => {
     const r = mulberry32(SEED);
@@ -102,7 +148,8 @@ describe('reliability: transcript-captions under hostile input', function () {
     helper.getNode('errors').on('input', (m: Msg) => failed.push(m));
     const errors: string[] = [];
     const n = 600;
-    for (let i = 0; i < n; i++) node.receive({ payload: hostileEvent(r), topic: hostileValue(r), taskId: hostileValue(r) });
+    for (let i = 0; i < n; i++)
+      node.receive({ payload: hostileEvent(r), topic: hostileValue(r), taskId: hostileValue(r) });
     const deadline = Date.now() + 20000;
     while (done.length + failed.length < n && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
     // Complete fires on done(), Catch on done(err): together, exactly once per input.

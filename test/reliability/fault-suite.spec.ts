@@ -7,7 +7,20 @@
 import should from 'should';
 import { FAULT_KINDS, type FaultKind } from '../emulator/faults';
 import { ALL_NODES, helper, tab } from '../nodes/harness';
-import { ACTION_CASES, ActionCase, activeResources, trackLimiters, ALIYUN, CALLBACK_CASES, EmulatorLike, eventually, Msg, portOf, sleep, socketsTo } from './kit';
+import {
+  ACTION_CASES,
+  ActionCase,
+  activeResources,
+  trackLimiters,
+  ALIYUN,
+  CALLBACK_CASES,
+  EmulatorLike,
+  eventually,
+  Msg,
+  portOf,
+  sleep,
+  socketsTo,
+} from './kit';
 
 const TIMEOUT_S = 0.25;
 const SLOW_MS = 600;
@@ -33,12 +46,11 @@ async function runOne(msg: Msg, timeoutMs = 8000): Promise<{ out: Msg[]; errors:
   const out: Msg[] = [];
   const errors: Msg[] = [];
   const t0 = Date.now();
-  let first = 0;
   helper.getNode('out').on('input', (m: Msg) => out.push(m));
   helper.getNode('errors').on('input', (m: Msg) => errors.push(m));
   helper.getNode('act').receive(msg);
   const seen = await eventually(() => out.length + errors.length > 0, timeoutMs, 5);
-  first = Date.now() - t0;
+  const first = Date.now() - t0;
   if (seen) await sleep(QUIET_MS);
   return { out, errors, ms: first };
 }
@@ -62,7 +74,11 @@ describe('reliability: fault suite (every action node × every fault kind)', fun
         emu = await c.kit.startEmulator();
         (emu.faults as { slowMs: number }).slowMs = SLOW_MS;
         await helper.startServer();
-        await helper.load(ALL_NODES, tab([c.kit.configNode(emu.url, { timeoutS: TIMEOUT_S, maxRetries: MAX_RETRIES }), c.node()]), c.kit.credentials(c.kit.defaultSecrets));
+        await helper.load(
+          ALL_NODES,
+          tab([c.kit.configNode(emu.url, { timeoutS: TIMEOUT_S, maxRetries: MAX_RETRIES }), c.node()]),
+          c.kit.credentials(c.kit.defaultSecrets),
+        );
       });
       after(async () => {
         await helper.unload();
@@ -86,7 +102,10 @@ describe('reliability: fault suite (every action node × every fault kind)', fun
             const msg = c.validMsg(emu);
             emu.faults.next(kind, persistent ? 50 : 1);
             const { out, errors } = await runOne(msg);
-            (out.length + errors.length).should.equal(1, `exactly one outcome, got ${out.length} outputs and ${errors.length} errors`);
+            (out.length + errors.length).should.equal(
+              1,
+              `exactly one outcome, got ${out.length} outputs and ${errors.length} errors`,
+            );
             if (e.ok) {
               out.length.should.equal(1);
             } else {
@@ -97,7 +116,10 @@ describe('reliability: fault suite (every action node × every fault kind)', fun
               err.message.length.should.be.below(1000);
               errors[0].error.source.id.should.equal('act');
             }
-            emu.requests.length.should.equal(e.requests, `requests: ${emu.requests.map((r) => `${r.action ?? '?'}:${r.fault ?? r.status}`).join(', ')}`);
+            emu.requests.length.should.equal(
+              e.requests,
+              `requests: ${emu.requests.map((r) => `${r.action ?? '?'}:${r.fault ?? r.status}`).join(', ')}`,
+            );
           });
         }
       }
@@ -110,20 +132,44 @@ describe('reliability: fault suite (every action node × every fault kind)', fun
     let RED: any;
     const flow = (timeoutS: number): Msg[] => [
       ALIYUN.configNode(emu.url, { timeoutS, maxRetries: MAX_RETRIES }),
-      { id: 'create', type: 'aliyun-live-asr-create', live: 'cfg', mode: 'live', modeType: 'aliyunMode', streamUrl: 'rtmp://a.example.com/x/y', language: 'cn', languageType: 'aliyunLanguage', callbackUrl: 'http://127.0.0.1:9/cb', wires: [['out']] },
+      {
+        id: 'create',
+        type: 'aliyun-live-asr-create',
+        live: 'cfg',
+        mode: 'live',
+        modeType: 'aliyunMode',
+        streamUrl: 'rtmp://a.example.com/x/y',
+        language: 'cn',
+        languageType: 'aliyunLanguage',
+        callbackUrl: 'http://127.0.0.1:9/cb',
+        wires: [['out']],
+      },
       { id: 'act', type: 'aliyun-live-asr-query', live: 'cfg', taskId: 'taskId', taskIdType: 'msg', wires: [['out']] },
       { id: 'stop', type: 'aliyun-live-asr-stop', live: 'cfg', taskId: 'taskId', taskIdType: 'msg', wires: [['out']] },
       ...CALLBACK_CASES[0].nodes(CB_PATH, `https://hooks.example.com${CB_PATH}`, [['out2']]),
     ];
-    const creds = (): Msg => ({ ...ALIYUN.credentials(ALIYUN.defaultSecrets), ...CALLBACK_CASES[0].credentials('redeploy-auth-key') });
-    const routes = (): number => (RED.httpNode._router?.stack ?? []).filter((l: any) => l.route && l.route.path === CB_PATH).length;
+    const creds = (): Msg => ({
+      ...ALIYUN.credentials(ALIYUN.defaultSecrets),
+      ...CALLBACK_CASES[0].credentials('redeploy-auth-key'),
+    });
+    const routes = (): number =>
+      (RED.httpNode._router?.stack ?? []).filter((l: any) => l.route && l.route.path === CB_PATH).length;
     const timers = (): number => activeResources().Timeout ?? 0;
     const waitingInLimiters = trackLimiters();
 
     before(async () => {
       emu = await ALIYUN.startEmulator();
       await helper.startServer();
-      await helper.load([(r: any) => { RED = r; }, ...ALL_NODES], tab(flow(1)), creds());
+      await helper.load(
+        [
+          (r: any) => {
+            RED = r;
+          },
+          ...ALL_NODES,
+        ],
+        tab(flow(1)),
+        creds(),
+      );
       emuPort = portOf(emu.url);
       await sleep(300);
       baseline = { timers: timers(), resources: activeResources() };
@@ -175,13 +221,17 @@ describe('reliability: fault suite (every action node × every fault kind)', fun
       listen();
       redeployMs.should.be.below(1000, 'a redeploy must not wait out timeouts, backoffs or the rate limit');
       routes().should.equal(1);
-      (await eventually(() => socketsTo(emuPort).length === 0, 1000)).should.be.true(`sockets to the emulator after redeploy: ${socketsTo(emuPort).length}`);
+      (await eventually(() => socketsTo(emuPort).length === 0, 1000)).should.be.true(
+        `sockets to the emulator after redeploy: ${socketsTo(emuPort).length}`,
+      );
       await sleep(QUIET_MS);
       for (const [id, list] of outcomes) {
         list.length.should.equal(1, `msg ${id}: ${list.join(', ')}`);
         if (list[0] !== 'out') list[0].should.equal('error:Aborted');
       }
-      console.log(`      redeploy took ${redeployMs} ms; ${outcomes.size} of ${n} msgs had an outcome (${[...outcomes.values()].filter((l) => l[0] === 'out').length} outputs)`);
+      console.log(
+        `      redeploy took ${redeployMs} ms; ${outcomes.size} of ${n} msgs had an outcome (${[...outcomes.values()].filter((l) => l[0] === 'out').length} outputs)`,
+      );
     });
 
     it('the first request after a redeploy does not queue behind the cancelled ones', async () => {
@@ -195,7 +245,9 @@ describe('reliability: fault suite (every action node × every fault kind)', fun
       helper.getNode('act').receive({ n: id });
       (await eventually(() => outcomes.has(id), 8000)).should.be.true('the first request after a redeploy completes');
       const ms = Date.now() - t0;
-      console.log(`      first request after the redeploy: ${ms} ms (${waitingAtRedeploy} cancelled callers were still waiting in the rate limiter)`);
+      console.log(
+        `      first request after the redeploy: ${ms} ms (${waitingAtRedeploy} cancelled callers were still waiting in the rate limiter)`,
+      );
       should(outcomes.get(id)).eql(['out'], JSON.stringify(emu.requests));
       ms.should.be.below(1000, `it waited ${ms} ms behind cancelled requests still queued in the rate limiter`);
     });
@@ -209,10 +261,14 @@ describe('reliability: fault suite (every action node × every fault kind)', fun
       await busy(60);
       await helper.setFlows(tab([]), 'full');
       routes().should.equal(0);
-      (await eventually(() => socketsTo(emuPort).length === 0, 1000)).should.be.true(`sockets: ${socketsTo(emuPort).length}`);
+      (await eventually(() => socketsTo(emuPort).length === 0, 1000)).should.be.true(
+        `sockets: ${socketsTo(emuPort).length}`,
+      );
       // Nothing the product holds may outlive its nodes by more than a moment.
       const settled = await eventually(() => timers() <= baseline.timers, 500);
-      settled.should.be.true(`500 ms after removing the flow: ${timers()} timers, baseline ${baseline.timers}; ${waitingInLimiters()} callers of removed nodes still wait in the rate limiter (${JSON.stringify(activeResources())} vs ${JSON.stringify(baseline.resources)})`);
+      settled.should.be.true(
+        `500 ms after removing the flow: ${timers()} timers, baseline ${baseline.timers}; ${waitingInLimiters()} callers of removed nodes still wait in the rate limiter (${JSON.stringify(activeResources())} vs ${JSON.stringify(baseline.resources)})`,
+      );
     });
   });
 });

@@ -97,12 +97,20 @@ export const ALIYUN: VendorKit = {
   },
   configNode(url, opts = {}, id = 'cfg') {
     return {
-      id, type: 'aliyun-live-config', region: 'cn-shanghai', endpoint: url, signatureVersion: 'v3',
-      timeout: opts.timeoutS ?? 2, maxRetries: opts.maxRetries ?? 2, ...opts.extra,
+      id,
+      type: 'aliyun-live-config',
+      region: 'cn-shanghai',
+      endpoint: url,
+      signatureVersion: 'v3',
+      timeout: opts.timeoutS ?? 2,
+      maxRetries: opts.maxRetries ?? 2,
+      ...opts.extra,
     };
   },
   credentials(s, id = 'cfg') {
-    return { [id]: { accessKeyId: s.keyId, accessKeySecret: s.secret, ...(s.token ? { securityToken: s.token } : {}) } };
+    return {
+      [id]: { accessKeyId: s.keyId, accessKeySecret: s.secret, ...(s.token ? { securityToken: s.token } : {}) },
+    };
   },
   faultCode: {
     http500: /^InternalError$/,
@@ -118,7 +126,11 @@ export const ALIYUN: VendorKit = {
 /** A running task in the Alibaba emulator, without spending a request (or a rate-limit slot) on it. */
 export function seedAliyunTask(emulator: EmulatorLike, keyId: string = ALIYUN.defaultSecrets.keyId): string {
   const emu = emulator as AliyunLiveEmulator;
-  const task = createTask(keyId, { Mode: 'live', StreamURL: 'rtmp://push.example.com/app/s', Language: 'cn', CallbackURL: 'http://127.0.0.1:9/cb' }, Date.now());
+  const task = createTask(
+    keyId,
+    { Mode: 'live', StreamURL: 'rtmp://push.example.com/app/s', Language: 'cn', CallbackURL: 'http://127.0.0.1:9/cb' },
+    Date.now(),
+  );
   emu.tasks.set(task.taskId, task);
   return task.taskId;
 }
@@ -147,26 +159,44 @@ export interface ActionCase {
 }
 
 const CREATE_EDITOR = {
-  mode: 'live', modeType: 'aliyunMode', streamUrl: 'rtmp://push.example.com/app/stream', streamUrlType: 'str',
-  language: 'cn', languageType: 'aliyunLanguage', callbackUrl: 'http://127.0.0.1:9/cb', callbackUrlType: 'str',
+  mode: 'live',
+  modeType: 'aliyunMode',
+  streamUrl: 'rtmp://push.example.com/app/stream',
+  streamUrlType: 'str',
+  language: 'cn',
+  languageType: 'aliyunLanguage',
+  callbackUrl: 'http://127.0.0.1:9/cb',
+  callbackUrlType: 'str',
 };
 
 /** Values that are never a valid string/number parameter. */
 function wrongTyped(rand: Rand): unknown {
   const k = rand(12);
   switch (k) {
-    case 0: return { nested: { deeper: rand(1000) } };
-    case 1: return Array.from({ length: rand(5) + 2 }, () => rand(100));
-    case 2: return rand(2) === 0;
-    case 3: return Buffer.alloc(rand(64) + 1, rand(256));
-    case 4: return new Date(rand(1e12));
-    case 5: return BigInt(rand(1e9));
-    case 6: return Symbol('fuzz');
-    case 7: return () => 'fn';
-    case 8: return new Map([[rand(9), rand(9)]]);
-    case 9: return JSON.parse('{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}');
-    case 10: return Object.create(null);
-    default: return [[[]]];
+    case 0:
+      return { nested: { deeper: rand(1000) } };
+    case 1:
+      return Array.from({ length: rand(5) + 2 }, () => rand(100));
+    case 2:
+      return rand(2) === 0;
+    case 3:
+      return Buffer.alloc(rand(64) + 1, rand(256));
+    case 4:
+      return new Date(rand(1e12));
+    case 5:
+      return BigInt(rand(1e9));
+    case 6:
+      return Symbol('fuzz');
+    case 7:
+      return () => 'fn';
+    case 8:
+      return new Map([[rand(9), rand(9)]]);
+    case 9:
+      return JSON.parse('{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}');
+    case 10:
+      return Object.create(null);
+    default:
+      return [[[]]];
   }
 }
 
@@ -174,18 +204,41 @@ function wrongTyped(rand: Rand): unknown {
 function badString(rand: Rand, max = 2048): string {
   const k = rand(8);
   switch (k) {
-    case 0: return 'x'.repeat(max + 1 + rand(200_000));
-    case 1: return `bad value ${rand(1e6)} with spaces/and?query#frag`;
-    case 2: return '../../etc/passwd\u0000';
-    case 3: return '\u202e\u0007\u001b[31m' + 'é'.repeat(rand(50) + 1);
-    case 4: return 'http://203.0.113.9/evil path';
-    case 5: return '{"__proto__":{"polluted":1}}';
-    case 6: return ' ,; ';
-    default: return `${'a'.repeat(rand(5) + 1)}\n${'b'.repeat(rand(5) + 1)}`;
+    case 0:
+      return 'x'.repeat(max + 1 + rand(200_000));
+    case 1:
+      return `bad value ${rand(1e6)} with spaces/and?query#frag`;
+    case 2:
+      return '../../etc/passwd\u0000';
+    case 3:
+      return '\u202e\u0007\u001b[31m' + 'é'.repeat(rand(50) + 1);
+    case 4:
+      return 'http://203.0.113.9/evil path';
+    case 5:
+      return '{"__proto__":{"polluted":1}}';
+    case 6:
+      return ' ,; ';
+    default:
+      return `${'a'.repeat(rand(5) + 1)}\n${'b'.repeat(rand(5) + 1)}`;
   }
 }
 
-const CREATE_FIELDS = ['Mode', 'StreamURL', 'SDKAppID', 'ChannelID', 'RtcUserId', 'Language', 'CallbackURL', 'AuthKey', 'TranslateEnabled', 'TargetLanguages', 'AutoTerminateEnabled', 'AutoTerminateDelay', 'ReportInterval', 'RegionId'];
+const CREATE_FIELDS = [
+  'Mode',
+  'StreamURL',
+  'SDKAppID',
+  'ChannelID',
+  'RtcUserId',
+  'Language',
+  'CallbackURL',
+  'AuthKey',
+  'TranslateEnabled',
+  'TargetLanguages',
+  'AutoTerminateEnabled',
+  'AutoTerminateDelay',
+  'ReportInterval',
+  'RegionId',
+];
 
 /** A wrong value for one create parameter (a wrong type, a wrong size, or out of range). */
 function badCreateValue(field: string, rand: Rand): unknown {
@@ -195,24 +248,37 @@ function badCreateValue(field: string, rand: Rand): unknown {
     return typeof value === 'boolean' && /Enabled$/.test(field) ? 'maybe' : value;
   }
   switch (field) {
-    case 'AutoTerminateDelay': return [0, 11, -5, 1.5, 1e9, 'ten'][rand(6)];
-    case 'ReportInterval': return [-2, 501, 2.5, 'often', 1e12][rand(5)];
+    case 'AutoTerminateDelay':
+      return [0, 11, -5, 1.5, 1e9, 'ten'][rand(6)];
+    case 'ReportInterval':
+      return [-2, 501, 2.5, 'often', 1e12][rand(5)];
     case 'TranslateEnabled':
-    case 'AutoTerminateEnabled': return ['yes', 1, 0, 'TRUE ', 'on'][rand(5)];
-    case 'Mode': return ['LIVE', 'rtmp', 'x'.repeat(3000), ''][rand(3)];
-    case 'Language': return ['de', 'zh-CN', 'x'.repeat(3000)][rand(3)];
-    case 'TargetLanguages': return ['fr', 'cn,en', 'x'.repeat(3000)][rand(3)];
-    case 'StreamURL': return ['ftp://a/b', 'not a url', 'javascript:alert(1)', 'x'.repeat(3000)][rand(4)];
-    case 'CallbackURL': return ['ftp://a/b', 'not a url', 'file:///etc/passwd', 'x'.repeat(3000)][rand(4)];
-    case 'RtcUserId': return ['a,b', 'a b', ['a', 'b'], 'x'.repeat(300)][rand(4)];
-    case 'RegionId': return ['CN', 'cn-shanghai.evil.example.com', 'x'.repeat(100)][rand(3)];
-    default: return 'x'.repeat(257 + rand(100_000)); // SDKAppID, ChannelID, AuthKey: length limits
+    case 'AutoTerminateEnabled':
+      return ['yes', 1, 0, 'TRUE ', 'on'][rand(5)];
+    case 'Mode':
+      return ['LIVE', 'rtmp', 'x'.repeat(3000), ''][rand(3)];
+    case 'Language':
+      return ['de', 'zh-CN', 'x'.repeat(3000)][rand(3)];
+    case 'TargetLanguages':
+      return ['fr', 'cn,en', 'x'.repeat(3000)][rand(3)];
+    case 'StreamURL':
+      return ['ftp://a/b', 'not a url', 'javascript:alert(1)', 'x'.repeat(3000)][rand(4)];
+    case 'CallbackURL':
+      return ['ftp://a/b', 'not a url', 'file:///etc/passwd', 'x'.repeat(3000)][rand(4)];
+    case 'RtcUserId':
+      return ['a,b', 'a b', ['a', 'b'], 'x'.repeat(300)][rand(4)];
+    case 'RegionId':
+      return ['CN', 'cn-shanghai.evil.example.com', 'x'.repeat(100)][rand(3)];
+    default:
+      return 'x'.repeat(257 + rand(100_000)); // SDKAppID, ChannelID, AuthKey: length limits
   }
 }
 
 /** A plain object with own `__proto__`, `constructor` and `prototype` keys, as JSON.parse makes them. */
 export function pollutingObject(): Msg {
-  return JSON.parse('{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"polluted":"yes"}}');
+  return JSON.parse(
+    '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"prototype":{"polluted":"yes"}}',
+  );
 }
 
 function invalidCreateMsg(rand: Rand): Msg {
@@ -220,7 +286,13 @@ function invalidCreateMsg(rand: Rand): Msg {
   const payload: Msg = rand(4) === 0 ? pollutingObject() : {};
   // Harmless extras around at least one wrong parameter.
   if (rand(3) === 0) {
-    for (const [k, v] of Object.entries({ endpoint: 'http://203.0.113.9', host: '203.0.113.9', url: 'http://203.0.113.9/', baseURL: 'http://203.0.113.9' })) payload[k] = v;
+    for (const [k, v] of Object.entries({
+      endpoint: 'http://203.0.113.9',
+      host: '203.0.113.9',
+      url: 'http://203.0.113.9/',
+      baseURL: 'http://203.0.113.9',
+    }))
+      payload[k] = v;
   }
   const wrong = 1 + rand(3);
   for (let i = 0; i < wrong; i++) {
@@ -233,7 +305,11 @@ function invalidCreateMsg(rand: Rand): Msg {
 }
 
 function invalidTaskId(rand: Rand): unknown {
-  return rand(2) === 0 ? wrongTyped(rand) : [badString(rand, 128), '-'.repeat(129 + rand(1000)), 'asr-1 2', 'asr/../x', 'asr?x=1', '1e+21', 'x'.repeat(129)][rand(7)];
+  return rand(2) === 0
+    ? wrongTyped(rand)
+    : [badString(rand, 128), '-'.repeat(129 + rand(1000)), 'asr-1 2', 'asr/../x', 'asr?x=1', '1e+21', 'x'.repeat(129)][
+        rand(7)
+      ];
 }
 
 function invalidTaskMsg(rand: Rand, required: boolean): Msg {
@@ -242,8 +318,14 @@ function invalidTaskMsg(rand: Rand, required: boolean): Msg {
   const taskId = required && rand(5) === 0 ? blank : invalidTaskId(rand);
   const msg: Msg = { taskId };
   // Noise that must be ignored: payload shapes and redirect attempts.
-  if (rand(2) === 0) msg.payload = rand(2) === 0 ? wrongTyped(rand) : { endpoint: 'http://203.0.113.9', TaskId: 'asr-1' };
-  if (rand(4) === 0) Object.assign(msg, { url: 'http://203.0.113.9/', endpoint: 'http://203.0.113.9', headers: { host: '203.0.113.9' } });
+  if (rand(2) === 0)
+    msg.payload = rand(2) === 0 ? wrongTyped(rand) : { endpoint: 'http://203.0.113.9', TaskId: 'asr-1' };
+  if (rand(4) === 0)
+    Object.assign(msg, {
+      url: 'http://203.0.113.9/',
+      endpoint: 'http://203.0.113.9',
+      headers: { host: '203.0.113.9' },
+    });
   return msg;
 }
 
@@ -252,7 +334,14 @@ export const ACTION_CASES: ActionCase[] = [
     name: 'aliyun-live-asr-create',
     type: 'aliyun-live-asr-create',
     kit: ALIYUN,
-    node: (extra = {}) => ({ id: 'act', type: 'aliyun-live-asr-create', live: 'cfg', ...CREATE_EDITOR, wires: [['out']], ...extra }),
+    node: (extra = {}) => ({
+      id: 'act',
+      type: 'aliyun-live-asr-create',
+      live: 'cfg',
+      ...CREATE_EDITOR,
+      wires: [['out']],
+      ...extra,
+    }),
     validMsg: () => ({ payload: {} }),
     idempotent: false,
     calls: 1,
@@ -264,17 +353,35 @@ export const ACTION_CASES: ActionCase[] = [
     type: 'aliyun-live-asr-create',
     kit: ALIYUN,
     node: (extra = {}) => ({ id: 'act', type: 'aliyun-live-asr-create', live: 'cfg', wires: [['out']], ...extra }),
-    validMsg: () => ({ payload: { Mode: 'live', StreamURL: 'rtmp://push.example.com/app/s', Language: 'en', CallbackURL: 'https://hooks.example.com/cb' } }),
+    validMsg: () => ({
+      payload: {
+        Mode: 'live',
+        StreamURL: 'rtmp://push.example.com/app/s',
+        Language: 'en',
+        CallbackURL: 'https://hooks.example.com/cb',
+      },
+    }),
     idempotent: false,
     calls: 1,
-    invalidMsg: (rand) => (rand(3) === 0 ? { payload: [wrongTyped(rand), badString(rand), rand(1e9), undefined, null, ''][rand(6)] } : invalidCreateMsg(rand)),
+    invalidMsg: (rand) =>
+      rand(3) === 0
+        ? { payload: [wrongTyped(rand), badString(rand), rand(1e9), undefined, null, ''][rand(6)] }
+        : invalidCreateMsg(rand),
     skip: ['faults', 'canary'],
   },
   {
     name: 'aliyun-live-asr-query',
     type: 'aliyun-live-asr-query',
     kit: ALIYUN,
-    node: (extra = {}) => ({ id: 'act', type: 'aliyun-live-asr-query', live: 'cfg', taskId: 'taskId', taskIdType: 'msg', wires: [['out']], ...extra }),
+    node: (extra = {}) => ({
+      id: 'act',
+      type: 'aliyun-live-asr-query',
+      live: 'cfg',
+      taskId: 'taskId',
+      taskIdType: 'msg',
+      wires: [['out']],
+      ...extra,
+    }),
     validMsg: (emu, keyId) => ({ taskId: seedAliyunTask(emu, keyId) }),
     idempotent: true,
     calls: 1,
@@ -284,7 +391,15 @@ export const ACTION_CASES: ActionCase[] = [
     name: 'aliyun-live-asr-stop',
     type: 'aliyun-live-asr-stop',
     kit: ALIYUN,
-    node: (extra = {}) => ({ id: 'act', type: 'aliyun-live-asr-stop', live: 'cfg', taskId: 'taskId', taskIdType: 'msg', wires: [['out']], ...extra }),
+    node: (extra = {}) => ({
+      id: 'act',
+      type: 'aliyun-live-asr-stop',
+      live: 'cfg',
+      taskId: 'taskId',
+      taskIdType: 'msg',
+      wires: [['out']],
+      ...extra,
+    }),
     validMsg: (emu, keyId) => ({ taskId: seedAliyunTask(emu, keyId) }),
     idempotent: true,
     calls: 1,
@@ -294,7 +409,16 @@ export const ACTION_CASES: ActionCase[] = [
     name: 'aliyun-live-asr-stop (delete after stop)',
     type: 'aliyun-live-asr-stop',
     kit: ALIYUN,
-    node: (extra = {}) => ({ id: 'act', type: 'aliyun-live-asr-stop', live: 'cfg', taskId: 'taskId', taskIdType: 'msg', deleteAfterStop: true, wires: [['out']], ...extra }),
+    node: (extra = {}) => ({
+      id: 'act',
+      type: 'aliyun-live-asr-stop',
+      live: 'cfg',
+      taskId: 'taskId',
+      taskIdType: 'msg',
+      deleteAfterStop: true,
+      wires: [['out']],
+      ...extra,
+    }),
     validMsg: (emu, keyId) => ({ taskId: seedAliyunTask(emu, keyId) }),
     idempotent: true,
     calls: 2,
@@ -331,21 +455,41 @@ export interface CallbackCase {
 
 function aliyunCallbackTemplate(taskId: string): string {
   const content = {
-    header: { namespace: 'SpeechTranscriber', name: 'TranscriptionResultChanged', status: 20000000, status_text: 'Gateway:SUCCESS:Success.', message_id: '@@MID@@', task_id: '7f1c2d3e4b5a69788796a5b4c3d2e1f0' },
+    header: {
+      namespace: 'SpeechTranscriber',
+      name: 'TranscriptionResultChanged',
+      status: 20000000,
+      status_text: 'Gateway:SUCCESS:Success.',
+      message_id: '@@MID@@',
+      task_id: '7f1c2d3e4b5a69788796a5b4c3d2e1f0',
+    },
     payload: {
-      index: 3, time: 4520, begin_time: 2100, result: 'the quick brown fox jumps over the lazy dog', confidence: 0.93,
+      index: 3,
+      time: 4520,
+      begin_time: 2100,
+      result: 'the quick brown fox jumps over the lazy dog',
+      confidence: 0.93,
       words: [
-        { text: 'the', startTime: 2100, endTime: 2300 }, { text: 'quick', startTime: 2300, endTime: 2700 },
-        { text: 'brown', startTime: 2700, endTime: 3100 }, { text: 'fox', startTime: 3100, endTime: 3400 },
-        { text: 'jumps', startTime: 3400, endTime: 3800 }, { text: 'over', startTime: 3800, endTime: 4000 },
-        { text: 'the', startTime: 4000, endTime: 4100 }, { text: 'lazy', startTime: 4100, endTime: 4300 },
+        { text: 'the', startTime: 2100, endTime: 2300 },
+        { text: 'quick', startTime: 2300, endTime: 2700 },
+        { text: 'brown', startTime: 2700, endTime: 3100 },
+        { text: 'fox', startTime: 3100, endTime: 3400 },
+        { text: 'jumps', startTime: 3400, endTime: 3800 },
+        { text: 'over', startTime: 3800, endTime: 4000 },
+        { text: 'the', startTime: 4000, endTime: 4100 },
+        { text: 'lazy', startTime: 4100, endTime: 4300 },
         { text: 'dog', startTime: 4300, endTime: 4520 },
       ],
       status: 0,
     },
   };
   return JSON.stringify({
-    task_id: taskId, sdk_app_id: '', channel_id: '', rtc_user_id: '', callback_time_stamp: 1700000000000, language: 'en',
+    task_id: taskId,
+    sdk_app_id: '',
+    channel_id: '',
+    rtc_user_id: '',
+    callback_time_stamp: 1700000000000,
+    language: 'en',
     content: JSON.stringify(content),
   });
 }
@@ -364,7 +508,9 @@ export const CALLBACK_CASES: CallbackCase[] = [
       return [{ ...cfg, credentials: { authKey: secret } }, cb];
     },
     requests(callbackUrl, secret, opts = {}) {
-      const [head, tail] = aliyunCallbackTemplate(opts.taskId ?? 'asr-11111111-2222-4333-8444-555555555555').split('@@MID@@');
+      const [head, tail] = aliyunCallbackTemplate(opts.taskId ?? 'asr-11111111-2222-4333-8444-555555555555').split(
+        '@@MID@@',
+      );
       const prefix = crypto.randomBytes(8).toString('hex');
       let n = 0;
       let second = '';
@@ -385,7 +531,11 @@ export const CALLBACK_CASES: CallbackCase[] = [
     forged(callbackUrl) {
       const now = String(Math.floor(Date.now() / 1000));
       return {
-        headers: { 'content-type': 'application/json', 'sig-time': now, 'asr-sig': crypto.createHash('md5').update(`${now}/${callbackUrl}/not-the-key`).digest('hex') },
+        headers: {
+          'content-type': 'application/json',
+          'sig-time': now,
+          'asr-sig': crypto.createHash('md5').update(`${now}/${callbackUrl}/not-the-key`).digest('hex'),
+        },
         body: aliyunCallbackTemplate('asr-forged').replace('@@MID@@', crypto.randomBytes(16).toString('hex')),
       };
     },
@@ -406,7 +556,9 @@ export function activeResources(): Record<string, number> {
 /** Open TCP sockets with one end on `port` (client and server side both count). */
 export function socketsTo(port: number): net.Socket[] {
   const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
-  return handles.filter((h): h is net.Socket => h instanceof net.Socket && !h.destroyed && (h.remotePort === port || h.localPort === port));
+  return handles.filter(
+    (h): h is net.Socket => h instanceof net.Socket && !h.destroyed && (h.remotePort === port || h.localPort === port),
+  );
 }
 
 export function portOf(url: string): number {
@@ -469,9 +621,8 @@ export function trackTtlSets(): () => number[] {
 export function collectGarbage(): void {
   let gc = (global as { gc?: () => void }).gc;
   if (!gc) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     require('v8').setFlagsFromString('--expose-gc');
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+
     gc = require('vm').runInNewContext('gc') as () => void;
   }
   gc();
@@ -482,10 +633,11 @@ export function collectGarbage(): void {
  * log, warn, error, ...) and RED.log: they keep every call's arguments until reset.
  */
 export function harnessSpies(): Array<{ resetHistory(): void; args: unknown[][] }> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const helper = require('node-red-node-test-helper');
   const proto = helper._NodePrototype as Record<string, any>;
-  const spies = ['log', 'status', 'warn', 'error', 'debug', 'trace', 'send'].map((m) => proto[m]).concat([helper.log()]);
+  const spies = ['log', 'status', 'warn', 'error', 'debug', 'trace', 'send']
+    .map((m) => proto[m])
+    .concat([helper.log()]);
   return spies.filter((s) => s && typeof s.resetHistory === 'function');
 }
 
@@ -497,13 +649,13 @@ export function harnessSpies(): Array<{ resetHistory(): void; args: unknown[][] 
  * helper.unload() copes with the spies being gone.
  */
 export function removeHarnessSpies(): void {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const helper = require('node-red-node-test-helper');
   helper._sandbox.restore();
   const original = helper._NodePrototype.send;
   for (const def of helper._redNodes.getFlows()?.flows ?? []) {
     const node = helper.getNode(def.id) as Msg | null;
-    if (node && Object.prototype.hasOwnProperty.call(node, 'send') && typeof node.send?.resetHistory === 'function') node.send = original;
+    if (node && Object.prototype.hasOwnProperty.call(node, 'send') && typeof node.send?.resetHistory === 'function')
+      node.send = original;
   }
 }
 
@@ -514,7 +666,7 @@ export function removeHarnessSpies(): void {
 /** JSON and util.inspect of a value (Buffers as text, hidden properties too): what a leak search reads. */
 export function dump(value: unknown): string {
   if (typeof value === 'string') return value;
-  let json = '';
+  let json: string;
   try {
     json = JSON.stringify(value, (_k, x) => {
       if (typeof x === 'bigint') return String(x);
@@ -524,7 +676,13 @@ export function dump(value: unknown): string {
   } catch {
     json = '';
   }
-  const inspected = util.inspect(value, { depth: 12, showHidden: true, maxArrayLength: 200, maxStringLength: Infinity, breakLength: Infinity });
+  const inspected = util.inspect(value, {
+    depth: 12,
+    showHidden: true,
+    maxArrayLength: 200,
+    maxStringLength: Infinity,
+    breakLength: Infinity,
+  });
   return `${json}\n${inspected}`;
 }
 
@@ -537,7 +695,10 @@ export class Sinks {
    * `canaries`: name -> value searched for by default. `cutOff`: for these names, the first
    * `prefix` characters of a value alone count too (a secret cut off by a length limit still leaks).
    */
-  constructor(private readonly canaries: Record<string, string> = {}, private readonly cutOff: { names: string[]; prefix: number } = { names: [], prefix: 0 }) {}
+  constructor(
+    private readonly canaries: Record<string, string> = {},
+    private readonly cutOff: { names: string[]; prefix: number } = { names: [], prefix: 0 },
+  ) {}
 
   add(where: string, value: unknown, allowed: string[] = []): void {
     this.items.push({ where, text: dump(value), allowed });
@@ -557,7 +718,10 @@ export class Sinks {
           i = text.indexOf(value.slice(0, prefix));
           shown = prefix;
         }
-        if (i >= 0) found.push(`${name}${shown < value.length ? ' (cut off)' : ''} in ${where}: …${text.slice(Math.max(0, i - 120), i + shown + 20).replace(/\s+/g, ' ')}…`);
+        if (i >= 0)
+          found.push(
+            `${name}${shown < value.length ? ' (cut off)' : ''} in ${where}: …${text.slice(Math.max(0, i - 120), i + shown + 20).replace(/\s+/g, ' ')}…`,
+          );
       }
     }
     return [...new Set(found)];
@@ -617,7 +781,6 @@ export const canaryValue = (label: string): string => `Cnry${label}${crypto.rand
 // Agora Real-time STT (appended: the Agora nodes join the harnesses here)
 // ---------------------------------------------------------------------------
 
-/* eslint-disable import/first */
 import { AgoraEmulator, AGORA_DEFAULTS, EmulatedAgent } from '../emulator/agora';
 import { newAgentId, newTaskId } from '../emulator/agora/agents';
 import type { BuilderTokens } from '../emulator/agora/builder-tokens';
@@ -645,8 +808,14 @@ export const AGORA: VendorKit = {
   },
   configNode(url, opts = {}, id = 'cfg') {
     return {
-      id, type: 'agora-config', appId: AGORA_DEFAULTS.appId, apiVersion: 'v7', endpoint: url,
-      timeout: opts.timeoutS ?? 2, maxRetries: opts.maxRetries ?? 2, ...opts.extra,
+      id,
+      type: 'agora-config',
+      appId: AGORA_DEFAULTS.appId,
+      apiVersion: 'v7',
+      endpoint: url,
+      timeout: opts.timeoutS ?? 2,
+      maxRetries: opts.maxRetries ?? 2,
+      ...opts.extra,
     };
   },
   credentials(s, id = 'cfg') {
@@ -674,7 +843,19 @@ export function seedAgoraAgent(emulator: EmulatorLike, apiVersion: 'v7' | 'v6' =
   const id = apiVersion === 'v7' ? newAgentId() : crypto.randomBytes(16).toString('hex');
   const builderToken = apiVersion === 'v6' ? `seeded-token-${agoraSeeded}` : undefined;
   const body = { languages: ['en-US'], rtcConfig: { channelName: channel, pubBotUid: '88222', subBotUid: '88223' } };
-  const agent = new EmulatedAgent({ id, apiVersion, appId: AGORA_DEFAULTS.appId, name: `seeded-${agoraSeeded}`, body, builderToken, createdAt: Date.now() - 60_000 }, Date.now, 0);
+  const agent = new EmulatedAgent(
+    {
+      id,
+      apiVersion,
+      appId: AGORA_DEFAULTS.appId,
+      name: `seeded-${agoraSeeded}`,
+      body,
+      builderToken,
+      createdAt: Date.now() - 60_000,
+    },
+    Date.now,
+    0,
+  );
   emu.agents.set(id, agent);
   return { taskId: id, agora: { apiVersion, channel, ...(builderToken ? { builderToken } : {}) } };
 }
@@ -691,35 +872,86 @@ export function seedAgoraV6Task(emulator: EmulatorLike): { taskId: string; agora
   const channel = `seeded-v6-${agoraSeeded}`;
   const token = tokens.issue(AGORA_DEFAULTS.appId, `seeded-v6-${agoraSeeded}`, Date.now() - 60_000);
   const body = { languages: ['en-US'], rtcConfig: { channelName: channel, pubBotUid: '88222', subBotUid: '88223' } };
-  const task = new EmulatedAgent({ id: newTaskId(), apiVersion: 'v6', appId: AGORA_DEFAULTS.appId, body, builderToken: token.tokenName, createdAt: Date.now() - 60_000 }, Date.now, 0);
+  const task = new EmulatedAgent(
+    {
+      id: newTaskId(),
+      apiVersion: 'v6',
+      appId: AGORA_DEFAULTS.appId,
+      body,
+      builderToken: token.tokenName,
+      createdAt: Date.now() - 60_000,
+    },
+    Date.now,
+    0,
+  );
   token.taskId = task.id;
   emu.agents.set(task.id, task);
   return { taskId: task.id, agora: { apiVersion: 'v6', channel, builderToken: token.tokenName } };
 }
 
-const AGORA_START_FIELDS = ['languages', 'name', 'maxIdleTime', 'uidLanguagesConfig', 'keywords', 'rtcConfig', 'translateConfig', 'captionConfig', 'extensionParams'];
+const AGORA_START_FIELDS = [
+  'languages',
+  'name',
+  'maxIdleTime',
+  'uidLanguagesConfig',
+  'keywords',
+  'rtcConfig',
+  'translateConfig',
+  'captionConfig',
+  'extensionParams',
+];
 
 /** A wrong value for one start field (a wrong type, size, shape or range). */
 function badAgoraStartValue(field: string, rand: Rand): unknown {
   // Numbers are acceptable keywords ("74"): only sizes and shapes are wrong here.
-  if (field === 'keywords') return [Array.from({ length: 501 }, (_, i) => `k${i}`), 'one, two', { a: 1 }, [[]], [null]][rand(5)];
+  if (field === 'keywords')
+    return [Array.from({ length: 501 }, (_, i) => `k${i}`), 'one, two', { a: 1 }, [[]], [null]][rand(5)];
   if (rand(2) === 0) {
     // A plain object is a valid extensionParams, and merges over the dialog's rtcConfig; so is a
     // function, which Node-RED's message clone (lodash cloneDeep) turns into {}.
-    const objectLike = (v: unknown) => typeof v === 'function' || (v !== null && typeof v === 'object' && !Array.isArray(v) && [null, Object.prototype].includes(Object.getPrototypeOf(v)));
+    const objectLike = (v: unknown) =>
+      typeof v === 'function' ||
+      (v !== null &&
+        typeof v === 'object' &&
+        !Array.isArray(v) &&
+        [null, Object.prototype].includes(Object.getPrototypeOf(v)));
     let value = wrongTyped(rand);
     while ((field === 'extensionParams' || field === 'rtcConfig') && objectLike(value)) value = wrongTyped(rand);
     return value;
   }
   switch (field) {
-    case 'languages': return [[], ['x'.repeat(40)], ['en-US', 'fr-FR', 'de-DE', 'ja-JP', 'zh-CN'], ['en US']][rand(4)];
-    case 'name': return 'x'.repeat(65 + rand(1000));
-    case 'maxIdleTime': return [-1, 259201, 1.5, 'long'][rand(4)];
-    case 'uidLanguagesConfig': return [Array.from({ length: 6 }, () => ({ uid: '1', languages: ['en-US'] })), [{ uid: 'abc', languages: ['en-US'] }]][rand(2)];
-    case 'rtcConfig': return [{ channelName: '' }, { channelName: ['x'.repeat(65 + rand(100)), 'bad/channel', 'quote"d', '\u0000'][rand(4)], pubBotUid: '1' }, { channelName: 'c', pubBotUid: 'bot' }, { channelName: 'c', pubBotUid: '1', cryptionMode: 7 }][rand(4)];
-    case 'translateConfig': return [{ languages: [{ source: 'en-US', target: ['en-US'] }] }, { languages: [] }, { languages: [{ source: 'en-US', target: Array.from({ length: 11 }, () => 'fr-FR') }] }][rand(3)];
-    case 'captionConfig': return [{ storage: { accessKey: 'a', secretKey: 's', bucket: 'b', vendor: 99, region: 1 } }, { sliceDuration: 1 }, {}][rand(3)];
-    default: return [[], 'text', 42][rand(3)]; // extensionParams must be an object
+    case 'languages':
+      return [[], ['x'.repeat(40)], ['en-US', 'fr-FR', 'de-DE', 'ja-JP', 'zh-CN'], ['en US']][rand(4)];
+    case 'name':
+      return 'x'.repeat(65 + rand(1000));
+    case 'maxIdleTime':
+      return [-1, 259201, 1.5, 'long'][rand(4)];
+    case 'uidLanguagesConfig':
+      return [
+        Array.from({ length: 6 }, () => ({ uid: '1', languages: ['en-US'] })),
+        [{ uid: 'abc', languages: ['en-US'] }],
+      ][rand(2)];
+    case 'rtcConfig':
+      return [
+        { channelName: '' },
+        { channelName: ['x'.repeat(65 + rand(100)), 'bad/channel', 'quote"d', '\u0000'][rand(4)], pubBotUid: '1' },
+        { channelName: 'c', pubBotUid: 'bot' },
+        { channelName: 'c', pubBotUid: '1', cryptionMode: 7 },
+      ][rand(4)];
+    case 'translateConfig':
+      return [
+        { languages: [{ source: 'en-US', target: ['en-US'] }] },
+        { languages: [] },
+        { languages: [{ source: 'en-US', target: Array.from({ length: 11 }, () => 'fr-FR') }] },
+      ][rand(3)];
+    case 'captionConfig':
+      return [
+        { storage: { accessKey: 'a', secretKey: 's', bucket: 'b', vendor: 99, region: 1 } },
+        { sliceDuration: 1 },
+        {},
+      ][rand(3)];
+    default:
+      return [[], 'text', 42][rand(3)]; // extensionParams must be an object
   }
 }
 
@@ -763,7 +995,9 @@ function invalidAgoraTaskMsg(rand: Rand): Msg {
   return msg;
 }
 
-const agoraNode = (type: string, props: Msg = {}) => (extra: Msg = {}) => ({ id: 'act', type, agora: 'cfg', wires: [['out']], ...props, ...extra });
+const agoraNode =
+  (type: string, props: Msg = {}) =>
+  (extra: Msg = {}) => ({ id: 'act', type, agora: 'cfg', wires: [['out']], ...props, ...extra });
 
 ACTION_CASES.push(
   {
@@ -797,7 +1031,8 @@ ACTION_CASES.push(
     calls: 1,
     invalidMsg: (rand) => {
       const msg = invalidAgoraTaskMsg(rand);
-      if (rand(2) === 0) msg.payload = { languages: badAgoraStartValue('languages', rand), rtcConfig: { channelName: 'not updatable' } };
+      if (rand(2) === 0)
+        msg.payload = { languages: badAgoraStartValue('languages', rand), rtcConfig: { channelName: 'not updatable' } };
       return msg;
     },
   },
@@ -829,7 +1064,6 @@ ACTION_CASES.push(
 // Unisound batch transcription (appended: the Unisound nodes join the harnesses here)
 // ---------------------------------------------------------------------------
 
-/* eslint-disable import/first */
 import { UnisoundEmulator, UNISOUND_DEFAULTS, DEFAULT_SCRIPT } from '../emulator/unisound';
 import { keyFingerprint as unisoundOwner } from '../emulator/unisound/auth';
 import { newTaskId as newUnisoundTaskId } from '../emulator/unisound/tasks';
@@ -863,8 +1097,13 @@ export const UNISOUND: VendorKit = {
   },
   configNode(url, opts = {}, id = 'cfg') {
     return {
-      id, type: 'unisound-config', endpoint: url, rateLimit: UNISOUND_HARNESS_RPM / 10,
-      timeout: opts.timeoutS ?? 2, maxRetries: opts.maxRetries ?? 2, ...opts.extra,
+      id,
+      type: 'unisound-config',
+      endpoint: url,
+      rateLimit: UNISOUND_HARNESS_RPM / 10,
+      timeout: opts.timeoutS ?? 2,
+      maxRetries: opts.maxRetries ?? 2,
+      ...opts.extra,
     };
   },
   credentials(s, id = 'cfg') {
@@ -888,7 +1127,13 @@ export function seedUnisoundTask(emulator: EmulatorLike, keyId: string = UNISOUN
   const apiKey = unisoundKeys.get(keyId) ?? keyId;
   const taskId = newUnisoundTaskId();
   const body = { model: 'u2-asr', file_url: 'https://example.com/seeded.wav', format: 'wav' };
-  emu.tasks.set(taskId, { taskId, owner: unisoundOwner(apiKey), body, createdAt: Date.now() - 3_600_000, script: DEFAULT_SCRIPT.map((s) => ({ ...s })) });
+  emu.tasks.set(taskId, {
+    taskId,
+    owner: unisoundOwner(apiKey),
+    body,
+    createdAt: Date.now() - 3_600_000,
+    script: DEFAULT_SCRIPT.map((s) => ({ ...s })),
+  });
   return taskId;
 }
 
@@ -914,7 +1159,22 @@ export function wavBytes(bytes: number): Buffer {
 /** Multi-MB, so the emulator's 'drop' fault (after 64 KiB) cuts the upload off mid-stream. */
 const UNISOUND_UPLOAD = wavBytes(3 * 1024 * 1024);
 
-const UNISOUND_CREATE_FIELDS = ['file_id', 'file_url', 'format', 'sample_rate', 'channel', 'enable_itn', 'enable_speaker', 'speaker_num', 'speaker_ids', 'word_info', 'context', 'hotwords', 'language', 'enable_auto_lang'];
+const UNISOUND_CREATE_FIELDS = [
+  'file_id',
+  'file_url',
+  'format',
+  'sample_rate',
+  'channel',
+  'enable_itn',
+  'enable_speaker',
+  'speaker_num',
+  'speaker_ids',
+  'word_info',
+  'context',
+  'hotwords',
+  'language',
+  'enable_auto_lang',
+];
 
 /** A wrong value for one create option (a wrong type, size, shape or range). */
 function badUnisoundValue(field: string, rand: Rand): unknown {
@@ -924,17 +1184,28 @@ function badUnisoundValue(field: string, rand: Rand): unknown {
     return typeof value === 'boolean' && /^(enable_|word_info)/.test(field) ? 'maybe' : value;
   }
   switch (field) {
-    case 'file_id': return [0, -3, 1.5, 'abc', 2 ** 60][rand(5)];
-    case 'file_url': return ['ftp://a/b.wav', 'not a url', 'javascript:alert(1)', `https://e.com/${'x'.repeat(2048)}`][rand(4)];
-    case 'format': return ['flac', 'WAVE', 'x'.repeat(3000)][rand(3)];
-    case 'sample_rate': return [0, -16000, 1.5, 1e9, 'fast'][rand(5)];
-    case 'channel': return [0, 3, 1.5, 'stereo'][rand(4)];
-    case 'speaker_num': return [0, -1, 1.5, 101][rand(4)];
-    case 'speaker_ids': return [Array.from({ length: 11 }, (_, i) => `s${i}`), [1, 2], { a: 1 }][rand(3)];
-    case 'context': return 'x'.repeat(501 + rand(100_000));
-    case 'hotwords': return [Array.from({ length: 201 }, (_, i) => `w${i}`), ['toolongword'], [{ w: 1 }]][rand(3)];
-    case 'language': return ['zh', 'en_US', 'klingon', 'x'.repeat(3000)][rand(4)];
-    default: return ['yes', 1, 0, 'TRUE ', 'on'][rand(5)]; // the booleans
+    case 'file_id':
+      return [0, -3, 1.5, 'abc', 2 ** 60][rand(5)];
+    case 'file_url':
+      return ['ftp://a/b.wav', 'not a url', 'javascript:alert(1)', `https://e.com/${'x'.repeat(2048)}`][rand(4)];
+    case 'format':
+      return ['flac', 'WAVE', 'x'.repeat(3000)][rand(3)];
+    case 'sample_rate':
+      return [0, -16000, 1.5, 1e9, 'fast'][rand(5)];
+    case 'channel':
+      return [0, 3, 1.5, 'stereo'][rand(4)];
+    case 'speaker_num':
+      return [0, -1, 1.5, 101][rand(4)];
+    case 'speaker_ids':
+      return [Array.from({ length: 11 }, (_, i) => `s${i}`), [1, 2], { a: 1 }][rand(3)];
+    case 'context':
+      return 'x'.repeat(501 + rand(100_000));
+    case 'hotwords':
+      return [Array.from({ length: 201 }, (_, i) => `w${i}`), ['toolongword'], [{ w: 1 }]][rand(3)];
+    case 'language':
+      return ['zh', 'en_US', 'klingon', 'x'.repeat(3000)][rand(4)];
+    default:
+      return ['yes', 1, 0, 'TRUE ', 'on'][rand(5)]; // the booleans
   }
 }
 
@@ -942,7 +1213,14 @@ function badUnisoundValue(field: string, rand: Rand): unknown {
 function invalidUnisoundSubmitMsg(rand: Rand): Msg {
   const payload: Msg = rand(4) === 0 ? pollutingObject() : {};
   if (rand(3) === 0) {
-    for (const [k, v] of Object.entries({ endpoint: 'http://203.0.113.9', host: '203.0.113.9', url: 'http://203.0.113.9/', baseURL: 'http://203.0.113.9', apiKey: 'x' })) payload[k] = v;
+    for (const [k, v] of Object.entries({
+      endpoint: 'http://203.0.113.9',
+      host: '203.0.113.9',
+      url: 'http://203.0.113.9/',
+      baseURL: 'http://203.0.113.9',
+      apiKey: 'x',
+    }))
+      payload[k] = v;
   }
   payload.file_url = 'https://example.com/audio.wav';
   const wrong = 1 + rand(3);
@@ -951,11 +1229,14 @@ function invalidUnisoundSubmitMsg(rand: Rand): Msg {
     payload[field] = badUnisoundValue(field, rand);
   }
   // Both sources, or a speaker option without enable_speaker, are wrong too; blanks are not.
-  if (Object.entries(payload).every(([k, v]) => k === 'file_url' || v === '' || v === undefined || v === null)) payload.file_id = 42;
+  if (Object.entries(payload).every(([k, v]) => k === 'file_url' || v === '' || v === undefined || v === null))
+    payload.file_id = 42;
   return { payload };
 }
 
-const unisoundNode = (type: string, props: Msg = {}) => (extra: Msg = {}) => ({ id: 'act', type, unisound: 'cfg', wires: [['out']], ...props, ...extra });
+const unisoundNode =
+  (type: string, props: Msg = {}) =>
+  (extra: Msg = {}) => ({ id: 'act', type, unisound: 'cfg', wires: [['out']], ...props, ...extra });
 
 // Names differ from the type: rate-limit.spec.ts takes `name === type` creates at Alibaba's
 // 20/s; Unisound's 20/min has its own spec. The shared canary spec is bound to the Alibaba
@@ -1052,7 +1333,8 @@ const hex = (bytes: number): string => crypto.randomBytes(bytes).toString('hex')
 function canarySalt(): string {
   const body = `CnrySalt${hex(17)}`; // 8 + 34 = 42 characters
   const salt = `${body}A=`; // 43 Base64 digits ending in a multiple of 4 bits: 32 bytes
-  if (Buffer.from(salt, 'base64').length !== 32 || Buffer.from(salt, 'base64').toString('base64') !== salt) throw new Error('canary salt shape');
+  if (Buffer.from(salt, 'base64').length !== 32 || Buffer.from(salt, 'base64').toString('base64') !== salt)
+    throw new Error('canary salt shape');
   return salt;
 }
 
@@ -1100,12 +1382,21 @@ export const AGORA_CANARY: CanaryKit = {
   actionNode(type, v) {
     if (type !== 'agora-stt-start') return { extra: {} };
     // AES-256-GCM2 (7): the encryption secret and salt are the start node's own credentials.
-    return { extra: { cryptionMode: '7' }, credentials: { encryptionSecret: v.secrets.encryptionSecret, encryptionSalt: v.secrets.encryptionSalt } };
+    return {
+      extra: { cryptionMode: '7' },
+      credentials: { encryptionSecret: v.secrets.encryptionSecret, encryptionSalt: v.secrets.encryptionSalt },
+    };
   },
   validMsg(c, emu, v) {
     const msg = c.validMsg(emu);
     if (c.type !== 'agora-stt-start') return msg;
-    const storage = { vendor: 2, region: 3, bucket: 'captions', accessKey: 'AKIAEXAMPLE', secretKey: v.secrets.storageSecretKey };
+    const storage = {
+      vendor: 2,
+      region: 3,
+      bucket: 'captions',
+      accessKey: 'AKIAEXAMPLE',
+      secretKey: v.secrets.storageSecretKey,
+    };
     return { ...msg, payload: { ...msg.payload, captionConfig: { sliceDuration: 60, storage } } };
   },
   payloadSecrets: ['storageSecretKey'],
@@ -1125,21 +1416,77 @@ export const AGORA_CANARY: CanaryKit = {
     }
     fields.push(['authorization', String(req.headers.authorization ?? '')]);
     const secretLike = (f: [string, string]) => /secret|salt|token|key|auth/i.test(f[0]);
-    const text = (list: Array<[string, string]>) => list.map(([k, v]) => `${k}=${v}`).sort((a, b) => a.length - b.length).join(', ');
+    const text = (list: Array<[string, string]>) =>
+      list
+        .map(([k, v]) => `${k}=${v}`)
+        .sort((a, b) => a.length - b.length)
+        .join(', ');
     return {
       status: 400,
-      body: JSON.stringify({ message: `invalid fields: ${text(fields.filter(secretLike))}`, detail: `${req.url} ${text(fields.filter((f) => !secretLike(f)))}`, request_id: hex(8) }),
+      body: JSON.stringify({
+        message: `invalid fields: ${text(fields.filter(secretLike))}`,
+        detail: `${req.url} ${text(fields.filter((f) => !secretLike(f)))}`,
+        request_id: hex(8),
+      }),
     };
   },
   testBodies: (okId, envId, deployedUrl, otherUrl) => [
-    ['stored secret and certificate, deployed endpoint', { id: okId, customerSecret: '__PWRD__', appCertificate: '__PWRD__', endpoint: deployedUrl, appId: AGORA_DEFAULTS.appId }],
-    ['stored secret, endpoint omitted (the default endpoint)', { id: okId, customerSecret: '__PWRD__', appId: AGORA_DEFAULTS.appId }],
-    ['typed wrong secret, deployed endpoint', { id: okId, customerSecret: 'typed-wrong-secret', endpoint: deployedUrl, appId: AGORA_DEFAULTS.appId }],
-    ['stored secret, other endpoint', { id: okId, customerSecret: '__PWRD__', appCertificate: '__PWRD__', endpoint: otherUrl, appId: AGORA_DEFAULTS.appId }],
-    ['typed secret, stored certificate, other endpoint', { id: okId, customerSecret: 'typed-by-the-editor', endpoint: otherUrl, appId: AGORA_DEFAULTS.appId }],
-    ['typed secret and certificate, other endpoint (stored customer ID)', { id: okId, customerSecret: 'typed-by-the-editor', appCertificate: '00112233445566778899aabbccddeeff', endpoint: otherUrl, appId: AGORA_DEFAULTS.appId }],
-    ['env secret, deployed endpoint', { id: envId, customerSecret: '__PWRD__', appCertificate: '__PWRD__', endpoint: deployedUrl, appId: AGORA_DEFAULTS.appId }],
-    ['no such node, other endpoint', { id: 'nope', customerSecret: '__PWRD__', endpoint: otherUrl, appId: AGORA_DEFAULTS.appId }],
+    [
+      'stored secret and certificate, deployed endpoint',
+      {
+        id: okId,
+        customerSecret: '__PWRD__',
+        appCertificate: '__PWRD__',
+        endpoint: deployedUrl,
+        appId: AGORA_DEFAULTS.appId,
+      },
+    ],
+    [
+      'stored secret, endpoint omitted (the default endpoint)',
+      { id: okId, customerSecret: '__PWRD__', appId: AGORA_DEFAULTS.appId },
+    ],
+    [
+      'typed wrong secret, deployed endpoint',
+      { id: okId, customerSecret: 'typed-wrong-secret', endpoint: deployedUrl, appId: AGORA_DEFAULTS.appId },
+    ],
+    [
+      'stored secret, other endpoint',
+      {
+        id: okId,
+        customerSecret: '__PWRD__',
+        appCertificate: '__PWRD__',
+        endpoint: otherUrl,
+        appId: AGORA_DEFAULTS.appId,
+      },
+    ],
+    [
+      'typed secret, stored certificate, other endpoint',
+      { id: okId, customerSecret: 'typed-by-the-editor', endpoint: otherUrl, appId: AGORA_DEFAULTS.appId },
+    ],
+    [
+      'typed secret and certificate, other endpoint (stored customer ID)',
+      {
+        id: okId,
+        customerSecret: 'typed-by-the-editor',
+        appCertificate: '00112233445566778899aabbccddeeff',
+        endpoint: otherUrl,
+        appId: AGORA_DEFAULTS.appId,
+      },
+    ],
+    [
+      'env secret, deployed endpoint',
+      {
+        id: envId,
+        customerSecret: '__PWRD__',
+        appCertificate: '__PWRD__',
+        endpoint: deployedUrl,
+        appId: AGORA_DEFAULTS.appId,
+      },
+    ],
+    [
+      'no such node, other endpoint',
+      { id: 'nope', customerSecret: '__PWRD__', endpoint: otherUrl, appId: AGORA_DEFAULTS.appId },
+    ],
   ],
 };
 

@@ -8,7 +8,7 @@ import { ChildProcess, fork } from 'child_process';
 import { CALLBACK_CASES } from './kit';
 
 // autocannon ships no type definitions.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+
 const autocannon = require('autocannon');
 
 export interface LoadJob {
@@ -31,7 +31,10 @@ export interface LoadResult {
 }
 
 /** Runs one job in a fresh child process; `onProgress` hears every 10,000 responses. */
-export function runLoad(job: LoadJob, onProgress: (n: number, seconds: number) => void = () => undefined): Promise<LoadResult> {
+export function runLoad(
+  job: LoadJob,
+  onProgress: (n: number, seconds: number) => void = () => undefined,
+): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = fork(__filename, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
     child.on('message', (m: { result?: LoadResult; error?: string; progress?: number; seconds?: number }) => {
@@ -67,8 +70,13 @@ function start(job: LoadJob, send: (m: unknown) => void): void {
     // In a worker thread autocannon leaves its histograms encoded for its own pool to merge.
     const r = raw.latency ? raw : autocannon.aggregateResult([raw], opts);
     const result: LoadResult = {
-      ok: r['2xx'], non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts,
-      seconds: (Date.now() - t0) / 1000, rps: r.requests.average, p99: r.latency.p99,
+      ok: r['2xx'],
+      non2xx: r.non2xx,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      seconds: (Date.now() - t0) / 1000,
+      rps: r.requests.average,
+      p99: r.latency.p99,
     };
     send({ result });
   });
@@ -82,7 +90,9 @@ function start(job: LoadJob, send: (m: unknown) => void): void {
 if (require.main === module && process.send) {
   // When the parent goes away, so does the load.
   process.on('disconnect', () => process.exit(0));
-  process.once('message', (job: LoadJob) => start(job, (m) => {
-    if (process.connected) process.send!(m);
-  }));
+  process.once('message', (job: LoadJob) =>
+    start(job, (m) => {
+      if (process.connected) process.send!(m);
+    }),
+  );
 }

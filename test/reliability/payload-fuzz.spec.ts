@@ -21,8 +21,14 @@ const CASES = ACTION_CASES.filter((c) => !c.skip?.includes('fuzz'));
 
 function prototypesClean(): string[] {
   const dirty: string[] = [];
-  for (const [name, proto] of Object.entries({ Object: Object.prototype, Array: Array.prototype, Function: Function.prototype, String: String.prototype })) {
-    for (const key of Object.getOwnPropertyNames(proto)) if (/polluted|endpoint|baseURL/i.test(key)) dirty.push(`${name}.prototype.${key}`);
+  for (const [name, proto] of Object.entries({
+    Object: Object.prototype,
+    Array: Array.prototype,
+    Function: Function.prototype,
+    String: String.prototype,
+  })) {
+    for (const key of Object.getOwnPropertyNames(proto))
+      if (/polluted|endpoint|baseURL/i.test(key)) dirty.push(`${name}.prototype.${key}`);
   }
   if (({} as Msg).polluted !== undefined) dirty.push('({}).polluted');
   return dirty;
@@ -78,11 +84,17 @@ describe('security: bad-input fuzz and request smuggling for every action node',
       afterEach(() => helper.unload());
 
       it(`answers ${PER_NODE} randomized bad msgs with one InvalidInput error each, sending nothing`, async () => {
-        await helper.load(ALL_NODES, tab([c.kit.configNode(emu.url), c.node()]), c.kit.credentials(c.kit.defaultSecrets));
+        await helper.load(
+          ALL_NODES,
+          tab([c.kit.configNode(emu.url), c.node()]),
+          c.kit.credentials(c.kit.defaultSecrets),
+        );
         const outcomes = new Map<number, Msg[]>();
         const outputs: Msg[] = [];
         helper.getNode('out').on('input', (m: Msg) => outputs.push(m));
-        helper.getNode('errors').on('input', (m: Msg) => outcomes.set(m.fuzzId, [...(outcomes.get(m.fuzzId) ?? []), m]));
+        helper
+          .getNode('errors')
+          .on('input', (m: Msg) => outcomes.set(m.fuzzId, [...(outcomes.get(m.fuzzId) ?? []), m]));
         const rand = mulberry32(SEED + index);
         const t0 = Date.now();
         for (let start = 0; start < PER_NODE; start += BATCH) {
@@ -94,9 +106,19 @@ describe('security: bad-input fuzz and request smuggling for every action node',
         }
         const ms = Date.now() - t0;
         await sleep(100);
-        const sample = (m: Msg | undefined): string => JSON.stringify(m, (_k, v) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'string' && v.length > 80 ? `${v.slice(0, 80)}…(${v.length})` : v));
+        const sample = (m: Msg | undefined): string =>
+          JSON.stringify(m, (_k, v) =>
+            typeof v === 'bigint'
+              ? `${v}n`
+              : typeof v === 'string' && v.length > 80
+                ? `${v.slice(0, 80)}…(${v.length})`
+                : v,
+          );
         should(outputs.length).equal(0, `an invalid msg produced output: ${sample(outputs[0])}`);
-        emu.requests.length.should.equal(0, `nothing may reach the vendor: ${JSON.stringify(emu.requests.map((r) => r.params.TaskId))}`);
+        emu.requests.length.should.equal(
+          0,
+          `nothing may reach the vendor: ${JSON.stringify(emu.requests.map((r) => r.params.TaskId))}`,
+        );
         outcomes.size.should.equal(PER_NODE);
         const codes: Record<string, number> = {};
         const rules: Record<string, number> = {};
@@ -106,11 +128,16 @@ describe('security: bad-input fuzz and request smuggling for every action node',
           codes[err.code] = (codes[err.code] ?? 0) + 1;
           should(err.code).equal('InvalidInput', `msg ${id}: ${err.code} ${err.message}`);
           should(err.message).be.a.String().and.not.empty();
-          err.message.length.should.be.below(2000, `msg ${id}: the error echoes too much of the input (${err.message.length} chars)`);
+          err.message.length.should.be.below(
+            2000,
+            `msg ${id}: the error echoes too much of the input (${err.message.length} chars)`,
+          );
           should(err.cause?.problems?.length).be.above(0);
           for (const p of err.cause.problems) rules[p.rule] = (rules[p.rule] ?? 0) + 1;
         }
-        console.log(`      ${PER_NODE} msgs in ${ms} ms (${Math.round((PER_NODE * 1000) / ms)}/s): ${JSON.stringify(codes)}; problems by rule ${JSON.stringify(rules)}`);
+        console.log(
+          `      ${PER_NODE} msgs in ${ms} ms (${Math.round((PER_NODE * 1000) / ms)}/s): ${JSON.stringify(codes)}; problems by rule ${JSON.stringify(rules)}`,
+        );
 
         // Node-RED and the node still work.
         const ok = new Promise<Msg>((resolve) => helper.getNode('out').on('input', resolve));
@@ -133,8 +160,22 @@ describe('security: bad-input fuzz and request smuggling for every action node',
       });
 
       it('ignores __proto__, constructor and endpoint-like keys in msg.payload and msg: the request goes to the configured endpoint only', async () => {
-        await helper.load(ALL_NODES, tab([c.kit.configNode(emu.url), c.node()]), c.kit.credentials(c.kit.defaultSecrets));
-        const smuggled = { endpoint: trap.url, Endpoint: trap.url, host: trap.url.slice(7), Host: trap.url.slice(7), url: `${trap.url}/`, baseURL: trap.url, proxy: trap.url, socketPath: '/tmp/x', headers: { host: trap.url.slice(7) } };
+        await helper.load(
+          ALL_NODES,
+          tab([c.kit.configNode(emu.url), c.node()]),
+          c.kit.credentials(c.kit.defaultSecrets),
+        );
+        const smuggled = {
+          endpoint: trap.url,
+          Endpoint: trap.url,
+          host: trap.url.slice(7),
+          Host: trap.url.slice(7),
+          url: `${trap.url}/`,
+          baseURL: trap.url,
+          proxy: trap.url,
+          socketPath: '/tmp/x',
+          headers: { host: trap.url.slice(7) },
+        };
         const valid = c.validMsg(emu);
         const payload = pollutingObject();
         for (const [k, v] of Object.entries({ ...smuggled, ...(valid.payload ?? {}) })) payload[k] = v;
@@ -149,7 +190,8 @@ describe('security: bad-input fuzz and request smuggling for every action node',
         trap.hits.should.eql([]);
         emu.requests.length.should.equal(c.calls);
         for (const r of emu.requests) {
-          for (const k of [...Object.keys(smuggled), '__proto__', 'constructor', 'prototype', 'polluted']) should(Object.prototype.hasOwnProperty.call(r.params, k)).be.false(`${k} reached the vendor`);
+          for (const k of [...Object.keys(smuggled), '__proto__', 'constructor', 'prototype', 'polluted'])
+            should(Object.prototype.hasOwnProperty.call(r.params, k)).be.false(`${k} reached the vendor`);
         }
       });
     });

@@ -49,10 +49,16 @@ describe('reliability: rate limit per AccessKey', function () {
 
       it(`spreads a burst of ${MESSAGES} msgs to ≤ ${limit.perWindow} requests per ${limit.windowMs} ms, losing none`, async () => {
         // Retries stay on: a request throttled anyway would be retried, and show up as extra arrivals.
-        await helper.load(ALL_NODES, tab([c.kit.configNode(emu.url, { timeoutS: 5, maxRetries: 2 }), c.node()]), c.kit.credentials(c.kit.defaultSecrets));
+        await helper.load(
+          ALL_NODES,
+          tab([c.kit.configNode(emu.url, { timeoutS: 5, maxRetries: 2 }), c.node()]),
+          c.kit.credentials(c.kit.defaultSecrets),
+        );
         const outcomes = new Map<number, string[]>();
         helper.getNode('out').on('input', (m: Msg) => outcomes.set(m.n, [...(outcomes.get(m.n) ?? []), 'out']));
-        helper.getNode('errors').on('input', (m: Msg) => outcomes.set(m.n, [...(outcomes.get(m.n) ?? []), `error:${m.error?.code}`]));
+        helper
+          .getNode('errors')
+          .on('input', (m: Msg) => outcomes.set(m.n, [...(outcomes.get(m.n) ?? []), `error:${m.error?.code}`]));
         const t0 = Date.now();
         for (let n = 0; n < MESSAGES; n++) helper.getNode('act').receive({ ...c.validMsg(emu), n });
         const done = await eventually(() => outcomes.size === MESSAGES, expectedS * 2000, 50);
@@ -64,7 +70,9 @@ describe('reliability: rate limit per AccessKey', function () {
         const busiest = busiestWindow(arrivals, limit.windowMs);
         const throttled = emu.requests.filter((r) => /^Throttling/.test(String(r.code ?? ''))).length;
         const rate = MESSAGES / seconds;
-        console.log(`      ${MESSAGES} msgs in ${seconds.toFixed(1)} s (${rate.toFixed(1)} req/s); busiest ${limit.windowMs} ms window: ${busiest.count} requests; throttled by the vendor: ${throttled}`);
+        console.log(
+          `      ${MESSAGES} msgs in ${seconds.toFixed(1)} s (${rate.toFixed(1)} req/s); busiest ${limit.windowMs} ms window: ${busiest.count} requests; throttled by the vendor: ${throttled}`,
+        );
 
         const failures = [...outcomes.entries()].filter(([, l]) => l.length !== 1 || l[0] !== 'out');
         should(failures.slice(0, 5)).eql([], `${failures.length} msgs did not end in exactly one success`);

@@ -64,7 +64,16 @@ describe('reliability: soak', function () {
 
       it(`answers ${TOTAL.toLocaleString('en')} signed callbacks 200, one message each, with bounded dedupe cache and memory`, async () => {
         const dedupeSizes = trackTtlSets();
-        await helper.load([(r: any) => { RED = r; }, ...ALL_NODES], tab(c.nodes(PATH, CALLBACK_URL, [['out']])), c.credentials(SECRET));
+        await helper.load(
+          [
+            (r: any) => {
+              RED = r;
+            },
+            ...ALL_NODES,
+          ],
+          tab(c.nodes(PATH, CALLBACK_URL, [['out']])),
+          c.credentials(SECRET),
+        );
         server = http.createServer({ keepAliveTimeout: 30000 }, RED.httpNode);
         await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
         const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${PATH}`;
@@ -86,7 +95,16 @@ describe('reliability: soak', function () {
         try {
           samples.push(sample());
           for (const amount of [half, TOTAL - half]) {
-            results.push(await runLoad({ caseName: c.name, url, callbackUrl: CALLBACK_URL, secret: SECRET, total: amount, connections: CONNECTIONS }));
+            results.push(
+              await runLoad({
+                caseName: c.name,
+                url,
+                callbackUrl: CALLBACK_URL,
+                secret: SECRET,
+                total: amount,
+                connections: CONNECTIONS,
+              }),
+            );
             sent += amount;
             await eventually(() => out >= sent, 10000);
             await sleep(100);
@@ -94,25 +112,48 @@ describe('reliability: soak', function () {
             samples.push(sample());
             const s = samples[samples.length - 1];
             const r = results[results.length - 1];
-            console.log(`      after ${sent.toLocaleString('en')}: ${Math.round(amount / r.seconds)} callbacks/s (p99 ${r.p99} ms), RSS ${mb(s.rss)}, heap used ${mb(s.heap)} of ${mb(s.heapTotal)}, dedupe cache ${dedupeSizes().join('/')}`);
+            console.log(
+              `      after ${sent.toLocaleString('en')}: ${Math.round(amount / r.seconds)} callbacks/s (p99 ${r.p99} ms), RSS ${mb(s.rss)}, heap used ${mb(s.heap)} of ${mb(s.heapTotal)}, dedupe cache ${dedupeSizes().join('/')}`,
+            );
           }
         } finally {
           clearInterval(sampler);
         }
         const seconds = results.reduce((t, r) => t + r.seconds, 0);
         const [start, middle, end] = samples;
-        console.log(`      ${TOTAL.toLocaleString('en')} callbacks in ${seconds.toFixed(1)} s (${Math.round(TOTAL / seconds)}/s; p99 ${results.map((r) => r.p99).join('/')} ms over ${CONNECTIONS} connections)`);
-        console.log(`      RSS ${mb(start.rss)} → ${mb(end.rss)} (+${mb(end.rss - start.rss)}); heap after GC ${mb(start.heap)} → ${mb(middle.heap)} → ${mb(end.heap)}; external ${mb(start.external)} → ${mb(middle.external)} → ${mb(end.external)}; dedupe cache max ${maxDedupe.toLocaleString('en')}`);
+        console.log(
+          `      ${TOTAL.toLocaleString('en')} callbacks in ${seconds.toFixed(1)} s (${Math.round(TOTAL / seconds)}/s; p99 ${results.map((r) => r.p99).join('/')} ms over ${CONNECTIONS} connections)`,
+        );
+        console.log(
+          `      RSS ${mb(start.rss)} → ${mb(end.rss)} (+${mb(end.rss - start.rss)}); heap after GC ${mb(start.heap)} → ${mb(middle.heap)} → ${mb(end.heap)}; external ${mb(start.external)} → ${mb(middle.external)} → ${mb(end.external)}; dedupe cache max ${maxDedupe.toLocaleString('en')}`,
+        );
 
         const sum = (k: keyof LoadResult): number => results.reduce((t, r) => t + r[k], 0);
-        should({ ok: sum('ok'), non2xx: sum('non2xx'), errors: sum('errors'), timeouts: sum('timeouts') }).eql({ ok: TOTAL, non2xx: 0, errors: 0, timeouts: 0 });
+        should({ ok: sum('ok'), non2xx: sum('non2xx'), errors: sum('errors'), timeouts: sum('timeouts') }).eql({
+          ok: TOTAL,
+          non2xx: 0,
+          errors: 0,
+          timeouts: 0,
+        });
         out.should.equal(TOTAL, 'one message per callback');
         maxDedupe.should.be.belowOrEqual(DEDUPE_CAP);
-        Math.max(...dedupeSizes()).should.equal(Math.min(TOTAL, DEDUPE_CAP), 'every distinct event is remembered, up to the cap');
-        (end.heap - start.heap).should.be.below(MAX_HEAP_GROWTH_MB * MB, `the heap after GC grew by ${mb(end.heap - start.heap)}`);
+        Math.max(...dedupeSizes()).should.equal(
+          Math.min(TOTAL, DEDUPE_CAP),
+          'every distinct event is remembered, up to the cap',
+        );
+        (end.heap - start.heap).should.be.below(
+          MAX_HEAP_GROWTH_MB * MB,
+          `the heap after GC grew by ${mb(end.heap - start.heap)}`,
+        );
         if (half >= DEDUPE_CAP) {
-          (end.heap - middle.heap).should.be.below(MAX_SECOND_HALF_HEAP_GROWTH_MB * MB, `the heap kept growing once the cache was full: ${mb(middle.heap)} → ${mb(end.heap)}`);
-          (end.external - middle.external).should.be.below(MAX_SECOND_HALF_OFF_HEAP_GROWTH_MB * MB, `external memory kept growing once the cache was full: ${mb(middle.external)} → ${mb(end.external)}`);
+          (end.heap - middle.heap).should.be.below(
+            MAX_SECOND_HALF_HEAP_GROWTH_MB * MB,
+            `the heap kept growing once the cache was full: ${mb(middle.heap)} → ${mb(end.heap)}`,
+          );
+          (end.external - middle.external).should.be.below(
+            MAX_SECOND_HALF_OFF_HEAP_GROWTH_MB * MB,
+            `external memory kept growing once the cache was full: ${mb(middle.external)} → ${mb(end.external)}`,
+          );
         }
       });
     });
@@ -121,7 +162,8 @@ describe('reliability: soak', function () {
   // After the soak, so its allocations do not count in the soak's RSS.
   describe('dedupe cache', () => {
     it('the dedupe cache costs the same per event once it is full (at its cap, or expiring as fast as it fills)', () => {
-      const key = (i: number): string => `m:asr-11111111-2222-4333-8444-555555555555:${i.toString(16).padStart(32, '0')}`;
+      const key = (i: number): string =>
+        `m:asr-11111111-2222-4333-8444-555555555555:${i.toString(16).padStart(32, '0')}`;
       const time = (set: TtlSet, from: number, count: number, tick?: (i: number) => void): number => {
         const t0 = process.hrtime.bigint();
         for (let i = from; i < from + count; i++) {
@@ -139,10 +181,18 @@ describe('reliability: soak', function () {
       const expiring = new TtlSet(50_000, DEDUPE_CAP, () => now);
       const warm = time(expiring, 0, 50_000, (i) => (now = i));
       const steady = time(expiring, 50_000, 100_000, (i) => (now = i)) / 2;
-      console.log(`      per 100,000 adds: filling ${filling.toFixed(0)} ms, full ${full.toFixed(0)} ms; per 50,000: warming ${warm.toFixed(0)} ms, steady expiry ${steady.toFixed(0)} ms`);
+      console.log(
+        `      per 100,000 adds: filling ${filling.toFixed(0)} ms, full ${full.toFixed(0)} ms; per 50,000: warming ${warm.toFixed(0)} ms, steady expiry ${steady.toFixed(0)} ms`,
+      );
       capped.size.should.equal(DEDUPE_CAP);
-      full.should.be.below(Math.max(5 * filling, 500), `a full cache costs ${(full / filling).toFixed(1)}× more per event`);
-      steady.should.be.below(Math.max(5 * warm, 250), `an expiring cache costs ${(steady / warm).toFixed(1)}× more per event`);
+      full.should.be.below(
+        Math.max(5 * filling, 500),
+        `a full cache costs ${(full / filling).toFixed(1)}× more per event`,
+      );
+      steady.should.be.below(
+        Math.max(5 * warm, 250),
+        `an expiring cache costs ${(steady / warm).toFixed(1)}× more per event`,
+      );
     });
   });
 });

@@ -16,20 +16,28 @@ import { ALL_NODES, helper, tab } from '../nodes/harness';
 import { ACTION_CASES, EmulatorLike, eventually, harnessSpies, Msg, mulberry32, sleep, UNISOUND } from './kit';
 
 const canary = (label: string): string => `Cnry${label}${crypto.randomBytes(6).toString('hex')}`;
-const KEYS = { apiKey: canary('ApiKey'), envKey: canary('EnvKey'), wrongKey: canary('WrongKey'), typedKey: canary('TypedKey') };
+const KEYS = {
+  apiKey: canary('ApiKey'),
+  envKey: canary('EnvKey'),
+  wrongKey: canary('WrongKey'),
+  typedKey: canary('TypedKey'),
+};
 const ENV_NAME = 'SPEECH_PIPELINES_UNISOUND_CANARY_KEY';
 const CASES = ACTION_CASES.filter((c) => c.kit === UNISOUND);
 
 class Sinks {
   readonly items: Array<{ where: string; text: string }> = [];
   add(where: string, value: unknown): void {
-    let json = '';
+    let json: string;
     try {
       json = JSON.stringify(value, (_k, x) => (typeof x === 'bigint' ? String(x) : x));
     } catch {
       json = '';
     }
-    this.items.push({ where, text: `${json}\n${util.inspect(value, { depth: 12, showHidden: true, maxStringLength: Infinity, breakLength: Infinity })}` });
+    this.items.push({
+      where,
+      text: `${json}\n${util.inspect(value, { depth: 12, showHidden: true, maxStringLength: Infinity, breakLength: Infinity })}`,
+    });
   }
   leaks(): string[] {
     const found = new Set<string>();
@@ -41,7 +49,11 @@ class Sinks {
 }
 
 /** A gateway that answers 401 quoting the Authorization header it got, as some proxies do. */
-async function startEchoGateway(): Promise<{ url: string; requests: Array<{ url: string; auth: string }>; close(): Promise<void> }> {
+async function startEchoGateway(): Promise<{
+  url: string;
+  requests: Array<{ url: string; auth: string }>;
+  close(): Promise<void>;
+}> {
   const requests: Array<{ url: string; auth: string }> = [];
   const server = http.createServer((req, res) => {
     req.resume();
@@ -57,10 +69,11 @@ async function startEchoGateway(): Promise<{ url: string; requests: Array<{ url:
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
-    close: () => new Promise((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -81,7 +94,12 @@ describe('security: Unisound API keys never leak (canary)', function () {
 
   before(async () => {
     process.env[ENV_NAME] = KEYS.envKey;
-    emu = await UNISOUND.startEmulator({ accounts: [{ keyId: 'canary-ok', secret: KEYS.apiKey }, { keyId: 'canary-env', secret: KEYS.envKey }] });
+    emu = await UNISOUND.startEmulator({
+      accounts: [
+        { keyId: 'canary-ok', secret: KEYS.apiKey },
+        { keyId: 'canary-env', secret: KEYS.envKey },
+      ],
+    });
     (emu.faults as { slowMs: number }).slowMs = 600;
     gateway = await startEchoGateway();
   });
@@ -113,7 +131,9 @@ describe('security: Unisound API keys never leak (canary)', function () {
     const nodes: Msg[] = [];
     let creds: Msg = {};
     for (const c of CONFIGS) {
-      nodes.push(UNISOUND.configNode(c.gateway ? gateway.url : emu.url, { timeoutS: 2, maxRetries: 1, ...c.opts }, c.id));
+      nodes.push(
+        UNISOUND.configNode(c.gateway ? gateway.url : emu.url, { timeoutS: 2, maxRetries: 1, ...c.opts }, c.id),
+      );
       creds = { ...creds, ...UNISOUND.credentials({ keyId: c.id, secret: c.key }, c.id) };
     }
     return { nodes, creds };
@@ -135,7 +155,11 @@ describe('security: Unisound API keys never leak (canary)', function () {
     for (const id of ['out', 'errors']) {
       helper.getNode(id).on('input', (m: Msg) => {
         sinks.add(`message on ${id}`, m);
-        if (typeof m.canaryRun === 'number') record.set(m.canaryRun, [...(record.get(m.canaryRun) ?? []), id === 'errors' ? `error:${m.error?.code}` : 'out']);
+        if (typeof m.canaryRun === 'number')
+          record.set(m.canaryRun, [
+            ...(record.get(m.canaryRun) ?? []),
+            id === 'errors' ? `error:${m.error?.code}` : 'out',
+          ]);
       });
     }
     let n = 0;
@@ -158,7 +182,8 @@ describe('security: Unisound API keys never leak (canary)', function () {
         await run(`a${i}_cfgFaults`, c.validMsg(emu, 'canary-ok'));
         emu.faults.clear();
       }
-      for (let k = 0; k < 5; k++) expectations.push([await run(`a${i}_cfgOk`, c.invalidMsg(rand)), `${c.name} with bad input`, false]);
+      for (let k = 0; k < 5; k++)
+        expectations.push([await run(`a${i}_cfgOk`, c.invalidMsg(rand)), `${c.name} with bad input`, false]);
       expectations.push([await run(`a${i}_none`, c.validMsg(emu, 'canary-ok')), `${c.name} without config`, false]);
     }
     await sleep(300);
@@ -183,7 +208,10 @@ describe('security: Unisound API keys never leak (canary)', function () {
       ['env key', { id: 'cfgEnv', apiKey: '__PWRD__', endpoint: emu.url }],
       ['typed wrong key', { id: 'cfgOk', apiKey: KEYS.wrongKey, endpoint: emu.url }],
       ['stored key, other endpoint', { id: 'cfgOk', apiKey: '__PWRD__', endpoint: gateway.url }],
-      ['stored key through the echoing gateway it was deployed with', { id: 'cfgGateway', apiKey: '__PWRD__', endpoint: gateway.url }],
+      [
+        'stored key through the echoing gateway it was deployed with',
+        { id: 'cfgGateway', apiKey: '__PWRD__', endpoint: gateway.url },
+      ],
       ['no such node', { id: 'nope', apiKey: '__PWRD__', endpoint: gateway.url }],
     ];
     for (const [what, body] of bodies) {

@@ -46,11 +46,22 @@ describe('reliability: Unisound tasks rate limit (per key, per minute)', functio
     beforeEach(() => emu.reset());
 
     const client = (rateLimit: number, apiKey = UNISOUND_DEFAULTS.apiKey): UnisoundClient => {
-      const c = new UnisoundClient({ apiKey, endpoint: emu.url, rateLimit, rateWindowMs: 1000, maxRetries: 0, timeoutMs: 5000 });
+      const c = new UnisoundClient({
+        apiKey,
+        endpoint: emu.url,
+        rateLimit,
+        rateWindowMs: 1000,
+        maxRetries: 0,
+        timeoutMs: 5000,
+      });
       clients.push(c);
       return c;
     };
-    const create = (c: UnisoundClient, i: number) => c.createTask({ model: 'u2-asr', file_url: `https://example.com/${i}.wav`, format: 'wav' }).then(() => 'ok', (e) => e.code as string);
+    const create = (c: UnisoundClient, i: number) =>
+      c.createTask({ model: 'u2-asr', file_url: `https://example.com/${i}.wav`, format: 'wav' }).then(
+        () => 'ok',
+        (e) => e.code as string,
+      );
 
     it(`spreads a burst of ${PER_WINDOW * 3} creates to ≤ ${PER_WINDOW} per window, none throttled or lost`, async () => {
       const c = client(PER_WINDOW);
@@ -59,7 +70,10 @@ describe('reliability: Unisound tasks rate limit (per key, per minute)', functio
       const seconds = (Date.now() - t0) / 1000;
       results.should.eql(Array(PER_WINDOW * 3).fill('ok'));
       emu.requests.filter((r) => r.code === 100501).length.should.equal(0);
-      busiest(emu.requests.map((r) => r.at), 60_000).should.be.belowOrEqual(PER_WINDOW);
+      busiest(
+        emu.requests.map((r) => r.at),
+        60_000,
+      ).should.be.belowOrEqual(PER_WINDOW);
       // Three windows' worth: the third batch starts after two windows, not much later.
       seconds.should.be.within(1.9, 3.5);
     });
@@ -85,17 +99,19 @@ describe('reliability: Unisound tasks rate limit (per key, per minute)', functio
     });
 
     it('sends no more creates than rateLimit in a minute; a redeploy ends the waiting msgs with one Aborted each', async () => {
-      const flow = (name: string): Msg[] => tab([
-        { id: 'cfg', type: 'unisound-config', name, endpoint: emu.url, rateLimit: 2, timeout: 5, maxRetries: 2 },
-        { id: 'act', type: 'unisound-asr-submit', unisound: 'cfg', wait: false, wires: [['out']] },
-      ]);
+      const flow = (name: string): Msg[] =>
+        tab([
+          { id: 'cfg', type: 'unisound-config', name, endpoint: emu.url, rateLimit: 2, timeout: 5, maxRetries: 2 },
+          { id: 'act', type: 'unisound-asr-submit', unisound: 'cfg', wait: false, wires: [['out']] },
+        ]);
       const creds = { cfg: { apiKey: UNISOUND_DEFAULTS.apiKey } };
       await helper.load(ALL_NODES, flow('a'), creds);
       const outcomes = new Map<number, string[]>();
       const note = (m: Msg, what: string) => outcomes.set(m.n, [...(outcomes.get(m.n) ?? []), what]);
       helper.getNode('out').on('input', (m: Msg) => note(m, 'out'));
       helper.getNode('errors').on('input', (m: Msg) => note(m, `error:${m.error?.code}`));
-      for (let n = 0; n < 5; n++) helper.getNode('act').receive({ n, payload: { file_url: `https://example.com/${n}.wav` } });
+      for (let n = 0; n < 5; n++)
+        helper.getNode('act').receive({ n, payload: { file_url: `https://example.com/${n}.wav` } });
       (await eventually(() => outcomes.size === 2, 3000)).should.be.true();
       await sleep(1500);
       outcomes.size.should.equal(2, 'three msgs wait for the next minute');
@@ -105,7 +121,13 @@ describe('reliability: Unisound tasks rate limit (per key, per minute)', functio
       await helper.setFlows(flow('b'), 'nodes', creds);
       (Date.now() - t0).should.be.below(1000, 'a redeploy does not wait out the minute');
       await sleep(300);
-      should([...outcomes.values()].map((l) => l.join())).eql(['out', 'out', 'error:Aborted', 'error:Aborted', 'error:Aborted']);
+      should([...outcomes.values()].map((l) => l.join())).eql([
+        'out',
+        'out',
+        'error:Aborted',
+        'error:Aborted',
+        'error:Aborted',
+      ]);
       emu.requests.length.should.equal(2);
     });
   });

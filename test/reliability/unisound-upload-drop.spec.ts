@@ -44,10 +44,14 @@ describe('reliability: Unisound upload dropped mid-stream', function () {
 
   for (const [what, msg] of sources) {
     it(`${what}: one error, nothing created, no socket, timer or file handle left`, async () => {
-      await helper.load(ALL_NODES, tab([
-        { id: 'cfg', type: 'unisound-config', endpoint: emu.url, timeout: 5, maxRetries: 2 },
-        { id: 'act', type: 'unisound-asr-submit', unisound: 'cfg', wires: [['out']] },
-      ]), { cfg: { apiKey: UNISOUND_DEFAULTS.apiKey } });
+      await helper.load(
+        ALL_NODES,
+        tab([
+          { id: 'cfg', type: 'unisound-config', endpoint: emu.url, timeout: 5, maxRetries: 2 },
+          { id: 'act', type: 'unisound-asr-submit', unisound: 'cfg', wires: [['out']] },
+        ]),
+        { cfg: { apiKey: UNISOUND_DEFAULTS.apiKey } },
+      );
       const out: Msg[] = [];
       const errors: Msg[] = [];
       helper.getNode('out').on('input', (m: Msg) => out.push(m));
@@ -62,7 +66,9 @@ describe('reliability: Unisound upload dropped mid-stream', function () {
       errors.should.have.length(1);
       const err = errors[0].error;
       should(err.code).match(/^(ECONNRESET|EPIPE)$/);
-      err.message.should.match(/^Connection to 127\.0\.0\.1:\d+ failed \((ECONNRESET|EPIPE)\) before a complete answer arrived\.$/);
+      err.message.should.match(
+        /^Connection to 127\.0\.0\.1:\d+ failed \((ECONNRESET|EPIPE)\) before a complete answer arrived\.$/,
+      );
       // Once: a stream that may have created a file is never sent again.
       emu.requests.map((r) => `${r.action}:${r.fault}`).should.eql(['upload:drop']);
       Number(emu.requests[0].params.receivedBytes).should.be.within(1024 * 1024, SIZE - 1);
@@ -70,10 +76,15 @@ describe('reliability: Unisound upload dropped mid-stream', function () {
       emu.tasks.size.should.equal(0);
       const jobs = path.join(dir, '.speech-pipelines', 'jobs.json');
       if (fs.existsSync(jobs)) Object.keys(JSON.parse(fs.readFileSync(jobs, 'utf8')).entries).should.eql([]);
-      (await eventually(() => socketsTo(portOf(emu.url)).length === 0, 1000)).should.be.true(`sockets left: ${socketsTo(portOf(emu.url)).length}`);
+      (await eventually(() => socketsTo(portOf(emu.url)).length === 0, 1000)).should.be.true(
+        `sockets left: ${socketsTo(portOf(emu.url)).length}`,
+      );
       const now = activeResources();
       for (const kind of ['Timeout', 'FSReqCallback', 'TCPSocketWrap', 'CloseReq']) {
-        (now[kind] ?? 0).should.be.belowOrEqual(baseline[kind] ?? 0, `${kind}: ${JSON.stringify(now)} vs ${JSON.stringify(baseline)}`);
+        (now[kind] ?? 0).should.be.belowOrEqual(
+          baseline[kind] ?? 0,
+          `${kind}: ${JSON.stringify(now)} vs ${JSON.stringify(baseline)}`,
+        );
       }
     });
   }

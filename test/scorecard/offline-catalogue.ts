@@ -14,7 +14,9 @@ const realGet = axios.get.bind(axios);
 
 axios.get = (url: string, ...rest: unknown[]) => {
   if (url === CATALOGUE_URL) {
-    process.stderr.write(`[offline-catalogue] served ${CATALOGUE_URL} from the fixture (${fixture.modules.length} modules)\n`);
+    process.stderr.write(
+      `[offline-catalogue] served ${CATALOGUE_URL} from the fixture (${fixture.modules.length} modules)\n`,
+    );
     return Promise.resolve({ status: 200, data: fixture });
   }
   return realGet(url, ...rest);

@@ -44,7 +44,13 @@ export function editorDefinitions(): Map<string, EditorDefinition> {
     _: (key: string) => key,
     nodes: {
       registerType(type: string, def: Record<string, any>) {
-        found.set(type, { type, category: def.category, defaults: def.defaults ?? {}, credentials: def.credentials, raw: def });
+        found.set(type, {
+          type,
+          category: def.category,
+          defaults: def.defaults ?? {},
+          credentials: def.credentials,
+          raw: def,
+        });
       },
       node: () => null,
       eachConfig: () => undefined,

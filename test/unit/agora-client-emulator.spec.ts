@@ -1,5 +1,4 @@
 import 'should';
-import should from 'should';
 import { AgoraEmulator, AGORA_DEFAULTS, AgoraEmulatorOptions } from '../emulator/agora';
 import { AgoraSttClient } from '../../nodes/vendors/agora/client';
 import { AgoraClientOptions } from '../../nodes/vendors/agora/types';
@@ -16,23 +15,40 @@ async function rejection(p: Promise<unknown>): Promise<SpeechApiError> {
 }
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-const v7Body = (channel = 'room-1'): Record<string, unknown> => ({ languages: ['en-US'], rtcConfig: { channelName: channel, pubBotUid: 88222 } });
-const v6Body = (channel = 'room-1'): Record<string, unknown> => ({ languages: ['en-US'], rtcConfig: { channelName: channel, pubBotUid: 88222, subBotUid: 47091 } });
+const v7Body = (channel = 'room-1'): Record<string, unknown> => ({
+  languages: ['en-US'],
+  rtcConfig: { channelName: channel, pubBotUid: 88222 },
+});
+const v6Body = (channel = 'room-1'): Record<string, unknown> => ({
+  languages: ['en-US'],
+  rtcConfig: { channelName: channel, pubBotUid: 88222, subBotUid: 47091 },
+});
 
 describe('AgoraSttClient against AgoraEmulator', () => {
   let emu: AgoraEmulator;
   const clients: AgoraSttClient[] = [];
 
-  async function setup(emuOpts: AgoraEmulatorOptions = {}, clientOpts: Partial<AgoraClientOptions> = {}): Promise<AgoraSttClient> {
+  async function setup(
+    emuOpts: AgoraEmulatorOptions = {},
+    clientOpts: Partial<AgoraClientOptions> = {},
+  ): Promise<AgoraSttClient> {
     emu = new AgoraEmulator({ statusStepMs: 20, updateSpacingMs: 150, ...emuOpts });
     await emu.listen();
     return client(clientOpts);
   }
   function client(extra: Partial<AgoraClientOptions> = {}): AgoraSttClient {
     const c = new AgoraSttClient({
-      appId: AGORA_DEFAULTS.appId, customerId: AGORA_DEFAULTS.customerId, customerSecret: AGORA_DEFAULTS.customerSecret,
-      appCertificate: AGORA_DEFAULTS.appCertificate, apiVersion: 'v7', endpoint: emu.url,
-      store: new MemoryStore(), startSpacingMs: 0, updateSpacingMs: 150, maxRetries: 2, ...extra,
+      appId: AGORA_DEFAULTS.appId,
+      customerId: AGORA_DEFAULTS.customerId,
+      customerSecret: AGORA_DEFAULTS.customerSecret,
+      appCertificate: AGORA_DEFAULTS.appCertificate,
+      apiVersion: 'v7',
+      endpoint: emu.url,
+      store: new MemoryStore(),
+      startSpacingMs: 0,
+      updateSpacingMs: 150,
+      maxRetries: 2,
+      ...extra,
     });
     clients.push(c);
     return c;
@@ -44,7 +60,10 @@ describe('AgoraSttClient against AgoraEmulator', () => {
 
   it('v7: join with a verified bot token, get, queued updates, leave', async () => {
     const c = await setup();
-    const started = await c.start({ ...v7Body(), translateConfig: { languages: [{ source: 'en-US', target: ['fr-FR'] }] } });
+    const started = await c.start({
+      ...v7Body(),
+      translateConfig: { languages: [{ source: 'en-US', target: ['fr-FR'] }] },
+    });
     emu.requests[0].action!.should.equal('join');
     emu.requests[0].status.should.equal(200);
     emu.agents.get(started.taskId)!.should.be.ok();
@@ -53,12 +72,17 @@ describe('AgoraSttClient against AgoraEmulator', () => {
     // Sent together; the emulator refuses any update sooner than 150 ms after join or the previous one.
     const [a, b] = await Promise.all([
       c.update({ taskId: started.taskId }, { languages: ['en-US', 'zh-CN'] }),
-      c.update({ taskId: started.taskId }, { rtcConfig: { subscribeAudioUids: [1, 2] }, translateConfig: { enable: false } }),
+      c.update(
+        { taskId: started.taskId },
+        { rtcConfig: { subscribeAudioUids: [1, 2] }, translateConfig: { enable: false } },
+      ),
     ]);
     [a.sequenceId, b.sequenceId].should.eql([1, 2]);
     const updates = emu.requests.filter((r) => r.action === 'update');
     updates.map((r) => r.status).should.eql([200, 200]);
-    updates.map((r) => r.params.updateMask).should.eql(['languages', 'rtcConfig.subscribeAudioUids,translateConfig.enable']);
+    updates
+      .map((r) => r.params.updateMask)
+      .should.eql(['languages', 'rtcConfig.subscribeAudioUids,translateConfig.enable']);
     emu.agents.get(started.taskId)!.updates.should.have.length(2);
     await c.stop({ taskId: started.taskId });
     await wait(60);
@@ -73,7 +97,11 @@ describe('AgoraSttClient against AgoraEmulator', () => {
     payload.agents.should.have.length(5);
     payload.should.containEql({ total: 5, pages: 3 });
     new Set(payload.agents.map((x) => x.agent_id)).size.should.equal(5);
-    emu.requests.filter((r) => r.action === 'list').map((r) => r.params.cursor ?? '').filter(Boolean).should.have.length(2);
+    emu.requests
+      .filter((r) => r.action === 'list')
+      .map((r) => r.params.cursor ?? '')
+      .filter(Boolean)
+      .should.have.length(2);
     (await c.list({ channel: 'ch-3' })).payload.agents.should.have.length(1);
     (await c.testConnection()).should.eql({ agents: 5 });
   });
@@ -84,7 +112,9 @@ describe('AgoraSttClient against AgoraEmulator', () => {
     emu.requests.map((r) => `${r.action}:${r.status}`).should.eql(['acquire:200', 'start:200']);
     const ref = { taskId: started.taskId, builderToken: started.agora.builderToken };
     (await c.query(ref)).status!.should.equal('IN_PROGRESS');
-    const u = await c.update(ref, { translateConfig: { enable: true, languages: [{ source: 'en-US', target: ['ja-JP'] }] } });
+    const u = await c.update(ref, {
+      translateConfig: { enable: true, languages: [{ source: 'en-US', target: ['ja-JP'] }] },
+    });
     u.updateMask.should.equal('translateConfig.enable,translateConfig.languages');
     emu.requests.find((r) => r.action === 'update')!.status.should.equal(200);
     await c.stop(ref);
@@ -104,7 +134,7 @@ describe('AgoraSttClient against AgoraEmulator', () => {
     (starts[2].at - starts[0].at).should.be.aboveOrEqual(280);
   });
 
-  it('maps the emulator\'s refusals: bad credentials, a token from the wrong certificate, a missing token, a name conflict', async () => {
+  it("maps the emulator's refusals: bad credentials, a token from the wrong certificate, a missing token, a name conflict", async () => {
     await setup();
     const bad = client({ customerSecret: 'wrong-secret-value' });
     const e1 = await rejection(bad.start(v7Body()));
@@ -117,7 +147,10 @@ describe('AgoraSttClient against AgoraEmulator', () => {
     (await rejection(wrongCert.start(v7Body()))).code.should.equal('InvalidToken');
     const noCert = client({ appCertificate: undefined });
     (await rejection(noCert.start(v7Body()))).code.should.equal('InvalidArgument');
-    const withToken = await noCert.start({ ...v7Body('given'), rtcConfig: { channelName: 'given', pubBotUid: 5, pubBotToken: (await tokenFor('given', 5)) } });
+    const withToken = await noCert.start({
+      ...v7Body('given'),
+      rtcConfig: { channelName: 'given', pubBotUid: 5, pubBotToken: await tokenFor('given', 5) },
+    });
     withToken.taskId.should.be.a.String();
 
     // Two nodes that share no store can both pick a name; Agora refuses the second.

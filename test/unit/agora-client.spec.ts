@@ -21,7 +21,9 @@ interface Seen {
 type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
 
 /** A loopback HTTP server that records each request and answers from the test's handler. */
-async function server(handler: (req: Seen) => Reply | Promise<Reply>): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
+async function server(
+  handler: (req: Seen) => Reply | Promise<Reply>,
+): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
   const seen: Seen[] = [];
   const srv = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -29,7 +31,14 @@ async function server(handler: (req: Seen) => Reply | Promise<Reply>): Promise<{
     req.on('end', async () => {
       const url = new URL(req.url ?? '/', 'http://x');
       const text = Buffer.concat(chunks).toString('utf8');
-      const r: Seen = { method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, body: text ? JSON.parse(text) : undefined, at: Date.now() };
+      const r: Seen = {
+        method: req.method ?? '',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: text ? JSON.parse(text) : undefined,
+        at: Date.now(),
+      };
       seen.push(r);
       const reply = await handler(r);
       res.writeHead(reply.status, { 'content-type': 'application/json', ...(reply.headers ?? {}) });
@@ -43,8 +52,16 @@ async function server(handler: (req: Seen) => Reply | Promise<Reply>): Promise<{
 
 function client(url: string, extra: Partial<AgoraClientOptions> = {}): AgoraSttClient {
   return new AgoraSttClient({
-    appId: APP_ID, customerId: 'cid', customerSecret: SECRET, apiVersion: 'v7', endpoint: url,
-    store: new MemoryStore(), maxRetries: 2, startSpacingMs: 0, updateSpacingMs: 0, ...extra,
+    appId: APP_ID,
+    customerId: 'cid',
+    customerSecret: SECRET,
+    apiVersion: 'v7',
+    endpoint: url,
+    store: new MemoryStore(),
+    maxRetries: 2,
+    startSpacingMs: 0,
+    updateSpacingMs: 0,
+    ...extra,
   });
 }
 
@@ -73,15 +90,24 @@ describe('AgoraSttClient over HTTP (loopback server)', () => {
 
   it('v7: join with Basic auth, a generated name and uids as strings; get; leave', async () => {
     srv = await server((r) => {
-      if (r.path === `${V7}/join`) return { status: 200, body: { agent_id: 'AG1', create_ts: 1735035893, status: 'RUNNING' } };
-      if (r.path === `${V7}/agents/AG1`) return { status: 200, body: { agent_id: 'AG1', status: 'RUNNING', message: '' } };
+      if (r.path === `${V7}/join`)
+        return { status: 200, body: { agent_id: 'AG1', create_ts: 1735035893, status: 'RUNNING' } };
+      if (r.path === `${V7}/agents/AG1`)
+        return { status: 200, body: { agent_id: 'AG1', status: 'RUNNING', message: '' } };
       if (r.path === `${V7}/agents/AG1/leave`) return { status: 200 };
       return { status: 404, body: { detail: 'no route', reason: 'NotFound' } };
     });
     c = client(srv.url);
     const started = await c.start({ ...v7Body, endpoint: 'http://evil', unknown: 1 });
     started.taskId.should.equal('AG1');
-    started.agora.should.containEql({ apiVersion: 'v7', taskId: 'AG1', channel: 'room-1', pubBotUid: '88222', createTs: 1735035893, status: 'RUNNING' });
+    started.agora.should.containEql({
+      apiVersion: 'v7',
+      taskId: 'AG1',
+      channel: 'room-1',
+      pubBotUid: '88222',
+      createTs: 1735035893,
+      status: 'RUNNING',
+    });
     const join = srv.seen[0];
     join.method.should.equal('POST');
     join.headers.authorization!.should.equal(`Basic ${Buffer.from(`cid:${SECRET}`).toString('base64')}`);
@@ -106,7 +132,11 @@ describe('AgoraSttClient over HTTP (loopback server)', () => {
 
   it('v7: refuses a reused name before sending, and releases a name Agora definitely refused', async () => {
     let refuse = true;
-    srv = await server(() => (refuse ? { status: 401, body: { message: 'Invalid authentication credentials' } } : { status: 200, body: { agent_id: 'AG2', create_ts: 1, status: 'STARTING' } }));
+    srv = await server(() =>
+      refuse
+        ? { status: 401, body: { message: 'Invalid authentication credentials' } }
+        : { status: 200, body: { agent_id: 'AG2', create_ts: 1, status: 'STARTING' } },
+    );
     c = client(srv.url);
     const first = await rejection(c.start({ ...v7Body, name: 'my-task' }));
     first.code.should.equal('InvalidCredentials');
@@ -121,14 +151,27 @@ describe('AgoraSttClient over HTTP (loopback server)', () => {
 
   it('v6: acquire then start with the builder token; query, stop and update carry it', async () => {
     srv = await server((r) => {
-      if (r.path === `${V6}/builderTokens`) return { status: 200, body: { createTs: 1678505791, instanceId: r.body!.instanceId, tokenName: 'BT-1' } };
-      if (r.path === `${V6}/tasks` && r.method === 'POST') return { status: 200, body: { taskId: 'T1', createTs: 1678505852, status: 'IN_PROGRESS' } };
-      if (r.path === `${V6}/tasks/T1`) return { status: 200, body: r.method === 'DELETE' ? {} : { taskId: 'T1', createTs: 1678505852, status: 'IN_PROGRESS' } };
+      if (r.path === `${V6}/builderTokens`)
+        return { status: 200, body: { createTs: 1678505791, instanceId: r.body!.instanceId, tokenName: 'BT-1' } };
+      if (r.path === `${V6}/tasks` && r.method === 'POST')
+        return { status: 200, body: { taskId: 'T1', createTs: 1678505852, status: 'IN_PROGRESS' } };
+      if (r.path === `${V6}/tasks/T1`)
+        return {
+          status: 200,
+          body: r.method === 'DELETE' ? {} : { taskId: 'T1', createTs: 1678505852, status: 'IN_PROGRESS' },
+        };
       return { status: 404, body: { message: 'The task is not found' } };
     });
     c = client(srv.url, { apiVersion: 'v6' });
     const started = await c.start(v6Body);
-    started.agora.should.containEql({ apiVersion: 'v6', taskId: 'T1', builderToken: 'BT-1', pubBotUid: '88222', subBotUid: '47091', status: 'IN_PROGRESS' });
+    started.agora.should.containEql({
+      apiVersion: 'v6',
+      taskId: 'T1',
+      builderToken: 'BT-1',
+      pubBotUid: '88222',
+      subBotUid: '47091',
+      status: 'IN_PROGRESS',
+    });
     srv.seen[0].body!.instanceId!.should.match(/^[a-zA-Z0-9_-]{1,64}$/);
     srv.seen[1].query.get('builderToken')!.should.equal('BT-1');
     (srv.seen[1].body!.rtcConfig as Record<string, unknown>).subBotUid!.should.equal('47091');
@@ -147,7 +190,11 @@ describe('AgoraSttClient over HTTP (loopback server)', () => {
 
   it('v6: replaces a builder token that aged past 4 minutes while the start waited', async () => {
     let tokens = 0;
-    srv = await server((r) => (r.path.endsWith('/builderTokens') ? { status: 200, body: { tokenName: `BT-${++tokens}` } } : { status: 200, body: { taskId: 'T9', status: 'IN_PROGRESS' } }));
+    srv = await server((r) =>
+      r.path.endsWith('/builderTokens')
+        ? { status: 200, body: { tokenName: `BT-${++tokens}` } }
+        : { status: 200, body: { taskId: 'T9', status: 'IN_PROGRESS' } },
+    );
     let t = 0;
     c = client(srv.url, { apiVersion: 'v6', now: () => (t += 5 * 60 * 1000) });
     const started = await c.start({ ...v6Body, name: 'my_instance' });
@@ -168,7 +215,11 @@ describe('AgoraSttClient over HTTP (loopback server)', () => {
   it('v6: a missing builderToken is a validation error before anything is sent', async () => {
     srv = await server(() => ({ status: 200, body: {} }));
     c = client(srv.url, { apiVersion: 'v6' });
-    for (const call of [c.stop({ taskId: 'T1' }), c.query({ taskId: 'T1' }), c.update({ taskId: 'T1' }, { languages: ['en-US'] })]) {
+    for (const call of [
+      c.stop({ taskId: 'T1' }),
+      c.query({ taskId: 'T1' }),
+      c.update({ taskId: 'T1' }, { languages: ['en-US'] }),
+    ]) {
       const err = await rejection(call);
       err.code.should.equal('InvalidInput');
       err.problems!.map((p) => p.field).should.containEql('builderToken');
@@ -205,8 +256,14 @@ describe('AgoraSttClient over HTTP (loopback server)', () => {
   it('spaces two starts in one channel (the second waits), not starts in different channels', async () => {
     srv = await server(() => ({ status: 200, body: { agent_id: 'A' } }));
     c = client(srv.url, { startSpacingMs: 300 });
-    await Promise.all([c.start(v7Body), c.start(v7Body), c.start({ ...v7Body, rtcConfig: { channelName: 'other', pubBotUid: 1 } })]);
-    const same = srv.seen.filter((r) => (r.body!.rtcConfig as Record<string, string>).channelName === 'room-1').map((r) => r.at);
+    await Promise.all([
+      c.start(v7Body),
+      c.start(v7Body),
+      c.start({ ...v7Body, rtcConfig: { channelName: 'other', pubBotUid: 1 } }),
+    ]);
+    const same = srv.seen
+      .filter((r) => (r.body!.rtcConfig as Record<string, string>).channelName === 'room-1')
+      .map((r) => r.at);
     same.should.have.length(2);
     (same[1] - same[0]).should.be.aboveOrEqual(280);
     const other = srv.seen.find((r) => (r.body!.rtcConfig as Record<string, string>).channelName === 'other')!;
@@ -229,20 +286,35 @@ describe('AgoraSttClient over HTTP (loopback server)', () => {
   });
 
   it('updates: queued at least updateSpacingMs after start and each other, increasing sequenceId, updateMask from the fields', async () => {
-    srv = await server((r) => (r.path.endsWith('/join') ? { status: 200, body: { agent_id: 'AG' } } : { status: 200, body: { agent_id: 'AG', status: 'RUNNING' } }));
+    srv = await server((r) =>
+      r.path.endsWith('/join')
+        ? { status: 200, body: { agent_id: 'AG' } }
+        : { status: 200, body: { agent_id: 'AG', status: 'RUNNING' } },
+    );
     c = client(srv.url, { updateSpacingMs: 200 });
     await c.start(v7Body);
     const results = await Promise.all([
       c.update({ taskId: 'AG' }, { languages: ['en-US'] }),
-      c.update({ taskId: 'AG' }, { rtcConfig: { subscribeAudioUids: ['all'] }, translateConfig: { enable: true, languages: [{ source: 'en-US', target: ['fr-FR'] }] } }),
-      c.update({ taskId: 'AG' }, { uidLanguagesConfig: [], rtcConfig: { unSubscribeAudioUids: [5] }, translateConfig: { enable: false } }),
+      c.update(
+        { taskId: 'AG' },
+        {
+          rtcConfig: { subscribeAudioUids: ['all'] },
+          translateConfig: { enable: true, languages: [{ source: 'en-US', target: ['fr-FR'] }] },
+        },
+      ),
+      c.update(
+        { taskId: 'AG' },
+        { uidLanguagesConfig: [], rtcConfig: { unSubscribeAudioUids: [5] }, translateConfig: { enable: false } },
+      ),
     ]);
     results.map((r) => r.sequenceId).should.eql([1, 2, 3]);
-    results.map((r) => r.updateMask).should.eql([
-      'languages',
-      'rtcConfig.subscribeAudioUids,translateConfig.enable,translateConfig.languages',
-      'uidLanguagesConfig,rtcConfig.unSubscribeAudioUids,translateConfig.enable',
-    ]);
+    results
+      .map((r) => r.updateMask)
+      .should.eql([
+        'languages',
+        'rtcConfig.subscribeAudioUids,translateConfig.enable,translateConfig.languages',
+        'uidLanguagesConfig,rtcConfig.unSubscribeAudioUids,translateConfig.enable',
+      ]);
     const ups = srv.seen.filter((r) => r.path.endsWith('/update'));
     ups.map((r) => r.query.get('sequenceId')).should.eql(['1', '2', '3']);
     (ups[0].at - srv.seen[0].at).should.be.aboveOrEqual(180);
@@ -277,7 +349,10 @@ describe('AgoraSttClient over HTTP (loopback server)', () => {
     };
     srv = await server((r) => {
       const p = pages[r.query.get('cursor') ?? ''];
-      return { status: 200, body: { data: { count: p.list.length, list: p.list }, meta: { cursor: p.cursor, total: 5 }, status: 'ok' } };
+      return {
+        status: 200,
+        body: { data: { count: p.list.length, list: p.list }, meta: { cursor: p.cursor, total: 5 }, status: 'ok' },
+      };
     });
     c = client(srv.url);
     const { payload } = await c.list({ channel: 'room-1', state: 'running', limit: 2, fromTime: 1 });
@@ -300,7 +375,9 @@ describe('AgoraSttClient over HTTP (loopback server)', () => {
     srv = await server((r) => {
       n++;
       if (r.path.endsWith('/join')) return { status: 500, body: { detail: 'boom', reason: 'InternalError' } };
-      return n < 3 ? { status: 504, body: { code: 504, reason: 'internal communication error' } } : { status: 200, body: { status: 'RUNNING' } };
+      return n < 3
+        ? { status: 504, body: { code: 504, reason: 'internal communication error' } }
+        : { status: 200, body: { status: 'RUNNING' } };
     });
     c = client(srv.url);
     (await c.query({ taskId: 'X' })).status!.should.equal('RUNNING');
@@ -312,7 +389,11 @@ describe('AgoraSttClient over HTTP (loopback server)', () => {
 
   it('a join refused with 429 is retried', async () => {
     let n = 0;
-    srv = await server(() => (++n === 1 ? { status: 429, body: { detail: 'slow down', reason: 'TooManyRequests' } } : { status: 200, body: { agent_id: 'A' } }));
+    srv = await server(() =>
+      ++n === 1
+        ? { status: 429, body: { detail: 'slow down', reason: 'TooManyRequests' } }
+        : { status: 200, body: { agent_id: 'A' } },
+    );
     c = client(srv.url);
     (await c.start(v7Body)).taskId.should.equal('A');
     srv.seen.should.have.length(2);
@@ -321,19 +402,41 @@ describe('AgoraSttClient over HTTP (loopback server)', () => {
   it('keeps every secret out of errors, even when Agora echoes them', async () => {
     const body = {
       ...v6Body,
-      rtcConfig: { ...v6Body.rtcConfig, cryptionMode: 8, secret: 'enc-secret-value', salt: Buffer.alloc(32, 7).toString('base64') },
-      captionConfig: { storage: { accessKey: 'ak', secretKey: 'storage-secret-key', bucket: 'b', vendor: 2, region: 3 } },
+      rtcConfig: {
+        ...v6Body.rtcConfig,
+        cryptionMode: 8,
+        secret: 'enc-secret-value',
+        salt: Buffer.alloc(32, 7).toString('base64'),
+      },
+      captionConfig: {
+        storage: { accessKey: 'ak', secretKey: 'storage-secret-key', bucket: 'b', vendor: 2, region: 3 },
+      },
     };
-    srv = await server((r) => (r.path.endsWith('/builderTokens')
-      ? { status: 200, body: { tokenName: 'BT' } }
-      : { status: 400, body: { message: `body schema check fail, ${JSON.stringify(r.body)} ${r.headers.authorization}` }, headers: { 'x-request-id': 'req-1' } }));
+    srv = await server((r) =>
+      r.path.endsWith('/builderTokens')
+        ? { status: 200, body: { tokenName: 'BT' } }
+        : {
+            status: 400,
+            body: { message: `body schema check fail, ${JSON.stringify(r.body)} ${r.headers.authorization}` },
+            headers: { 'x-request-id': 'req-1' },
+          },
+    );
     c = client(srv.url, { apiVersion: 'v6', appCertificate: CERT });
     const err = await rejection(c.start(body));
     err.code.should.equal('InvalidParameter');
     err.requestId!.should.equal('req-1');
     const sent = srv.seen[1].body!.rtcConfig as Record<string, string>;
     const text = `${err.message} ${JSON.stringify(err)} ${err.stack}`;
-    for (const secret of [SECRET, CERT, 'enc-secret-value', body.rtcConfig.salt, 'storage-secret-key', sent.pubBotToken, sent.subBotToken, Buffer.from(`cid:${SECRET}`).toString('base64')]) {
+    for (const secret of [
+      SECRET,
+      CERT,
+      'enc-secret-value',
+      body.rtcConfig.salt,
+      'storage-secret-key',
+      sent.pubBotToken,
+      sent.subBotToken,
+      Buffer.from(`cid:${SECRET}`).toString('base64'),
+    ]) {
       text.should.not.containEql(secret);
     }
   });

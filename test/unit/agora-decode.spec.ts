@@ -63,15 +63,25 @@ function encode(obj: Record<string, unknown>): Buffer {
 
 /** The doc's protobuf "Transcribe" example (docs-portal parse-data.mdx), with a speaker uid. */
 const DOC_TRANSCRIBE = {
-  uid: 222, time: 1753359518654, words: [{ text: 'Hello, how are you?', is_final: true }], duration_ms: 770,
-  data_type: 'transcribe', culture: 'en-US', text_ts: 1753359520754, sentence_id: 1753359518654,
+  uid: 222,
+  time: 1753359518654,
+  words: [{ text: 'Hello, how are you?', is_final: true }],
+  duration_ms: 770,
+  data_type: 'transcribe',
+  culture: 'en-US',
+  text_ts: 1753359520754,
+  sentence_id: 1753359518654,
 };
 
 /** The doc's protobuf "Translate" example. */
 const DOC_TRANSLATE = {
-  uid: 222, time: 1753359518654, duration_ms: 770, data_type: 'translate',
+  uid: 222,
+  time: 1753359518654,
+  duration_ms: 770,
+  data_type: 'translate',
   trans: [{ is_final: true, lang: 'es-ES', texts: ['Hola, ¿cómo estás? '] }],
-  text_ts: 1753359520754, sentence_id: 1753359518654,
+  text_ts: 1753359520754,
+  sentence_id: 1753359518654,
   original_transcript: { culture: 'en-US', words: [{ text: 'Hello, how are you?', is_final: true }] },
 };
 
@@ -97,29 +107,51 @@ describe('agora stt decode: protobuf', () => {
   it('decodes the documented transcribe example into a TranscriptEvent', () => {
     const e = one(encode(DOC_TRANSCRIBE));
     e.should.containDeep({
-      vendor: 'agora', event: 'transcribe', text: 'Hello, how are you?', final: true, language: 'en-US',
-      speaker: '222', sentenceIndex: 1753359518654, start: 1753359518654, end: 1753359518654 + 770, time: 1753359520754,
+      vendor: 'agora',
+      event: 'transcribe',
+      text: 'Hello, how are you?',
+      final: true,
+      language: 'en-US',
+      speaker: '222',
+      sentenceIndex: 1753359518654,
+      start: 1753359518654,
+      end: 1753359518654 + 770,
+      time: 1753359520754,
     });
     e.words.should.eql([{ text: 'Hello, how are you?', start: 0, end: 0 }]);
     should(e.translations).be.undefined();
-    (e.raw as Record<string, unknown>).should.containDeep({ data_type: 'transcribe', uid: 222, text_ts: 1753359520754, culture: 'en-US' });
+    (e.raw as Record<string, unknown>).should.containDeep({
+      data_type: 'transcribe',
+      uid: 222,
+      text_ts: 1753359520754,
+      culture: 'en-US',
+    });
   });
 
   it('decodes the documented translate example: translations, the original text and its language', () => {
     const e = one(encode(DOC_TRANSLATE));
-    e.should.containDeep({ event: 'translate', text: 'Hello, how are you?', language: 'en-US', final: true, speaker: '222' });
+    e.should.containDeep({
+      event: 'translate',
+      text: 'Hello, how are you?',
+      language: 'en-US',
+      final: true,
+      speaker: '222',
+    });
     e.translations!.should.eql([{ language: 'es-ES', text: 'Hola, ¿cómo estás?', final: true }]);
   });
 
-  it('joins a translation language\'s segments, final only when all are; one entry per language', () => {
-    const e = one(encode({
-      data_type: 'translate', culture: 'en-US',
-      trans: [
-        { is_final: true, lang: 'es-ES', texts: ['Hola.'] },
-        { is_final: false, lang: 'es-ES', texts: ['Mundo'] },
-        { is_final: true, lang: 'ja-JP', texts: ['こんにちは。', '世界'] },
-      ],
-    }));
+  it("joins a translation language's segments, final only when all are; one entry per language", () => {
+    const e = one(
+      encode({
+        data_type: 'translate',
+        culture: 'en-US',
+        trans: [
+          { is_final: true, lang: 'es-ES', texts: ['Hola.'] },
+          { is_final: false, lang: 'es-ES', texts: ['Mundo'] },
+          { is_final: true, lang: 'ja-JP', texts: ['こんにちは。', '世界'] },
+        ],
+      }),
+    );
     e.translations!.should.eql([
       { language: 'es-ES', text: 'Hola. Mundo', final: false },
       { language: 'ja-JP', text: 'こんにちは。世界', final: true },
@@ -129,44 +161,103 @@ describe('agora stt decode: protobuf', () => {
   });
 
   it('joins CJK words without spaces and Latin words with one space', () => {
-    one(encode({ data_type: 'transcribe', culture: 'zh-CN', words: [{ text: '北京' }, { text: '欢迎' }, { text: 'you' }, { text: 'and' }] })).text.should.equal('北京欢迎youand');
-    one(encode({ data_type: 'transcribe', culture: 'ja-JP', words: [{ text: '今日は' }, { text: 'いい天気' }] })).text.should.equal('今日はいい天気');
-    one(encode({ data_type: 'transcribe', culture: 'en-US', words: [{ text: 'Hello.' }, { text: 'How' }, { text: 'are' }, { text: ',' }, { text: 'you' }] })).text.should.equal('Hello. How are, you');
+    one(
+      encode({
+        data_type: 'transcribe',
+        culture: 'zh-CN',
+        words: [{ text: '北京' }, { text: '欢迎' }, { text: 'you' }, { text: 'and' }],
+      }),
+    ).text.should.equal('北京欢迎youand');
+    one(
+      encode({ data_type: 'transcribe', culture: 'ja-JP', words: [{ text: '今日は' }, { text: 'いい天気' }] }),
+    ).text.should.equal('今日はいい天気');
+    one(
+      encode({
+        data_type: 'transcribe',
+        culture: 'en-US',
+        words: [{ text: 'Hello.' }, { text: 'How' }, { text: 'are' }, { text: ',' }, { text: 'you' }],
+      }),
+    ).text.should.equal('Hello. How are, you');
     // Segments that carry their own spacing (as the Agora demo assumes) are not doubled.
-    one(encode({ data_type: 'transcribe', culture: 'en-US', words: [{ text: 'Hello, ' }, { text: 'how are ' }, { text: 'you' }] })).text.should.equal('Hello, how are you');
+    one(
+      encode({
+        data_type: 'transcribe',
+        culture: 'en-US',
+        words: [{ text: 'Hello, ' }, { text: 'how are ' }, { text: 'you' }],
+      }),
+    ).text.should.equal('Hello, how are you');
     // Korean is written with spaces.
-    one(encode({ data_type: 'transcribe', culture: 'ko-KR', words: [{ text: '안녕하세요' }, { text: '여러분' }] })).text.should.equal('안녕하세요 여러분');
+    one(
+      encode({ data_type: 'transcribe', culture: 'ko-KR', words: [{ text: '안녕하세요' }, { text: '여러분' }] }),
+    ).text.should.equal('안녕하세요 여러분');
   });
 
   it('is final only when every word is final; keeps start/end/confidence per word', () => {
-    const e = one(encode({
-      data_type: 'transcribe', culture: 'en-US',
-      words: [{ text: 'Hello.', is_final: true, start_ms: 100, duration_ms: 300, confidence: 0.9 }, { text: 'How', is_final: false, start_ms: 500, duration_ms: 100, confidence: 0.5 }],
-    }));
+    const e = one(
+      encode({
+        data_type: 'transcribe',
+        culture: 'en-US',
+        words: [
+          { text: 'Hello.', is_final: true, start_ms: 100, duration_ms: 300, confidence: 0.9 },
+          { text: 'How', is_final: false, start_ms: 500, duration_ms: 100, confidence: 0.5 },
+        ],
+      }),
+    );
     e.final.should.be.false();
-    e.words.should.eql([{ text: 'Hello.', start: 100, end: 400, confidence: 0.9 }, { text: 'How', start: 500, end: 600, confidence: 0.5 }]);
+    e.words.should.eql([
+      { text: 'Hello.', start: 100, end: 400, confidence: 0.9 },
+      { text: 'How', start: 500, end: 600, confidence: 0.5 },
+    ]);
     e.confidence!.should.be.approximately(0.7, 1e-9);
     should(e.start).be.undefined(); // `time` is 0 until the segment is final
-    one(encode({ data_type: 'transcribe', words: [{ text: 'a', is_final: true }, { text: 'b', is_final: true }] })).final.should.be.true();
+    one(
+      encode({
+        data_type: 'transcribe',
+        words: [
+          { text: 'a', is_final: true },
+          { text: 'b', is_final: true },
+        ],
+      }),
+    ).final.should.be.true();
   });
 
   it('keeps int64 uids exact: numbers up to 2^53, decimal strings beyond', () => {
-    one(encode({ data_type: 'transcribe', uid: 4294967295, words: [{ text: 'x' }] })).speaker!.should.equal('4294967295');
-    const big = one(encode({ data_type: 'transcribe', uid: '9223372036854775807', text_ts: '9007199254740993', words: [{ text: 'x' }] }));
+    one(encode({ data_type: 'transcribe', uid: 4294967295, words: [{ text: 'x' }] })).speaker!.should.equal(
+      '4294967295',
+    );
+    const big = one(
+      encode({
+        data_type: 'transcribe',
+        uid: '9223372036854775807',
+        text_ts: '9007199254740993',
+        words: [{ text: 'x' }],
+      }),
+    );
     big.speaker!.should.equal('9223372036854775807');
     (big.raw as Record<string, unknown>).uid!.should.equal('9223372036854775807');
     (big.raw as Record<string, unknown>).text_ts!.should.equal('9007199254740993');
     should(big.time).be.undefined(); // not exact as a number
   });
 
-  it('takes sentenceIndex from sentence_id, else the demo\'s sentence_end_index', () => {
-    one(encode({ data_type: 'transcribe', sentence_end_index: 3, words: [{ text: 'x' }] })).sentenceIndex!.should.equal(3);
-    one(encode({ data_type: 'transcribe', sentence_end_index: 3, sentence_id: 77, words: [{ text: 'x' }] })).sentenceIndex!.should.equal(77);
+  it("takes sentenceIndex from sentence_id, else the demo's sentence_end_index", () => {
+    one(encode({ data_type: 'transcribe', sentence_end_index: 3, words: [{ text: 'x' }] })).sentenceIndex!.should.equal(
+      3,
+    );
+    one(
+      encode({ data_type: 'transcribe', sentence_end_index: 3, sentence_id: 77, words: [{ text: 'x' }] }),
+    ).sentenceIndex!.should.equal(77);
   });
 
   it('accepts a Buffer, a Uint8Array, a byte array, {type:"Buffer"} and base64', () => {
     const bytes = encode(DOC_TRANSCRIBE);
-    for (const payload of [bytes, new Uint8Array(bytes), [...bytes], { type: 'Buffer', data: [...bytes] }, bytes.toString('base64'), `${bytes.toString('base64').slice(0, 8)}\n${bytes.toString('base64').slice(8)}`]) {
+    for (const payload of [
+      bytes,
+      new Uint8Array(bytes),
+      [...bytes],
+      { type: 'Buffer', data: [...bytes] },
+      bytes.toString('base64'),
+      `${bytes.toString('base64').slice(0, 8)}\n${bytes.toString('base64').slice(8)}`,
+    ]) {
       one(payload).text.should.equal('Hello, how are you?');
     }
   });
@@ -192,29 +283,69 @@ describe('agora stt decode: protobuf', () => {
 // ---------------------------------------------------------------- JSON protocol
 
 /** docs-portal parse-data.mdx, JSON "Transcribe" before v7.2.3 (no results, no sentenceId). */
-const JSON_PRE_723 = { transcript: { uid: 222, language: 'zh-CN', text: '北选手', isFinal: false, offset: 1751438272384, duration: 760, textTs: 1751438273939 } };
+const JSON_PRE_723 = {
+  transcript: {
+    uid: 222,
+    language: 'zh-CN',
+    text: '北选手',
+    isFinal: false,
+    offset: 1751438272384,
+    duration: 760,
+    textTs: 1751438273939,
+  },
+};
 /** The same page, the v7.2.3 "JSON (mixed)" example: a stable prefix plus an interim segment. */
 const JSON_MIXED = {
   transcript: {
-    uid: 42, textTs: 1710000012345, offset: 1000, duration: 500, language: 'en-US', text: 'Hello.', isFinal: true, sentenceId: 1710000012000,
-    results: [{ text: 'Hello.', isFinal: true, offset: 1000, duration: 200 }, { text: 'How', isFinal: false, offset: 1300, duration: 200 }],
+    uid: 42,
+    textTs: 1710000012345,
+    offset: 1000,
+    duration: 500,
+    language: 'en-US',
+    text: 'Hello.',
+    isFinal: true,
+    sentenceId: 1710000012000,
+    results: [
+      { text: 'Hello.', isFinal: true, offset: 1000, duration: 200 },
+      { text: 'How', isFinal: false, offset: 1300, duration: 200 },
+    ],
   },
 };
 const JSON_FOLLOW_UP = { transcript: { ...JSON_MIXED.transcript, results: [] } };
 /** The pre-7.2.3 translation example (results0). */
 const JSON_TRANSLATION_LEGACY = {
   translation: {
-    uid: 222, isFinal: true, offset: 1751438270274, duration: 1320, textTs: 1751438272825,
-    results0: { language: 'ja-JP', texts: ['4月13日。 '] }, original_transcript: { language: 'zh-CN', text: '4月13日。' },
+    uid: 222,
+    isFinal: true,
+    offset: 1751438270274,
+    duration: 1320,
+    textTs: 1751438272825,
+    results0: { language: 'ja-JP', texts: ['4月13日。 '] },
+    original_transcript: { language: 'zh-CN', text: '4月13日。' },
   },
 };
 /** The v7.2.3 translation example. */
 const JSON_TRANSLATION = {
   translation: {
-    uid: 42, isFinal: true, offset: 1000, duration: 500, textTs: 1710000012345, sentenceId: 1710000012000,
+    uid: 42,
+    isFinal: true,
+    offset: 1000,
+    duration: 500,
+    textTs: 1710000012345,
+    sentenceId: 1710000012000,
     results0: { language: 'es-ES', texts: ['Hola.'] },
-    results: [{ language: 'es-ES', texts: ['Hola.'], isFinal: true }, { language: 'es-ES', texts: ['Mundo.'], isFinal: false }],
-    original_transcript: { language: 'en-US', text: 'Hello.', results: [{ text: 'Hello.', isFinal: true }, { text: 'world', isFinal: false }] },
+    results: [
+      { language: 'es-ES', texts: ['Hola.'], isFinal: true },
+      { language: 'es-ES', texts: ['Mundo.'], isFinal: false },
+    ],
+    original_transcript: {
+      language: 'en-US',
+      text: 'Hello.',
+      results: [
+        { text: 'Hello.', isFinal: true },
+        { text: 'world', isFinal: false },
+      ],
+    },
   },
 };
 
@@ -222,9 +353,25 @@ const gzip = (obj: unknown) => zlib.gzipSync(Buffer.from(JSON.stringify(obj)));
 
 describe('agora stt decode: JSON protocol', () => {
   it('decodes the pre-7.2.3 transcript (gzip and plain)', () => {
-    for (const payload of [gzip(JSON_PRE_723), Buffer.from(JSON.stringify(JSON_PRE_723)), JSON.stringify(JSON_PRE_723), JSON_PRE_723, gzip(JSON_PRE_723).toString('base64')]) {
+    for (const payload of [
+      gzip(JSON_PRE_723),
+      Buffer.from(JSON.stringify(JSON_PRE_723)),
+      JSON.stringify(JSON_PRE_723),
+      JSON_PRE_723,
+      gzip(JSON_PRE_723).toString('base64'),
+    ]) {
       const e = one(payload);
-      e.should.containDeep({ vendor: 'agora', event: 'transcript', text: '北选手', final: false, language: 'zh-CN', speaker: '222', start: 1751438272384, end: 1751438272384 + 760, time: 1751438273939 });
+      e.should.containDeep({
+        vendor: 'agora',
+        event: 'transcript',
+        text: '北选手',
+        final: false,
+        language: 'zh-CN',
+        speaker: '222',
+        start: 1751438272384,
+        end: 1751438272384 + 760,
+        time: 1751438273939,
+      });
       should(e.sentenceIndex).be.undefined();
       e.raw!.should.eql(JSON_PRE_723);
     }
@@ -232,20 +379,50 @@ describe('agora stt decode: JSON protocol', () => {
 
   it('makes one event of a v7.2.3 prefix + interim message: joined text, final only if all are', () => {
     const e = one(gzip(JSON_MIXED));
-    e.should.containDeep({ event: 'transcript', text: 'Hello. How', final: false, sentenceIndex: 1710000012000, speaker: '42', start: 1000, end: 1500 });
-    e.words.should.eql([{ text: 'Hello.', start: 1000, end: 1200 }, { text: 'How', start: 1300, end: 1500 }]);
-    const allFinal = { transcript: { ...JSON_MIXED.transcript, results: JSON_MIXED.transcript.results.map((r) => ({ ...r, isFinal: true })) } };
+    e.should.containDeep({
+      event: 'transcript',
+      text: 'Hello. How',
+      final: false,
+      sentenceIndex: 1710000012000,
+      speaker: '42',
+      start: 1000,
+      end: 1500,
+    });
+    e.words.should.eql([
+      { text: 'Hello.', start: 1000, end: 1200 },
+      { text: 'How', start: 1300, end: 1500 },
+    ]);
+    const allFinal = {
+      transcript: {
+        ...JSON_MIXED.transcript,
+        results: JSON_MIXED.transcript.results.map((r) => ({ ...r, isFinal: true })),
+      },
+    };
     one(gzip(allFinal)).final.should.be.true();
   });
 
   it('the empty follow-ups (results: []) yield no event', () => {
     decodeSttMessage(gzip(JSON_FOLLOW_UP)).should.eql([]);
-    decodeSttMessage(gzip({ translation: { ...JSON_TRANSLATION.translation, results: [], original_transcript: { language: 'en-US', text: 'Hello.', results: [] } } })).should.eql([]);
+    decodeSttMessage(
+      gzip({
+        translation: {
+          ...JSON_TRANSLATION.translation,
+          results: [],
+          original_transcript: { language: 'en-US', text: 'Hello.', results: [] },
+        },
+      }),
+    ).should.eql([]);
   });
 
   it('decodes legacy results0 translations and v7.2.3 results[] translations', () => {
     const legacy = one(gzip(JSON_TRANSLATION_LEGACY));
-    legacy.should.containDeep({ event: 'translation', text: '4月13日。', language: 'zh-CN', final: true, speaker: '222' });
+    legacy.should.containDeep({
+      event: 'translation',
+      text: '4月13日。',
+      language: 'zh-CN',
+      final: true,
+      speaker: '222',
+    });
     legacy.translations!.should.eql([{ language: 'ja-JP', text: '4月13日。', final: true }]);
     const current = one(gzip(JSON_TRANSLATION));
     current.translations!.should.eql([{ language: 'es-ES', text: 'Hola. Mundo.', final: false }]);
@@ -258,7 +435,9 @@ describe('agora stt decode: JSON protocol', () => {
     const full = gzip(JSON_MIXED);
     undecodable(() => decodeSttMessage(full.subarray(0, full.length - 9))).reason.should.equal('gzip');
     undecodable(() => decodeSttMessage(zlib.gzipSync(Buffer.from('not json')))).reason.should.equal('json');
-    undecodable(() => decodeSttMessage(zlib.gzipSync(Buffer.alloc(2 * 1024 * 1024, 0x20)))).message.should.match(/inflates to more than/);
+    undecodable(() => decodeSttMessage(zlib.gzipSync(Buffer.alloc(2 * 1024 * 1024, 0x20)))).message.should.match(
+      /inflates to more than/,
+    );
   });
 });
 
@@ -276,17 +455,27 @@ describe('agora stt decode: junk', () => {
 
   it('refuses bytes that parse as protobuf but not as a subtitle', () => {
     // Field 13 (data_type) = "hello": valid wire format, not an Agora type.
-    undecodable(() => decodeSttMessage(Buffer.from([0x6a, 5, ...Buffer.from('hello')]))).reason.should.equal('implausible');
+    undecodable(() => decodeSttMessage(Buffer.from([0x6a, 5, ...Buffer.from('hello')]))).reason.should.equal(
+      'implausible',
+    );
     // Field 10 with an empty Word: no data_type and no text.
     undecodable(() => decodeSttMessage(Buffer.from([0x52, 0]))).reason.should.equal('implausible');
     // A word of binary garbage.
-    undecodable(() => decodeSttMessage(encode({ words: [{ text: '\u0001\u0002' }] }))).reason.should.equal('implausible');
+    undecodable(() => decodeSttMessage(encode({ words: [{ text: '\u0001\u0002' }] }))).reason.should.equal(
+      'implausible',
+    );
   });
 
   it('fuzz: random and mutated buffers end in events or one UndecodableSubtitle, nothing else', function () {
     this.timeout(20000);
     const rand = mulberry32(0xa90a);
-    const valid = [encode(DOC_TRANSCRIBE), encode(DOC_TRANSLATE), gzip(JSON_MIXED), gzip(JSON_TRANSLATION), Buffer.from(JSON.stringify(JSON_PRE_723))];
+    const valid = [
+      encode(DOC_TRANSCRIBE),
+      encode(DOC_TRANSLATE),
+      gzip(JSON_MIXED),
+      gzip(JSON_TRANSLATION),
+      Buffer.from(JSON.stringify(JSON_PRE_723)),
+    ];
     const counts = { events: 0, empty: 0, errors: 0 };
     const t0 = Date.now();
     for (let i = 0; i < 4000; i++) {
@@ -311,7 +500,8 @@ describe('agora stt decode: junk', () => {
         if (events.length) counts.events++;
         else counts.empty++;
       } catch (err) {
-        if (!(err instanceof UndecodableSubtitleError)) throw new Error(`case ${i} threw ${(err as Error).stack}`);
+        if (!(err instanceof UndecodableSubtitleError))
+          throw new Error(`case ${i} threw ${(err as Error).stack}`, { cause: err });
         err.message.length.should.be.below(400);
         counts.errors++;
       }
@@ -332,7 +522,6 @@ describe('joinSegments', () => {
 
 describe('agora stt decode: start-up cost', () => {
   it('loading the node module does not load protobufjs; the first protobuf decode does', () => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { execFileSync } = require('child_process') as typeof import('child_process');
     const script = `
       const loaded = () => Object.keys(require.cache).some((k) => k.includes('protobufjs'));
@@ -342,7 +531,10 @@ describe('agora stt decode: start-up cost', () => {
       const afterJson = loaded();
       require('./nodes/vendors/agora/stt-decode').decodeSttMessage(Buffer.from([0x6a, 10, ...Buffer.from('transcribe'), 0x52, 3, 0x0a, 1, 0x41]));
       console.log(JSON.stringify([atLoad, afterJson, loaded()]));`;
-    const out = execFileSync(process.execPath, ['-e', script], { cwd: require('path').join(__dirname, '..', '..'), encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['-e', script], {
+      cwd: require('path').join(__dirname, '..', '..'),
+      encoding: 'utf8',
+    });
     JSON.parse(out).should.eql([false, false, true]);
   });
 });

@@ -5,13 +5,21 @@ import { basicAuthorization, generateName } from '../../nodes/vendors/agora/name
 import { AgoraSttClient } from '../../nodes/vendors/agora/client';
 import { SpeechApiError } from '../../nodes/lib/errors';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { AccessToken2, ServiceRtc } = require('agora-token/src/AccessToken2.js');
 
 const APP_ID = '970ca35de60c44645bbae8a215061b33';
 const CERT = '5cfd2fd1755d40ecb72977518be15d3b';
 
-function parse(token: string): { ok: boolean; t: { appId: string; issueTs: number; expire: number; getServices(type: number): Array<Record<string, unknown>>; verifySignature(cert: string): boolean } } {
+function parse(token: string): {
+  ok: boolean;
+  t: {
+    appId: string;
+    issueTs: number;
+    expire: number;
+    getServices(type: number): Array<Record<string, unknown>>;
+    verifySignature(cert: string): boolean;
+  };
+} {
   const t = new AccessToken2();
   const ok = t.from_string(token);
   return { ok, t };
@@ -34,14 +42,23 @@ describe('Agora bot tokens (agora-token 2.0.6)', () => {
     String(rtc.__channel_name).should.equal('room-1');
     String(rtc.__uid).should.equal('88222');
     const privileges = rtc.__privileges as Record<string, number>;
-    for (const p of [ServiceRtc.kPrivilegeJoinChannel, ServiceRtc.kPrivilegePublishAudioStream, ServiceRtc.kPrivilegePublishVideoStream, ServiceRtc.kPrivilegePublishDataStream]) {
+    for (const p of [
+      ServiceRtc.kPrivilegeJoinChannel,
+      ServiceRtc.kPrivilegePublishAudioStream,
+      ServiceRtc.kPrivilegePublishVideoStream,
+      ServiceRtc.kPrivilegePublishDataStream,
+    ]) {
       should(p).be.a.Number();
       privileges[p].should.equal(259200);
     }
   });
 
-  it('turns the builder\'s silent empty answer into a clear error without the certificate', () => {
-    for (const [app, cert, code] of [[APP_ID, 'short', 'InvalidCertificate'], ['not-hex-app-id', CERT, 'InvalidAppId'], [APP_ID, `${CERT.slice(0, 31)}g`, 'InvalidCertificate']]) {
+  it("turns the builder's silent empty answer into a clear error without the certificate", () => {
+    for (const [app, cert, code] of [
+      [APP_ID, 'short', 'InvalidCertificate'],
+      ['not-hex-app-id', CERT, 'InvalidAppId'],
+      [APP_ID, `${CERT.slice(0, 31)}g`, 'InvalidCertificate'],
+    ]) {
       let err: SpeechApiError | undefined;
       try {
         buildBotToken(app, cert, 'room', '1', 60);
@@ -53,7 +70,7 @@ describe('Agora bot tokens (agora-token 2.0.6)', () => {
       `${err!.message}${JSON.stringify(err)}`.should.not.containEql(cert);
     }
     // Why the check exists: the builder itself answers '' without an error for these inputs.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+
     const { RtcTokenBuilder, RtcRole } = require('agora-token');
     should(RtcTokenBuilder.buildTokenWithUid(APP_ID, 'short', 'room', 1, RtcRole.PUBLISHER, 60, 60)).equal('');
     (() => buildBotToken(APP_ID, CERT, 'room', '1', 0)).should.throw(/lifetime/);
@@ -66,7 +83,9 @@ describe('Agora Basic auth and names', () => {
   });
 
   it('generates unique names of at most 64 [A-Za-z0-9_-] characters', () => {
-    const names = new Set(Array.from({ length: 1000 }, () => generateName('a very long channel name with spaces and / slashes!!')));
+    const names = new Set(
+      Array.from({ length: 1000 }, () => generateName('a very long channel name with spaces and / slashes!!')),
+    );
     names.size.should.equal(1000);
     for (const n of names) n.should.match(/^nr-[A-Za-z0-9_-]{1,61}$/);
     generateName().should.match(/^nr-[0-9a-f]{16}$/);
@@ -75,13 +94,36 @@ describe('Agora Basic auth and names', () => {
   it('refuses incomplete options with every problem and no secret', () => {
     let err: SpeechApiError | undefined;
     try {
-      new AgoraSttClient({ appId: '', customerId: '', customerSecret: '', apiVersion: 'v8' as 'v7', endpoint: 'ftp://x', updateSpacingMs: -1 });
+      new AgoraSttClient({
+        appId: '',
+        customerId: '',
+        customerSecret: '',
+        apiVersion: 'v8' as 'v7',
+        endpoint: 'ftp://x',
+        updateSpacingMs: -1,
+      });
     } catch (e) {
       err = e as SpeechApiError;
     }
-    err!.problems!.map((p) => `${p.field}:${p.rule}`).should.eql(['appId:required', 'customerId:required', 'customerSecret:required', 'apiVersion:enum', 'endpoint:url', 'updateSpacingMs:range']);
+    err!
+      .problems!.map((p) => `${p.field}:${p.rule}`)
+      .should.eql([
+        'appId:required',
+        'customerId:required',
+        'customerSecret:required',
+        'apiVersion:enum',
+        'endpoint:url',
+        'updateSpacingMs:range',
+      ]);
     try {
-      new AgoraSttClient({ appId: 'app id!', customerId: 'c', customerSecret: 'the-customer-secret', appCertificate: 'the-certificate', apiVersion: 'v7', endpoint: 'nope' });
+      new AgoraSttClient({
+        appId: 'app id!',
+        customerId: 'c',
+        customerSecret: 'the-customer-secret',
+        appCertificate: 'the-certificate',
+        apiVersion: 'v7',
+        endpoint: 'nope',
+      });
     } catch (e) {
       err = e as SpeechApiError;
     }
@@ -91,8 +133,14 @@ describe('Agora Basic auth and names', () => {
 });
 
 describe('Agora error bodies', () => {
-  const res = (status: number, body: unknown, headers: Record<string, string> = {}): { status: number; headers: Record<string, string>; body: string } => ({
-    status, headers, body: typeof body === 'string' ? body : JSON.stringify(body),
+  const res = (
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): { status: number; headers: Record<string, string>; body: string } => ({
+    status,
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 
   it('passes successes, including an empty leave answer', () => {
@@ -110,7 +158,12 @@ describe('Agora error bodies', () => {
       [400, 'invalid_appid!', 'NotEnabled', /not enabled/],
       [400, 'The taskId does not match with builderToken.', 'BuilderTokenMismatch', /builderToken returned by start/],
       [404, 'The task is not found', 'TaskNotFound', /No such task/],
-      [409, 'The task has been started, current status is STARTED, taskId is X', 'TaskAlreadyStarted', /already started/],
+      [
+        409,
+        'The task has been started, current status is STARTED, taskId is X',
+        'TaskAlreadyStarted',
+        /already started/,
+      ],
       [400, 'body schema check fail, languages', 'InvalidParameter', /rejected a parameter/],
       [403, 'something else', 'Forbidden', /./],
     ];

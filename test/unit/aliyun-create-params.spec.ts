@@ -1,8 +1,20 @@
 import should from 'should';
 import { validateCreate, validateTaskId } from '../../nodes/vendors/aliyun-live/create-params';
 
-const live = { Mode: 'live', StreamURL: 'rtmp://example.com/app/stream', Language: 'cn', CallbackURL: 'https://example.com/cb' };
-const rtc = { Mode: 'rtc', SDKAppID: 'app', ChannelID: 'room', RtcUserId: 'u1', Language: 'en', CallbackURL: 'http://example.com/cb' };
+const live = {
+  Mode: 'live',
+  StreamURL: 'rtmp://example.com/app/stream',
+  Language: 'cn',
+  CallbackURL: 'https://example.com/cb',
+};
+const rtc = {
+  Mode: 'rtc',
+  SDKAppID: 'app',
+  ChannelID: 'room',
+  RtcUserId: 'u1',
+  Language: 'en',
+  CallbackURL: 'http://example.com/cb',
+};
 
 function rulesOf(input: Record<string, unknown>): string[] {
   return validateCreate(input).problems.map((p) => `${p.field}:${p.rule}`);
@@ -12,17 +24,37 @@ describe('CreateRtcAsrTask validation', () => {
   it('accepts minimal live and rtc requests and normalizes to wire strings', () => {
     validateCreate(live).problems.should.be.empty();
     validateCreate(rtc).problems.should.be.empty();
-    const { params } = validateCreate({ ...live, TranslateEnabled: true, TargetLanguages: 'en', AutoTerminateEnabled: 'true', AutoTerminateDelay: 5, ReportInterval: '-1' });
-    params.should.containDeep({ TranslateEnabled: 'true', AutoTerminateEnabled: 'true', AutoTerminateDelay: '5', ReportInterval: '-1' });
+    const { params } = validateCreate({
+      ...live,
+      TranslateEnabled: true,
+      TargetLanguages: 'en',
+      AutoTerminateEnabled: 'true',
+      AutoTerminateDelay: 5,
+      ReportInterval: '-1',
+    });
+    params.should.containDeep({
+      TranslateEnabled: 'true',
+      AutoTerminateEnabled: 'true',
+      AutoTerminateDelay: '5',
+      ReportInterval: '-1',
+    });
   });
 
   it('reports every problem at once', () => {
     rulesOf({}).should.eql(['Mode:required', 'Language:required', 'CallbackURL:required']);
-    rulesOf({ Mode: 'live', Language: 'de', CallbackURL: 'ftp://x' }).should.eql(['StreamURL:requiredForMode', 'Language:enum', 'CallbackURL:url']);
+    rulesOf({ Mode: 'live', Language: 'de', CallbackURL: 'ftp://x' }).should.eql([
+      'StreamURL:requiredForMode',
+      'Language:enum',
+      'CallbackURL:url',
+    ]);
   });
 
   it('needs SDKAppID, ChannelID and one RtcUserId for rtc', () => {
-    rulesOf({ ...rtc, SDKAppID: '', ChannelID: undefined, RtcUserId: ' ' }).should.eql(['SDKAppID:requiredForMode', 'ChannelID:requiredForMode', 'RtcUserId:requiredForMode']);
+    rulesOf({ ...rtc, SDKAppID: '', ChannelID: undefined, RtcUserId: ' ' }).should.eql([
+      'SDKAppID:requiredForMode',
+      'ChannelID:requiredForMode',
+      'RtcUserId:requiredForMode',
+    ]);
     rulesOf({ ...rtc, RtcUserId: 'u1,u2' }).should.eql(['RtcUserId:pattern']);
     rulesOf({ ...rtc, RtcUserId: ['u1', 'u2'] }).should.eql(['RtcUserId:single']);
     validateCreate({ ...rtc, RtcUserId: ['u9'] }).params.RtcUserId.should.equal('u9');
@@ -51,11 +83,17 @@ describe('CreateRtcAsrTask validation', () => {
   });
 
   it('validates task ids', () => {
-    validateTaskId(undefined, true).problems.map((p) => p.rule).should.eql(['required']);
+    validateTaskId(undefined, true)
+      .problems.map((p) => p.rule)
+      .should.eql(['required']);
     validateTaskId(undefined, false).problems.should.be.empty();
     validateTaskId('asr-1234', true).taskId!.should.equal('asr-1234');
-    validateTaskId('asr 1/..', true).problems.map((p) => p.rule).should.eql(['pattern']);
-    validateTaskId({}, true).problems.map((p) => p.rule).should.eql(['type']);
+    validateTaskId('asr 1/..', true)
+      .problems.map((p) => p.rule)
+      .should.eql(['pattern']);
+    validateTaskId({}, true)
+      .problems.map((p) => p.rule)
+      .should.eql(['type']);
     should(validateTaskId(42, true).taskId).equal('42');
   });
 });

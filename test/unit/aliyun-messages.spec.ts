@@ -26,7 +26,10 @@ function fakeRed(runtimeLang = 'en-US'): NodeAPI {
     if (!cache.has(file)) cache.set(file, fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {});
     return cache.get(file)!;
   };
-  const get = (obj: unknown, key: string): unknown => key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+  const get = (obj: unknown, key: string): unknown =>
+    key
+      .split('.')
+      .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
   const _ = (full: string, params: Record<string, unknown> = {}): string => {
     const [ns, key] = full.split(':');
     const set = ns.slice(MODULE.length + 1);
@@ -38,7 +41,8 @@ function fakeRed(runtimeLang = 'en-US'): NodeAPI {
         const form = new Intl.PluralRules(l).select(params.count);
         text = get(cat, `${key}_${form}`) ?? get(cat, `${key}_other`) ?? text;
       }
-      if (typeof text === 'string') return text.replace(/__([A-Za-z0-9]+)__/g, (m, p) => (p in params ? String(params[p]) : m));
+      if (typeof text === 'string')
+        return text.replace(/__([A-Za-z0-9]+)__/g, (m, p) => (p in params ? String(params[p]) : m));
     }
     return key;
   };
@@ -49,14 +53,26 @@ describe('messages a newcomer reads (Alibaba nodes)', () => {
   it('names a field as its dialog labels it, keeps the API name in cause.problems', () => {
     for (const lang of LANGS) {
       const t = translator(fakeRed(lang), 'aliyun-live-config');
-      const create = JSON.parse(fs.readFileSync(path.join(ROOT, 'nodes', 'locales', lang, 'aliyun-live-asr-create.json'), 'utf8'));
-      const { problems } = validateCreate({ Mode: 'live', StreamURL: 'rtmp://a/b', Language: 'cn', CallbackURL: 'https://e.example/cb', AutoTerminateEnabled: 'true', AutoTerminateDelay: '99' });
+      const create = JSON.parse(
+        fs.readFileSync(path.join(ROOT, 'nodes', 'locales', lang, 'aliyun-live-asr-create.json'), 'utf8'),
+      );
+      const { problems } = validateCreate({
+        Mode: 'live',
+        StreamURL: 'rtmp://a/b',
+        Language: 'cn',
+        CallbackURL: 'https://e.example/cb',
+        AutoTerminateEnabled: 'true',
+        AutoTerminateDelay: '99',
+      });
       assert.ok(problems.length >= 1, 'no problem for AutoTerminateDelay 99');
-      const err = localizeError(t, new SpeechApiError({ vendor: 'aliyun', code: 'InvalidInput', message: 'x', problems }));
+      const err = localizeError(
+        t,
+        new SpeechApiError({ vendor: 'aliyun', code: 'InvalidInput', message: 'x', problems }),
+      );
       assert.ok(err.message.includes(create.label.autoTerminateDelay), `${lang}: ${err.message}`);
       assert.ok(!err.message.includes('AutoTerminateDelay'), `${lang}: ${err.message}`);
       assert.ok(err.message.includes('99'), `${lang}: the value is not shown: ${err.message}`);
-      assert.equal(((err as Error & { cause: { problems: Problem[] } }).cause.problems[0]).field, 'AutoTerminateDelay');
+      assert.equal((err as Error & { cause: { problems: Problem[] } }).cause.problems[0].field, 'AutoTerminateDelay');
     }
   });
 
@@ -78,7 +94,10 @@ describe('messages a newcomer reads (Alibaba nodes)', () => {
         const problems: Problem[] = [];
         normalize('StreamURL', value, rule, problems);
         assert.equal(problems.length, 1, `${rule.kind} ${String(value)}`);
-        const text = localizeError(t, new SpeechApiError({ vendor: 'aliyun', code: 'InvalidInput', message: 'x', problems })).message;
+        const text = localizeError(
+          t,
+          new SpeechApiError({ vendor: 'aliyun', code: 'InvalidInput', message: 'x', problems }),
+        ).message;
         assert.doesNotMatch(text, UNFILLED, `${lang} ${problems[0].rule}: ${text}`);
       }
     }
@@ -125,7 +144,10 @@ describe('messages a newcomer reads (Alibaba nodes)', () => {
     assert.match(json!.message, /^example\.com answered HTTP 404 without an Alibaba Cloud error code/);
     assert.doesNotMatch(json!.message, /Alibaba Cloud answered/);
     // Alibaba's own envelope keeps its code and advice.
-    const pop = toAliyunError({ status: 404, headers: {}, body: '{"Code":"ConfigNotFound","Message":"no task","RequestId":"R1"}' }, 'live.aliyuncs.com');
+    const pop = toAliyunError(
+      { status: 404, headers: {}, body: '{"Code":"ConfigNotFound","Message":"no task","RequestId":"R1"}' },
+      'live.aliyuncs.com',
+    );
     assert.equal(pop!.code, 'ConfigNotFound');
   });
 
@@ -133,7 +155,9 @@ describe('messages a newcomer reads (Alibaba nodes)', () => {
     const cjkAscii = /[\u3040-\u30ff\u3400-\u9fff][,;:()]|[,;:()][\u3040-\u30ff\u3400-\u9fff]/;
     for (const lang of ['zh-CN', 'ja']) {
       for (const file of fs.readdirSync(path.join(ROOT, 'nodes', 'locales', lang))) {
-        const text = fs.readFileSync(path.join(ROOT, 'nodes', 'locales', lang, file), 'utf8').replace(/<code>[\s\S]*?<\/code>|<pre>[\s\S]*?<\/pre>/g, '');
+        const text = fs
+          .readFileSync(path.join(ROOT, 'nodes', 'locales', lang, file), 'utf8')
+          .replace(/<code>[\s\S]*?<\/code>|<pre>[\s\S]*?<\/pre>/g, '');
         const bad = text.split('\n').filter((l) => cjkAscii.test(l));
         assert.deepEqual(bad, [], `${lang}/${file}`);
       }
@@ -142,7 +166,11 @@ describe('messages a newcomer reads (Alibaba nodes)', () => {
 
   it('every catalogue of the package: no zh-CN or ja text left in English', () => {
     const flat = (obj: Record<string, unknown>, prefix = ''): [string, string][] =>
-      Object.entries(obj).flatMap(([k, v]) => (v && typeof v === 'object' ? flat(v as Record<string, unknown>, `${prefix}${k}.`) : [[`${prefix}${k}`, String(v)] as [string, string]]));
+      Object.entries(obj).flatMap(([k, v]) =>
+        v && typeof v === 'object'
+          ? flat(v as Record<string, unknown>, `${prefix}${k}.`)
+          : [[`${prefix}${k}`, String(v)] as [string, string]],
+      );
     const sets = fs.readdirSync(path.join(ROOT, 'nodes', 'locales', 'en-US')).filter((f) => f.endsWith('.json'));
     assert.ok(sets.length >= 7);
     const left: string[] = [];

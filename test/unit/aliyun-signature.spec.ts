@@ -11,11 +11,19 @@ describe('Alibaba signatures', () => {
   describe('V2 HMAC-SHA1 (vendor-apis.md §4)', () => {
     it('A1: the official RPC doc example', () => {
       const params = {
-        AccessKeyId: 'testid', Action: 'DescribeDedicatedHosts', Format: 'JSON', RegionId: 'cn-beijing',
-        SignatureMethod: 'HMAC-SHA1', SignatureNonce: 'edb2b34af0af9a6d14deaf7c1a5315eb', SignatureVersion: '1.0',
-        Timestamp: '2023-03-13T08:34:30Z', Version: '2014-05-26',
+        AccessKeyId: 'testid',
+        Action: 'DescribeDedicatedHosts',
+        Format: 'JSON',
+        RegionId: 'cn-beijing',
+        SignatureMethod: 'HMAC-SHA1',
+        SignatureNonce: 'edb2b34af0af9a6d14deaf7c1a5315eb',
+        SignatureVersion: '1.0',
+        Timestamp: '2023-03-13T08:34:30Z',
+        Version: '2014-05-26',
       };
-      canonicalQuery(params).should.equal('AccessKeyId=testid&Action=DescribeDedicatedHosts&Format=JSON&RegionId=cn-beijing&SignatureMethod=HMAC-SHA1&SignatureNonce=edb2b34af0af9a6d14deaf7c1a5315eb&SignatureVersion=1.0&Timestamp=2023-03-13T08%3A34%3A30Z&Version=2014-05-26');
+      canonicalQuery(params).should.equal(
+        'AccessKeyId=testid&Action=DescribeDedicatedHosts&Format=JSON&RegionId=cn-beijing&SignatureMethod=HMAC-SHA1&SignatureNonce=edb2b34af0af9a6d14deaf7c1a5315eb&SignatureVersion=1.0&Timestamp=2023-03-13T08%3A34%3A30Z&Version=2014-05-26',
+      );
       signV2(params, 'GET', 'testsecret').should.equal('9NaGiOspFP5UPcwX8Iwt2YJXXuk=');
     });
     it('A2: darabonba python test', () => {
@@ -47,31 +55,70 @@ describe('Alibaba signatures', () => {
         accessKeyId: 'YourAccessKeyId',
         accessKeySecret: 'YourAccessKeySecret',
       });
-      auth.should.equal('ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0');
+      auth.should.equal(
+        'ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0',
+      );
     });
     it('A5: util-level vector (empty pathname, merged duplicate headers, bare empty key)', () => {
       const auth = signV3({
-        method: 'GET', pathname: '', query: { test: 'ok', empty: '' },
+        method: 'GET',
+        pathname: '',
+        query: { test: 'ok', empty: '' },
         headers: { 'x-acs-test': 'http', 'x-acs-TEST': 'https' },
         payloadSha256: '55e12e91650d2fec56ec74e1d3e4ddbfce2ef3a65890c2a19ecf88a307e76a23',
-        accessKeyId: 'acesskey', accessKeySecret: 'secret', emptyValue: 'k',
+        accessKeyId: 'acesskey',
+        accessKeySecret: 'secret',
+        emptyValue: 'k',
       });
-      auth.should.equal('ACS3-HMAC-SHA256 Credential=acesskey,SignedHeaders=x-acs-test,Signature=da772425f29289d3460d5fc961455d40c5e8c6afd0888b78a910c991e6a14846');
+      auth.should.equal(
+        'ACS3-HMAC-SHA256 Credential=acesskey,SignedHeaders=x-acs-test,Signature=da772425f29289d3460d5fc961455d40c5e8c6afd0888b78a910c991e6a14846',
+      );
     });
     it('A5 with pathname "/" no longer matches (the pathname is signed)', () => {
       signV3({
-        method: 'GET', pathname: '/', query: { test: 'ok', empty: '' },
+        method: 'GET',
+        pathname: '/',
+        query: { test: 'ok', empty: '' },
         headers: { 'x-acs-test': 'http', 'x-acs-TEST': 'https' },
         payloadSha256: '55e12e91650d2fec56ec74e1d3e4ddbfce2ef3a65890c2a19ecf88a307e76a23',
-        accessKeyId: 'acesskey', accessKeySecret: 'secret', emptyValue: 'k',
+        accessKeyId: 'acesskey',
+        accessKeySecret: 'secret',
+        emptyValue: 'k',
       }).should.endWith('Signature=1ca364827631006a2e3e4c02da4af08229b50457ebcd31b23391a1e16e591dde');
     });
   });
 
   describe('against @alicloud/openapi-util on randomized inputs', () => {
-    const alphabet = ['a', 'Z', '0', ' ', '*', '~', '&', '=', '+', '/', '%', '中', '文', 'é', '😀', '!', "'", '(', ')', '-', '_', '.', ':', '?', '#'];
+    const alphabet = [
+      'a',
+      'Z',
+      '0',
+      ' ',
+      '*',
+      '~',
+      '&',
+      '=',
+      '+',
+      '/',
+      '%',
+      '中',
+      '文',
+      'é',
+      '😀',
+      '!',
+      "'",
+      '(',
+      ')',
+      '-',
+      '_',
+      '.',
+      ':',
+      '?',
+      '#',
+    ];
     const rand = mulberry32(42);
-    const word = (min: number, max: number): string => Array.from({ length: min + rand(max - min + 1) }, () => alphabet[rand(alphabet.length)]).join('');
+    const word = (min: number, max: number): string =>
+      Array.from({ length: min + rand(max - min + 1) }, () => alphabet[rand(alphabet.length)]).join('');
     const key = (): string => `K${word(0, 6).replace(/[^A-Za-z0-9]/g, '') || 'x'}${rand(1000)}`;
 
     it('V3 matches getAuthorization for 500 random requests', () => {
@@ -88,8 +135,22 @@ describe('Alibaba signatures', () => {
         };
         if (rand(2)) headers['x-acs-security-token'] = word(5, 30).trim() || 'tok';
         const secret = word(8, 30);
-        const ours = signV3({ method: 'POST', pathname: '/', query, headers, payloadSha256: headers['x-acs-content-sha256'], accessKeyId: 'AK', accessKeySecret: secret });
-        const theirs = oracle.getAuthorization({ method: 'POST', pathname: '/', query, headers } as never, 'ACS3-HMAC-SHA256', headers['x-acs-content-sha256'], 'AK', secret);
+        const ours = signV3({
+          method: 'POST',
+          pathname: '/',
+          query,
+          headers,
+          payloadSha256: headers['x-acs-content-sha256'],
+          accessKeyId: 'AK',
+          accessKeySecret: secret,
+        });
+        const theirs = oracle.getAuthorization(
+          { method: 'POST', pathname: '/', query, headers } as never,
+          'ACS3-HMAC-SHA256',
+          headers['x-acs-content-sha256'],
+          'AK',
+          secret,
+        );
         should(ours).equal(theirs, `mismatch for query ${JSON.stringify(query)}`);
       }
     });
@@ -99,7 +160,10 @@ describe('Alibaba signatures', () => {
         const params: Record<string, string> = {};
         for (let j = 0; j < 1 + rand(8); j++) params[key()] = word(0, 20);
         const secret = word(8, 30);
-        signV2(params, 'POST', secret).should.equal(oracle.getRPCSignature(params, 'POST', secret), JSON.stringify(params));
+        signV2(params, 'POST', secret).should.equal(
+          oracle.getRPCSignature(params, 'POST', secret),
+          JSON.stringify(params),
+        );
       }
     });
   });

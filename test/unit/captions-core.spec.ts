@@ -1,7 +1,15 @@
 import { EventEmitter } from 'events';
 import should from 'should';
 import {
-  CAPTION_DEFAULTS, CaptionFeed, captionPage, captionUpdate, FEED_LIMITS, parseEventId, readCaptionOptions, Room, tokenChecker,
+  CAPTION_DEFAULTS,
+  CaptionFeed,
+  captionPage,
+  captionUpdate,
+  FEED_LIMITS,
+  parseEventId,
+  readCaptionOptions,
+  Room,
+  tokenChecker,
 } from '../../nodes/transcript/captions';
 
 /** A stand-in for a ServerResponse: records writes, a settable backlog. */
@@ -11,34 +19,72 @@ class FakeRes extends EventEmitter {
   destroyed = false;
   headersSent = true;
   socket = undefined;
-  writeHead() { return this; }
-  getHeader() { return undefined; }
-  write(s: string) { this.written.push(s); return true; }
-  end() { this.emit('close'); }
-  destroy() { this.destroyed = true; this.emit('close'); }
+  writeHead() {
+    return this;
+  }
+  getHeader() {
+    return undefined;
+  }
+  write(s: string) {
+    this.written.push(s);
+    return true;
+  }
+  end() {
+    this.emit('close');
+  }
+  destroy() {
+    this.destroyed = true;
+    this.emit('close');
+  }
 }
-const frames = (r: FakeRes) => r.written.filter((w) => w.startsWith('id: ')).map((w) => JSON.parse(w.split('\ndata: ')[1]));
+const frames = (r: FakeRes) =>
+  r.written.filter((w) => w.startsWith('id: ')).map((w) => JSON.parse(w.split('\ndata: ')[1]));
 const limits = { ...FEED_LIMITS, history: 3, maxRooms: 2, replay: 4 };
 
 describe('captions: options', () => {
   it('defaults when nothing is given, and every problem at once', () => {
     readCaptionOptions({}).should.eql({ options: CAPTION_DEFAULTS, problems: [] });
-    const { problems } = readCaptionOptions({ path: '/a/../b', lines: 11, maxLineLength: 'x', clearAfter: -1, translation: 'no way', speakerLabels: 'yes', history: 2, maxRooms: 0 });
-    problems.map((p) => p.field).sort().should.eql(['clearAfter', 'history', 'lines', 'maxLineLength', 'maxRooms', 'path', 'speakerLabels', 'translation']);
+    const { problems } = readCaptionOptions({
+      path: '/a/../b',
+      lines: 11,
+      maxLineLength: 'x',
+      clearAfter: -1,
+      translation: 'no way',
+      speakerLabels: 'yes',
+      history: 2,
+      maxRooms: 0,
+    });
+    problems
+      .map((p) => p.field)
+      .sort()
+      .should.eql([
+        'clearAfter',
+        'history',
+        'lines',
+        'maxLineLength',
+        'maxRooms',
+        'path',
+        'speakerLabels',
+        'translation',
+      ]);
     readCaptionOptions({ path: 'live/cc/' }).options.path.should.equal('/live/cc');
-    for (const bad of ['/', '//x', '/a b', '/:id', '/x*', '/.']) readCaptionOptions({ path: bad }).problems.length.should.equal(1, bad);
+    for (const bad of ['/', '//x', '/a b', '/:id', '/x*', '/.'])
+      readCaptionOptions({ path: bad }).problems.length.should.equal(1, bad);
   });
 });
 
 describe('captions: room', () => {
-  it('replaces a sentence\'s interim text in place, keeps history and session files bounded', () => {
+  it("replaces a sentence's interim text in place, keeps history and session files bounded", () => {
     const room = new Room('r', { history: 2, replay: 3, maxSentences: 2 });
     should(room.apply(captionUpdate({ text: '', final: false, sentenceIndex: 0 }))).be.undefined();
     room.apply(captionUpdate({ text: 'he', final: false, sentenceIndex: 0 }));
     room.apply(captionUpdate({ text: 'Hello.', final: true, sentenceIndex: 0 }, { text: 'Hello.', words: [] }));
     JSON.parse(room.snapshot().split('data: ')[1]).lines.should.eql([{ n: 1, text: 'Hello.', final: true }]);
-    for (let i = 1; i < 6; i++) room.apply(captionUpdate({ text: `S${i}.`, final: true, sentenceIndex: i }, { text: `S${i}.`, words: [] }));
-    JSON.parse(room.snapshot().split('data: ')[1]).lines.map((l: any) => l.text).should.eql(['S4.', 'S5.']);
+    for (let i = 1; i < 6; i++)
+      room.apply(captionUpdate({ text: `S${i}.`, final: true, sentenceIndex: i }, { text: `S${i}.`, words: [] }));
+    JSON.parse(room.snapshot().split('data: ')[1])
+      .lines.map((l: any) => l.text)
+      .should.eql(['S4.', 'S5.']);
     room.sentences.length.should.equal(2);
     room.dropped.should.equal(4);
     room.since(room.seq - 3)!.length.should.equal(3);
@@ -46,11 +92,23 @@ describe('captions: room', () => {
   });
 
   it('bounds hostile text, speakers and translations', () => {
-    const u = captionUpdate({ text: 'x'.repeat(5000), speaker: 's'.repeat(500), translations: Array.from({ length: 50 }, (_, i) => ({ language: `l${i}`, text: 't' })), final: true });
+    const u = captionUpdate({
+      text: 'x'.repeat(5000),
+      speaker: 's'.repeat(500),
+      translations: Array.from({ length: 50 }, (_, i) => ({ language: `l${i}`, text: 't' })),
+      final: true,
+    });
     u.text.length.should.equal(2000);
     u.speaker!.length.should.equal(64);
     Object.keys(u.tr!).length.should.equal(8);
-    should(captionUpdate({ translations: [{ language: '<x>', text: 'a' }, { language: '__proto__', text: 'b' }] }).tr).be.undefined();
+    should(
+      captionUpdate({
+        translations: [
+          { language: '<x>', text: 'a' },
+          { language: '__proto__', text: 'b' },
+        ],
+      }).tr,
+    ).be.undefined();
   });
 });
 
@@ -69,7 +127,9 @@ describe('captions: feed', () => {
     feed.publish('A', captionUpdate({ text: 'one', final: true }));
     slow.writableLength = limits.maxBuffered + 1;
     feed.publish('A', captionUpdate({ text: 'two', final: true }));
-    frames(a).map((f) => f.line.text).should.eql(['one', 'two']);
+    frames(a)
+      .map((f) => f.line.text)
+      .should.eql(['one', 'two']);
     slow.destroyed.should.be.true();
     feed.viewerCount.should.equal(1);
     feed.droppedViewers.should.equal(1);
@@ -87,7 +147,9 @@ describe('captions: feed', () => {
     feed.publish('C', captionUpdate({ text: 'c', final: true }));
     evicted.should.eql(['A']);
     [...feed.rooms.keys()].should.eql(['B', 'C']);
-    frames(follower).map((f) => f.k).should.eql(['line', 'snap', 'snap']);
+    frames(follower)
+      .map((f) => f.k)
+      .should.eql(['line', 'snap', 'snap']);
     feed.close();
   });
 });
@@ -100,7 +162,7 @@ describe('captions: token and page', () => {
     tokenChecker(undefined)(undefined).should.be.true();
   });
 
-  it('escapes the page\'s base path and config so nothing closes its elements', () => {
+  it("escapes the page's base path and config so nothing closes its elements", () => {
     const html = captionPage('/cc"><script>x</script>', { ...CAPTION_DEFAULTS, translation: '</script>' as any });
     html.should.not.containEql('"><script>x');
     html.should.not.containEql('</script><');

@@ -3,9 +3,10 @@ import { gunzipSync } from 'zlib';
 import WebSocket from 'ws';
 import { AgoraEmulator, AGORA_DEFAULTS, STT_MESSAGE_PROTO, type AgoraEmulatorOptions } from '../emulator/agora';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { RtcTokenBuilder, RtcRole } = require('agora-token') as {
-  RtcTokenBuilder: { buildTokenWithUid(a: string, c: string, ch: string, uid: number, role: number, exp: number, priv: number): string };
+  RtcTokenBuilder: {
+    buildTokenWithUid(a: string, c: string, ch: string, uid: number, role: number, exp: number, priv: number): string;
+  };
   RtcRole: { PUBLISHER: number };
 };
 
@@ -18,13 +19,23 @@ const V6 = `/v1/projects/${APP}/rtsc/speech-to-text`;
 interface Res {
   status: number;
   text: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
 }
 
-async function call(emu: AgoraEmulator, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> {
+async function call(
+  emu: AgoraEmulator,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Res> {
   const h: Record<string, string> = { authorization: AUTH, ...headers };
   if (body !== undefined && !('content-type' in h)) h['content-type'] = 'application/json';
-  const r = await fetch(emu.url + path, { method, headers: h, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const r = await fetch(emu.url + path, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await r.text();
   let json: unknown;
   try {
@@ -35,8 +46,20 @@ async function call(emu: AgoraEmulator, method: string, path: string, body?: unk
   return { status: r.status, text, json };
 }
 
-function token(channel: string, uid: number, o: { app?: string; cert?: string; expire?: number; priv?: number } = {}): string {
-  const t = RtcTokenBuilder.buildTokenWithUid(o.app ?? APP, o.cert ?? CERT, channel, uid, RtcRole.PUBLISHER, o.expire ?? 3600, o.priv ?? 3600);
+function token(
+  channel: string,
+  uid: number,
+  o: { app?: string; cert?: string; expire?: number; priv?: number } = {},
+): string {
+  const t = RtcTokenBuilder.buildTokenWithUid(
+    o.app ?? APP,
+    o.cert ?? CERT,
+    channel,
+    uid,
+    RtcRole.PUBLISHER,
+    o.expire ?? 3600,
+    o.priv ?? 3600,
+  );
   assert.ok(t.startsWith('007'), 'token builder returned a token');
   return t;
 }
@@ -113,7 +136,10 @@ describe('AgoraEmulator: auth, routes and faults', () => {
       it(`${api}: ${label} credentials -> 401 Invalid authentication credentials, logged`, async () => {
         const r = await fetch(emu.url + path, {
           method: api === 'v7' ? 'GET' : 'POST',
-          headers: header === undefined ? { 'content-type': 'application/json' } : { authorization: header, 'content-type': 'application/json' },
+          headers:
+            header === undefined
+              ? { 'content-type': 'application/json' }
+              : { authorization: header, 'content-type': 'application/json' },
           body: api === 'v7' ? undefined : JSON.stringify({ instanceId: 'x' }),
         });
         assert.equal(r.status, 401);
@@ -192,7 +218,9 @@ describe('AgoraEmulator: auth, routes and faults', () => {
 
   it('fault hang: no reply until the client gives up; close() releases it', async () => {
     emu.faults.next('hang');
-    await assert.rejects(fetch(`${emu.url}${V7}/agents`, { headers: { authorization: AUTH }, signal: AbortSignal.timeout(150) }));
+    await assert.rejects(
+      fetch(`${emu.url}${V7}/agents`, { headers: { authorization: AUTH }, signal: AbortSignal.timeout(150) }),
+    );
     assert.equal(emu.requests[0].status, 0);
   });
 
@@ -234,7 +262,12 @@ describe('AgoraEmulator v7: join, get, leave, list', () => {
     step();
     const g = await call(emu, 'GET', `${V7}/agents/${j.json.agent_id}`);
     assert.equal(g.status, 200);
-    assert.deepEqual(g.json, { message: 'success', agent_id: j.json.agent_id, create_ts: j.json.create_ts, status: 'RUNNING' });
+    assert.deepEqual(g.json, {
+      message: 'success',
+      agent_id: j.json.agent_id,
+      create_ts: j.json.create_ts,
+      status: 'RUNNING',
+    });
     const l = await call(emu, 'POST', `${V7}/agents/${j.json.agent_id}/leave`);
     assert.equal(l.status, 200);
     assert.equal(l.text, '');
@@ -250,7 +283,11 @@ describe('AgoraEmulator v7: join, get, leave, list', () => {
   it('unknown agent -> 404 agent not found (get, leave, update)', async () => {
     v7Error(await call(emu, 'GET', `${V7}/agents/NOPE`), 404, 'NotFound', 'agent not found');
     v7Error(await call(emu, 'POST', `${V7}/agents/NOPE/leave`), 404, 'NotFound');
-    v7Error(await call(emu, 'POST', `${V7}/agents/NOPE/update?sequenceId=1&updateMask=languages`, { languages: ['en-US'] }), 404, 'NotFound');
+    v7Error(
+      await call(emu, 'POST', `${V7}/agents/NOPE/update?sequenceId=1&updateMask=languages`, { languages: ['en-US'] }),
+      404,
+      'NotFound',
+    );
   });
 
   it('[I] leaving an agent that already left -> 404', async () => {
@@ -264,7 +301,17 @@ describe('AgoraEmulator v7: join, get, leave, list', () => {
     assert.equal(a.status, 200);
     v7Error(await call(emu, 'POST', `${V7}/join`, joinBody()), 409, 'TaskConflict', 'task conflict');
     // Same name in another channel is fine.
-    assert.equal((await call(emu, 'POST', `${V7}/join`, joinBody({}, { channelName: 'room2', pubBotToken: token('room2', 88222) }))).status, 200);
+    assert.equal(
+      (
+        await call(
+          emu,
+          'POST',
+          `${V7}/join`,
+          joinBody({}, { channelName: 'room2', pubBotToken: token('room2', 88222) }),
+        )
+      ).status,
+      200,
+    );
     await call(emu, 'POST', `${V7}/agents/${a.json.agent_id}/leave`);
     v7Error(await call(emu, 'POST', `${V7}/join`, joinBody()), 409, 'TaskConflict');
     step();
@@ -275,45 +322,53 @@ describe('AgoraEmulator v7: join, get, leave, list', () => {
     let clock = Date.now();
     const emu = await started({ now: () => clock });
     try {
-    const ids: string[] = [];
-    for (let i = 0; i < 7; i++) {
-      const r = await call(emu, 'POST', `${V7}/join`, joinBody({ name: `n${i}` }));
-      ids.push(r.json.agent_id);
-    }
-    const other = await call(emu, 'POST', `${V7}/join`, joinBody({ name: 'x' }, { channelName: 'elsewhere', pubBotToken: token('elsewhere', 88222) }));
-    const starting = await call(emu, 'GET', `${V7}/agents?state=2`);
-    assert.equal(starting.json.data.count, 0, 'still STARTING');
-    assert.equal((await call(emu, 'GET', `${V7}/agents?state=1`)).json.meta.total, 8);
-    clock += 40;
-    const seen: string[] = [];
-    let cursor = '';
-    const pages: unknown[] = [];
-    do {
-      const r = await call(emu, 'GET', `${V7}/agents?channel=room1&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
-      assert.equal(r.status, 200, r.text);
-      assert.equal(r.json.status, 'ok');
-      assert.equal(r.json.meta.total, 7);
-      assert.equal(r.json.data.count, r.json.data.list.length);
-      for (const item of r.json.data.list) {
-        assert.deepEqual(Object.keys(item).sort(), ['agent_id', 'start_ts', 'status']);
-        assert.equal(item.status, 'RUNNING');
-        seen.push(item.agent_id);
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const r = await call(emu, 'POST', `${V7}/join`, joinBody({ name: `n${i}` }));
+        ids.push(r.json.agent_id);
       }
-      pages.push(r.json);
-      cursor = r.json.meta.cursor;
-    } while (cursor);
-    assert.equal(pages.length, 3);
-    assert.deepEqual(seen, ids);
-    const all = await call(emu, 'GET', `${V7}/agents`);
-    assert.equal(all.json.meta.total, 8);
-    assert.ok(all.json.data.list.some((x: { agent_id: string }) => x.agent_id === other.json.agent_id));
-    await call(emu, 'POST', `${V7}/agents/${ids[0]}/leave`);
-    clock += 40;
-    const stopped = await call(emu, 'GET', `${V7}/agents?state=4`);
-    assert.deepEqual(stopped.json.data.list.map((x: { agent_id: string }) => x.agent_id), [ids[0]]);
-    const past = await call(emu, 'GET', `${V7}/agents?from_time=1&to_time=2`);
-    assert.equal(past.json.meta.total, 0);
-  } finally {
+      const other = await call(
+        emu,
+        'POST',
+        `${V7}/join`,
+        joinBody({ name: 'x' }, { channelName: 'elsewhere', pubBotToken: token('elsewhere', 88222) }),
+      );
+      const starting = await call(emu, 'GET', `${V7}/agents?state=2`);
+      assert.equal(starting.json.data.count, 0, 'still STARTING');
+      assert.equal((await call(emu, 'GET', `${V7}/agents?state=1`)).json.meta.total, 8);
+      clock += 40;
+      const seen: string[] = [];
+      let cursor = '';
+      const pages: unknown[] = [];
+      do {
+        const r = await call(emu, 'GET', `${V7}/agents?channel=room1&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.json.status, 'ok');
+        assert.equal(r.json.meta.total, 7);
+        assert.equal(r.json.data.count, r.json.data.list.length);
+        for (const item of r.json.data.list) {
+          assert.deepEqual(Object.keys(item).sort(), ['agent_id', 'start_ts', 'status']);
+          assert.equal(item.status, 'RUNNING');
+          seen.push(item.agent_id);
+        }
+        pages.push(r.json);
+        cursor = r.json.meta.cursor;
+      } while (cursor);
+      assert.equal(pages.length, 3);
+      assert.deepEqual(seen, ids);
+      const all = await call(emu, 'GET', `${V7}/agents`);
+      assert.equal(all.json.meta.total, 8);
+      assert.ok(all.json.data.list.some((x: { agent_id: string }) => x.agent_id === other.json.agent_id));
+      await call(emu, 'POST', `${V7}/agents/${ids[0]}/leave`);
+      clock += 40;
+      const stopped = await call(emu, 'GET', `${V7}/agents?state=4`);
+      assert.deepEqual(
+        stopped.json.data.list.map((x: { agent_id: string }) => x.agent_id),
+        [ids[0]],
+      );
+      const past = await call(emu, 'GET', `${V7}/agents?from_time=1&to_time=2`);
+      assert.equal(past.json.meta.total, 0);
+    } finally {
       await emu.close();
     }
   });
@@ -327,11 +382,18 @@ describe('AgoraEmulator v7: join, get, leave, list', () => {
 
   it('the request log masks tokens and secrets', async () => {
     const body = joinBody({}, { cryptionMode: 7, secret: 'enc-secret', salt: Buffer.alloc(32, 7).toString('base64') });
-    body.captionConfig = { storage: { accessKey: 'ak', secretKey: 'storage-secret', bucket: 'b', vendor: 1, region: 0 } };
+    body.captionConfig = {
+      storage: { accessKey: 'ak', secretKey: 'storage-secret', bucket: 'b', vendor: 1, region: 0 },
+    };
     const r = await call(emu, 'POST', `${V7}/join`, body);
     assert.equal(r.status, 200, r.text);
     const logged = JSON.stringify(emu.requests[0].body);
-    for (const s of ['enc-secret', 'storage-secret', (body.rtcConfig as { pubBotToken: string }).pubBotToken, Buffer.alloc(32, 7).toString('base64')]) {
+    for (const s of [
+      'enc-secret',
+      'storage-secret',
+      (body.rtcConfig as { pubBotToken: string }).pubBotToken,
+      Buffer.alloc(32, 7).toString('base64'),
+    ]) {
       assert.ok(!logged.includes(s), `log leaks ${s.slice(0, 12)}`);
     }
     assert.ok(logged.includes('"accessKey":"ak"'));
@@ -390,7 +452,10 @@ describe('AgoraEmulator v6: acquire, start, query, stop', () => {
     const again = await call(emu, 'DELETE', `${V6}/tasks/${s.json.taskId}?builderToken=${tok}`);
     assert.equal(again.status, 400);
     assert.equal(again.json.code, 49);
-    assert.deepEqual(emu.requests.map((r) => r.action), ['acquire', 'start', 'query', 'stop', 'query', 'query', 'stop']);
+    assert.deepEqual(
+      emu.requests.map((r) => r.action),
+      ['acquire', 'start', 'query', 'stop', 'query', 'query', 'stop'],
+    );
   });
 
   it('a token that started a task cannot start another (409 with the task id)', async () => {
@@ -398,14 +463,20 @@ describe('AgoraEmulator v6: acquire, start, query, stop', () => {
     const s = await call(emu, 'POST', `${V6}/tasks?builderToken=${tok}`, startBody());
     const r = await call(emu, 'POST', `${V6}/tasks?builderToken=${tok}`, startBody());
     assert.equal(r.status, 409);
-    assert.deepEqual(r.json, { message: `The task has been started, current status is STARTED, taskId is ${s.json.taskId}` });
+    assert.deepEqual(r.json, {
+      message: `The task has been started, current status is STARTED, taskId is ${s.json.taskId}`,
+    });
   });
 
   it('builderToken older than builderTokenTtlMs -> resourceId reaches out the limited time interval!', async () => {
     const tok = await acquire();
     clock += 5 * 60_000;
     const ok = await acquire('inst-2');
-    assert.equal((await call(emu, 'POST', `${V6}/tasks?builderToken=${ok}`, startBody())).status, 200, 'a fresh token still works');
+    assert.equal(
+      (await call(emu, 'POST', `${V6}/tasks?builderToken=${ok}`, startBody())).status,
+      200,
+      'a fresh token still works',
+    );
     clock += 1;
     const r = await call(emu, 'POST', `${V6}/tasks?builderToken=${tok}`, startBody());
     assert.equal(r.status, 400);
@@ -421,7 +492,9 @@ describe('AgoraEmulator v6: acquire, start, query, stop', () => {
     const OTHER = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
     const two = await started({ apps: { [APP]: { certificate: CERT }, [OTHER]: {} }, now: () => clock });
     try {
-      const other = await call(two, 'POST', `/v1/projects/${OTHER}/rtsc/speech-to-text/builderTokens`, { instanceId: 'i' });
+      const other = await call(two, 'POST', `/v1/projects/${OTHER}/rtsc/speech-to-text/builderTokens`, {
+        instanceId: 'i',
+      });
       const r = await call(two, 'POST', `${V6}/tasks?builderToken=${other.json.tokenName}`, startBody());
       assert.equal(r.status, 400);
       assert.equal(r.json.code, 1003);
@@ -469,12 +542,20 @@ describe('AgoraEmulator: bot tokens checked with agora-token', () => {
 
   it('a valid token passes, and uid 0 ("any uid") passes', async () => {
     assert.equal((await call(emu, 'POST', `${V7}/join`, joinBody())).status, 200);
-    assert.equal((await call(emu, 'POST', `${V7}/join`, joinBody({ name: 'b' }, { pubBotToken: token('room1', 0) }))).status, 200);
+    assert.equal(
+      (await call(emu, 'POST', `${V7}/join`, joinBody({ name: 'b' }, { pubBotToken: token('room1', 0) }))).status,
+      200,
+    );
   });
 
   for (const [label, make, problem] of cases) {
     it(`v7 join refuses a pubBotToken for ${label}`, async () => {
-      v7Error(await call(emu, 'POST', `${V7}/join`, joinBody({}, { pubBotToken: make() })), 400, 'InvalidToken', `rtcConfig.pubBotToken: ${problem}`);
+      v7Error(
+        await call(emu, 'POST', `${V7}/join`, joinBody({}, { pubBotToken: make() })),
+        400,
+        'InvalidToken',
+        `rtcConfig.pubBotToken: ${problem}`,
+      );
       assert.equal(emu.agents.size, 0);
     });
   }
@@ -483,8 +564,18 @@ describe('AgoraEmulator: bot tokens checked with agora-token', () => {
     const shortToken = token('room1', 88222, { expire: 60, priv: 60 });
     const shortPriv = token('room1', 88222, { expire: 3600, priv: 60 });
     offsetMs = 120_000;
-    v7Error(await call(emu, 'POST', `${V7}/join`, joinBody({}, { pubBotToken: shortToken })), 400, 'InvalidToken', 'rtcConfig.pubBotToken: Token is expired');
-    v7Error(await call(emu, 'POST', `${V7}/join`, joinBody({}, { pubBotToken: shortPriv })), 400, 'InvalidToken', 'rtcConfig.pubBotToken: Token is expired');
+    v7Error(
+      await call(emu, 'POST', `${V7}/join`, joinBody({}, { pubBotToken: shortToken })),
+      400,
+      'InvalidToken',
+      'rtcConfig.pubBotToken: Token is expired',
+    );
+    v7Error(
+      await call(emu, 'POST', `${V7}/join`, joinBody({}, { pubBotToken: shortPriv })),
+      400,
+      'InvalidToken',
+      'rtcConfig.pubBotToken: Token is expired',
+    );
     assert.equal((await call(emu, 'POST', `${V7}/join`, joinBody())).status, 200);
   });
 
@@ -502,22 +593,43 @@ describe('AgoraEmulator: bot tokens checked with agora-token', () => {
 
   it('v6 start checks both subBotToken and pubBotToken', async () => {
     const tok = (await call(emu, 'POST', `${V6}/builderTokens`, { instanceId: 'i' })).json.tokenName;
-    const sub = await call(emu, 'POST', `${V6}/tasks?builderToken=${tok}`, startBody({}, { subBotToken: token('room6', 88222) }));
+    const sub = await call(
+      emu,
+      'POST',
+      `${V6}/tasks?builderToken=${tok}`,
+      startBody({}, { subBotToken: token('room6', 88222) }),
+    );
     assert.equal(sub.status, 400);
     assert.deepEqual(sub.json, { message: 'body schema check fail, rtcConfig.subBotToken: Invalid token' });
-    const pub = await call(emu, 'POST', `${V6}/tasks?builderToken=${tok}`, startBody({}, { pubBotToken: token('room6', 47091) }));
+    const pub = await call(
+      emu,
+      'POST',
+      `${V6}/tasks?builderToken=${tok}`,
+      startBody({}, { pubBotToken: token('room6', 47091) }),
+    );
     assert.deepEqual(pub.json, { message: 'body schema check fail, rtcConfig.pubBotToken: Invalid token' });
     const missing = startBody();
     delete (missing.rtcConfig as Record<string, unknown>).subBotToken;
     const m = await call(emu, 'POST', `${V6}/tasks?builderToken=${tok}`, missing);
     assert.match(m.json.message, /^body schema check fail, rtcConfig\.subBotToken: required/);
-    assert.equal((await call(emu, 'POST', `${V6}/tasks?builderToken=${tok}`, startBody())).status, 200, 'refused starts do not use up the token');
+    assert.equal(
+      (await call(emu, 'POST', `${V6}/tasks?builderToken=${tok}`, startBody())).status,
+      200,
+      'refused starts do not use up the token',
+    );
   });
 });
 
-type Mutator = (b: Record<string, any>) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Mutator = (b: Record<string, any>) => void;
 const salt32 = Buffer.alloc(32, 1).toString('base64');
-const storage = (o: Record<string, unknown> = {}) => ({ accessKey: 'ak', secretKey: 'sk', bucket: 'bkt', vendor: 2, region: 3, ...o });
+const storage = (o: Record<string, unknown> = {}) => ({
+  accessKey: 'ak',
+  secretKey: 'sk',
+  bucket: 'bkt',
+  vendor: 2,
+  region: 3,
+  ...o,
+});
 
 /** [label, mutation, expected problem (prefix of the detail / message suffix)] shared by v7 and v6. */
 const COMMON_BAD: Array<[string, Mutator, string]> = [
@@ -529,34 +641,108 @@ const COMMON_BAD: Array<[string, Mutator, string]> = [
   ['no pubBotUid', (b) => delete b.rtcConfig.pubBotUid, 'rtcConfig.pubBotUid: required'],
   ['numeric pubBotUid', (b) => (b.rtcConfig.pubBotUid = 88222), 'rtcConfig.pubBotUid: must be a numeric string'],
   ['string pubBotUid', (b) => (b.rtcConfig.pubBotUid = 'bot'), 'rtcConfig.pubBotUid: must be a numeric string'],
-  ['6 uidLanguagesConfig', (b) => (b.uidLanguagesConfig = Array.from({ length: 6 }, (_, i) => ({ uid: String(i + 1), languages: ['en-US'] }))), 'uidLanguagesConfig: at most 5'],
-  ['uidLanguagesConfig 5 languages', (b) => (b.uidLanguagesConfig = [{ uid: '1', languages: ['a', 'b', 'c', 'd', 'e'] }]), 'uidLanguagesConfig[0].languages: at most 4'],
-  ['33 subscribeAudioUids', (b) => (b.rtcConfig.subscribeAudioUids = Array.from({ length: 33 }, (_, i) => String(i + 1))), 'rtcConfig.subscribeAudioUids: at most 32'],
-  ['6 unSubscribeAudioUids', (b) => (b.rtcConfig.unSubscribeAudioUids = ['1', '2', '3', '4', '5', '6']), 'rtcConfig.unSubscribeAudioUids: at most 5'],
-  ['subscribe and unsubscribe', (b) => ((b.rtcConfig.subscribeAudioUids = ['1']), (b.rtcConfig.unSubscribeAudioUids = ['2'])), 'rtcConfig: subscribeAudioUids and unSubscribeAudioUids are exclusive'],
+  [
+    '6 uidLanguagesConfig',
+    (b) => (b.uidLanguagesConfig = Array.from({ length: 6 }, (_, i) => ({ uid: String(i + 1), languages: ['en-US'] }))),
+    'uidLanguagesConfig: at most 5',
+  ],
+  [
+    'uidLanguagesConfig 5 languages',
+    (b) => (b.uidLanguagesConfig = [{ uid: '1', languages: ['a', 'b', 'c', 'd', 'e'] }]),
+    'uidLanguagesConfig[0].languages: at most 4',
+  ],
+  [
+    '33 subscribeAudioUids',
+    (b) => (b.rtcConfig.subscribeAudioUids = Array.from({ length: 33 }, (_, i) => String(i + 1))),
+    'rtcConfig.subscribeAudioUids: at most 32',
+  ],
+  [
+    '6 unSubscribeAudioUids',
+    (b) => (b.rtcConfig.unSubscribeAudioUids = ['1', '2', '3', '4', '5', '6']),
+    'rtcConfig.unSubscribeAudioUids: at most 5',
+  ],
+  [
+    'subscribe and unsubscribe',
+    (b) => ((b.rtcConfig.subscribeAudioUids = ['1']), (b.rtcConfig.unSubscribeAudioUids = ['2'])),
+    'rtcConfig: subscribeAudioUids and unSubscribeAudioUids are exclusive',
+  ],
   ['cryptionMode 9', (b) => (b.rtcConfig.cryptionMode = 9), 'rtcConfig.cryptionMode'],
   ['cryptionMode without secret', (b) => (b.rtcConfig.cryptionMode = 1), 'rtcConfig.secret'],
   ['mode 7 without salt', (b) => Object.assign(b.rtcConfig, { cryptionMode: 7, secret: 's' }), 'rtcConfig.salt'],
-  ['mode 8 with a 16-byte salt', (b) => Object.assign(b.rtcConfig, { cryptionMode: 8, secret: 's', salt: Buffer.alloc(16).toString('base64') }), 'rtcConfig.salt'],
-  ['5 translate sources', (b) => (b.translateConfig = { languages: ['a', 'b', 'c', 'd', 'e'].map((s) => ({ source: s, target: ['zh-CN'] })) }), 'translateConfig.languages: at most 4'],
-  ['source = target', (b) => (b.translateConfig = { languages: [{ source: 'en-US', target: ['en-US'] }] }), 'translateConfig.languages[0].target: must differ'],
+  [
+    'mode 8 with a 16-byte salt',
+    (b) => Object.assign(b.rtcConfig, { cryptionMode: 8, secret: 's', salt: Buffer.alloc(16).toString('base64') }),
+    'rtcConfig.salt',
+  ],
+  [
+    '5 translate sources',
+    (b) =>
+      (b.translateConfig = { languages: ['a', 'b', 'c', 'd', 'e'].map((s) => ({ source: s, target: ['zh-CN'] })) }),
+    'translateConfig.languages: at most 4',
+  ],
+  [
+    'source = target',
+    (b) => (b.translateConfig = { languages: [{ source: 'en-US', target: ['en-US'] }] }),
+    'translateConfig.languages[0].target: must differ',
+  ],
   ['storage missing', (b) => (b.captionConfig = { sliceDuration: 60 }), 'captionConfig.storage: required'],
-  ['storage without secretKey', (b) => (b.captionConfig = { storage: storage({ secretKey: undefined }) }), 'captionConfig.storage.secretKey'],
-  ['storage without bucket', (b) => (b.captionConfig = { storage: storage({ bucket: '' }) }), 'captionConfig.storage.bucket'],
+  [
+    'storage without secretKey',
+    (b) => (b.captionConfig = { storage: storage({ secretKey: undefined }) }),
+    'captionConfig.storage.secretKey',
+  ],
+  [
+    'storage without bucket',
+    (b) => (b.captionConfig = { storage: storage({ bucket: '' }) }),
+    'captionConfig.storage.bucket',
+  ],
   ['storage vendor 4', (b) => (b.captionConfig = { storage: storage({ vendor: 4 }) }), 'captionConfig.storage.vendor'],
-  ['fileNamePrefix with _', (b) => (b.captionConfig = { storage: storage({ fileNamePrefix: ['a_b'] }) }), 'captionConfig.storage.fileNamePrefix: only'],
-  ['fileNamePrefix over 128', (b) => (b.captionConfig = { storage: storage({ fileNamePrefix: ['a'.repeat(100), 'b'.repeat(28)] }) }), 'captionConfig.storage.fileNamePrefix: at most 128'],
-  ['sliceDuration 4', (b) => (b.captionConfig = { sliceDuration: 4, storage: storage() }), 'captionConfig.sliceDuration'],
-  ['sliceDuration 28801', (b) => (b.captionConfig = { sliceDuration: 28801, storage: storage() }), 'captionConfig.sliceDuration'],
+  [
+    'fileNamePrefix with _',
+    (b) => (b.captionConfig = { storage: storage({ fileNamePrefix: ['a_b'] }) }),
+    'captionConfig.storage.fileNamePrefix: only',
+  ],
+  [
+    'fileNamePrefix over 128',
+    (b) => (b.captionConfig = { storage: storage({ fileNamePrefix: ['a'.repeat(100), 'b'.repeat(28)] }) }),
+    'captionConfig.storage.fileNamePrefix: at most 128',
+  ],
+  [
+    'sliceDuration 4',
+    (b) => (b.captionConfig = { sliceDuration: 4, storage: storage() }),
+    'captionConfig.sliceDuration',
+  ],
+  [
+    'sliceDuration 28801',
+    (b) => (b.captionConfig = { sliceDuration: 28801, storage: storage() }),
+    'captionConfig.sliceDuration',
+  ],
 ];
 
 const COMMON_GOOD: Array<[string, Mutator]> = [
   ['4 languages', (b) => (b.languages = ['en-US', 'zh-CN', 'ja-JP', 'ko-KR'])],
   ['subscribe ["all"]', (b) => (b.rtcConfig.subscribeAudioUids = ['all'])],
-  ['32 subscribeAudioUids', (b) => (b.rtcConfig.subscribeAudioUids = Array.from({ length: 32 }, (_, i) => String(i + 1)))],
+  [
+    '32 subscribeAudioUids',
+    (b) => (b.rtcConfig.subscribeAudioUids = Array.from({ length: 32 }, (_, i) => String(i + 1))),
+  ],
   ['mode 8 with a 32-byte salt', (b) => Object.assign(b.rtcConfig, { cryptionMode: 8, secret: 's', salt: salt32 })],
-  ['lower-case storage keys', (b) => (b.captionConfig = { sliceDuration: 5, storage: { accesskey: 'a', secretkey: 's', bucket: 'b', vendor: 1, region: 0, fileNamePrefix: ['dir', 'sub1'] } })],
-  ['uidLanguagesConfig of 5', (b) => (b.uidLanguagesConfig = Array.from({ length: 5 }, (_, i) => ({ uid: String(i + 1), languages: ['en-US', 'zh-CN'] })))],
+  [
+    'lower-case storage keys',
+    (b) =>
+      (b.captionConfig = {
+        sliceDuration: 5,
+        storage: { accesskey: 'a', secretkey: 's', bucket: 'b', vendor: 1, region: 0, fileNamePrefix: ['dir', 'sub1'] },
+      }),
+  ],
+  [
+    'uidLanguagesConfig of 5',
+    (b) =>
+      (b.uidLanguagesConfig = Array.from({ length: 5 }, (_, i) => ({
+        uid: String(i + 1),
+        languages: ['en-US', 'zh-CN'],
+      }))),
+  ],
 ];
 
 describe('AgoraEmulator v7: join validation', () => {
@@ -574,8 +760,19 @@ describe('AgoraEmulator v7: join validation', () => {
     ['501 keywords', (b) => (b.keywords = Array.from({ length: 501 }, (_, i) => `k${i}`)), 'keywords: at most 500'],
     ['maxIdleTime -1', (b) => (b.maxIdleTime = -1), 'maxIdleTime: integer 0 to 259200'],
     ['maxIdleTime 259201', (b) => (b.maxIdleTime = 259201), 'maxIdleTime'],
-    ['11 targets', (b) => (b.translateConfig = { languages: [{ source: 'en-US', target: Array.from({ length: 11 }, (_, i) => `l${i}`) }] }), 'translateConfig.languages[0].target: at most 10'],
-    ['vendor 11 without endpoint', (b) => (b.captionConfig = { storage: storage({ vendor: 11 }) }), 'extensionParams.endpoint'],
+    [
+      '11 targets',
+      (b) =>
+        (b.translateConfig = {
+          languages: [{ source: 'en-US', target: Array.from({ length: 11 }, (_, i) => `l${i}`) }],
+        }),
+      'translateConfig.languages[0].target: at most 10',
+    ],
+    [
+      'vendor 11 without endpoint',
+      (b) => (b.captionConfig = { storage: storage({ vendor: 11 }) }),
+      'extensionParams.endpoint',
+    ],
     ['subBotUid different from pubBotUid', (b) => (b.rtcConfig.subBotUid = '1'), 'rtcConfig.subBotUid'],
   ];
   const V7_GOOD: Array<[string, Mutator]> = [
@@ -583,9 +780,25 @@ describe('AgoraEmulator v7: join validation', () => {
     ['maxIdleTime 0', (b) => (b.maxIdleTime = 0)],
     ['64-char name', (b) => (b.name = 'n'.repeat(64))],
     ['500 keywords', (b) => (b.keywords = Array.from({ length: 500 }, (_, i) => `k${i}`))],
-    ['4 sources x 10 targets', (b) => (b.translateConfig = { languages: ['a', 'b', 'c', 'd'].map((s) => ({ source: s, target: Array.from({ length: 10 }, (_, i) => `t${i}`) })) })],
-    ['mixed source translating into one of its languages', (b) => (b.translateConfig = { languages: [{ source: 'zh-CN,en-US', target: ['en-US'] }] })],
-    ['vendor 11 with endpoint', (b) => (b.captionConfig = { storage: storage({ vendor: 11 }), extensionParams: { endpoint: 'http://minio:9002' } })],
+    [
+      '4 sources x 10 targets',
+      (b) =>
+        (b.translateConfig = {
+          languages: ['a', 'b', 'c', 'd'].map((s) => ({
+            source: s,
+            target: Array.from({ length: 10 }, (_, i) => `t${i}`),
+          })),
+        }),
+    ],
+    [
+      'mixed source translating into one of its languages',
+      (b) => (b.translateConfig = { languages: [{ source: 'zh-CN,en-US', target: ['en-US'] }] }),
+    ],
+    [
+      'vendor 11 with endpoint',
+      (b) =>
+        (b.captionConfig = { storage: storage({ vendor: 11 }), extensionParams: { endpoint: 'http://minio:9002' } }),
+    ],
   ];
 
   for (const [label, mutate, problem] of V7_BAD) {
@@ -610,7 +823,12 @@ describe('AgoraEmulator v7: join validation', () => {
 
   it('refuses a non-JSON body and a non-JSON content type', async () => {
     v7Error(await call(emu, 'POST', `${V7}/join`, '{"name":'), 400, 'InvalidArgument', 'body: invalid JSON');
-    v7Error(await call(emu, 'POST', `${V7}/join`, JSON.stringify(joinBody()), { 'content-type': 'text/plain' }), 400, 'InvalidArgument', /Content-Type/);
+    v7Error(
+      await call(emu, 'POST', `${V7}/join`, JSON.stringify(joinBody()), { 'content-type': 'text/plain' }),
+      400,
+      'InvalidArgument',
+      /Content-Type/,
+    );
   });
 });
 
@@ -627,14 +845,33 @@ describe('AgoraEmulator v6: start validation', () => {
     ['maxIdleTime 4', (b) => (b.maxIdleTime = 4), 'maxIdleTime: integer 5 to 2592000'],
     ['maxIdleTime 2592001', (b) => (b.maxIdleTime = 2592001), 'maxIdleTime'],
     ['no subBotUid', (b) => delete b.rtcConfig.subBotUid, 'rtcConfig.subBotUid: required'],
-    ['subBotUid = pubBotUid', (b) => (b.rtcConfig.subBotUid = b.rtcConfig.pubBotUid), 'rtcConfig.subBotUid: must differ'],
+    [
+      'subBotUid = pubBotUid',
+      (b) => (b.rtcConfig.subBotUid = b.rtcConfig.pubBotUid),
+      'rtcConfig.subBotUid: must differ',
+    ],
     ['numeric subBotUid', (b) => (b.rtcConfig.subBotUid = 47091), 'rtcConfig.subBotUid: must be a numeric string'],
-    ['6 targets', (b) => (b.translateConfig = { languages: [{ source: 'en-US', target: ['a', 'b', 'c', 'd', 'e', 'f'] }] }), 'translateConfig.languages[0].target: at most 5'],
-    ['storage vendor 11', (b) => (b.captionConfig = { storage: storage({ vendor: 11 }) }), 'captionConfig.storage.vendor'],
+    [
+      '6 targets',
+      (b) => (b.translateConfig = { languages: [{ source: 'en-US', target: ['a', 'b', 'c', 'd', 'e', 'f'] }] }),
+      'translateConfig.languages[0].target: at most 5',
+    ],
+    [
+      'storage vendor 11',
+      (b) => (b.captionConfig = { storage: storage({ vendor: 11 }) }),
+      'captionConfig.storage.vendor',
+    ],
   ];
   const V6_GOOD: Array<[string, Mutator]> = [
     ...COMMON_GOOD,
-    ['the doc example', (b) => Object.assign(b, { translateConfig: { languages: [{ source: 'en-US', target: ['ar-SA', 'id-ID', 'fr-FR', 'ja-JP'] }] }, captionConfig: { sliceDuration: 60, storage: storage() } })],
+    [
+      'the doc example',
+      (b) =>
+        Object.assign(b, {
+          translateConfig: { languages: [{ source: 'en-US', target: ['ar-SA', 'id-ID', 'fr-FR', 'ja-JP'] }] },
+          captionConfig: { sliceDuration: 60, storage: storage() },
+        }),
+    ],
     ['maxIdleTime 5', (b) => (b.maxIdleTime = 5)],
   ];
 
@@ -692,23 +929,80 @@ describe('AgoraEmulator: update (sequenceId, updateMask, spacing)', () => {
     v7Error(await upd(id, 'sequenceId=2&updateMask=languages', { languages: ['en-US'] }), 429, 'TooManyRequests');
     clock += 4000;
     assert.equal((await upd(id, 'sequenceId=2&updateMask=languages', { languages: ['en-US'] })).status, 200);
-    assert.deepEqual(emu.requests.map((r) => r.action), ['join', 'update', 'update', 'update', 'update']);
+    assert.deepEqual(
+      emu.requests.map((r) => r.action),
+      ['join', 'update', 'update', 'update', 'update'],
+    );
   });
 
   it('v7: sequenceId must increase; updateMask must match the body; values are checked', async () => {
     const id = await joined();
     clock += 5000;
-    assert.equal((await upd(id, 'sequenceId=5&updateMask=translateConfig.languages', { translateConfig: { languages: [{ source: 'en-US', target: ['fr-FR'] }] } })).status, 200);
+    assert.equal(
+      (
+        await upd(id, 'sequenceId=5&updateMask=translateConfig.languages', {
+          translateConfig: { languages: [{ source: 'en-US', target: ['fr-FR'] }] },
+        })
+      ).status,
+      200,
+    );
     clock += 5000;
-    v7Error(await upd(id, 'sequenceId=5&updateMask=languages', { languages: ['en-US'] }), 400, 'InvalidArgument', /^sequenceId/);
-    v7Error(await upd(id, 'sequenceId=4&updateMask=languages', { languages: ['en-US'] }), 400, 'InvalidArgument', /^sequenceId/);
-    v7Error(await upd(id, 'sequenceId=x&updateMask=languages', { languages: ['en-US'] }), 400, 'InvalidArgument', /^sequenceId/);
-    v7Error(await upd(id, 'sequenceId=6&updateMask=languages,uidLanguagesConfig', { languages: ['en-US'] }), 400, 'InvalidArgument', 'updateMask: uidLanguagesConfig is not in the body');
-    v7Error(await upd(id, 'sequenceId=6&updateMask=languages', { languages: ['en-US'], uidLanguagesConfig: [] }), 400, 'InvalidArgument', 'uidLanguagesConfig: not named in updateMask');
-    v7Error(await upd(id, 'sequenceId=6&updateMask=rtcConfig.channelName', { rtcConfig: { channelName: 'x' } }), 400, 'InvalidArgument', 'updateMask: rtcConfig.channelName cannot be updated');
-    v7Error(await upd(id, 'sequenceId=6&updateMask=rtcConfig.subscribeAudioUids', { rtcConfig: { subscribeAudioUids: Array.from({ length: 33 }, (_, i) => String(i + 1)) } }), 400, 'InvalidArgument', /at most 32/);
-    v7Error(await upd(id, 'sequenceId=6&updateMask=translateConfig', { translateConfig: { languages: ['a', 'b', 'c', 'd', 'e'].map((s) => ({ source: s, target: ['x'] })) } }), 400, 'InvalidArgument', /at most 4 source/);
-    const ok = await upd(id, 'sequenceId=6&updateMask=uidLanguagesConfig,rtcConfig.subscribeAudioUids', { uidLanguagesConfig: [], rtcConfig: { subscribeAudioUids: ['all'] } });
+    v7Error(
+      await upd(id, 'sequenceId=5&updateMask=languages', { languages: ['en-US'] }),
+      400,
+      'InvalidArgument',
+      /^sequenceId/,
+    );
+    v7Error(
+      await upd(id, 'sequenceId=4&updateMask=languages', { languages: ['en-US'] }),
+      400,
+      'InvalidArgument',
+      /^sequenceId/,
+    );
+    v7Error(
+      await upd(id, 'sequenceId=x&updateMask=languages', { languages: ['en-US'] }),
+      400,
+      'InvalidArgument',
+      /^sequenceId/,
+    );
+    v7Error(
+      await upd(id, 'sequenceId=6&updateMask=languages,uidLanguagesConfig', { languages: ['en-US'] }),
+      400,
+      'InvalidArgument',
+      'updateMask: uidLanguagesConfig is not in the body',
+    );
+    v7Error(
+      await upd(id, 'sequenceId=6&updateMask=languages', { languages: ['en-US'], uidLanguagesConfig: [] }),
+      400,
+      'InvalidArgument',
+      'uidLanguagesConfig: not named in updateMask',
+    );
+    v7Error(
+      await upd(id, 'sequenceId=6&updateMask=rtcConfig.channelName', { rtcConfig: { channelName: 'x' } }),
+      400,
+      'InvalidArgument',
+      'updateMask: rtcConfig.channelName cannot be updated',
+    );
+    v7Error(
+      await upd(id, 'sequenceId=6&updateMask=rtcConfig.subscribeAudioUids', {
+        rtcConfig: { subscribeAudioUids: Array.from({ length: 33 }, (_, i) => String(i + 1)) },
+      }),
+      400,
+      'InvalidArgument',
+      /at most 32/,
+    );
+    v7Error(
+      await upd(id, 'sequenceId=6&updateMask=translateConfig', {
+        translateConfig: { languages: ['a', 'b', 'c', 'd', 'e'].map((s) => ({ source: s, target: ['x'] })) },
+      }),
+      400,
+      'InvalidArgument',
+      /at most 4 source/,
+    );
+    const ok = await upd(id, 'sequenceId=6&updateMask=uidLanguagesConfig,rtcConfig.subscribeAudioUids', {
+      uidLanguagesConfig: [],
+      rtcConfig: { subscribeAudioUids: ['all'] },
+    });
     assert.equal(ok.status, 200, ok.text);
     const a = emu.agents.get(id)!;
     assert.equal(a.sequenceId, 6);
@@ -729,18 +1023,36 @@ describe('AgoraEmulator: update (sequenceId, updateMask, spacing)', () => {
     const other = (await call(emu, 'POST', `${V6}/builderTokens`, { instanceId: 'j' })).json.tokenName;
     const task = (await call(emu, 'POST', `${V6}/tasks?builderToken=${tok}`, startBody())).json.taskId;
     const patch = (q: string, body: unknown) => call(emu, 'PATCH', `${V6}/tasks/${task}?${q}`, body);
-    const tr = (n: number, t = 1) => ({ translateConfig: { enable: true, languages: Array.from({ length: n }, (_, i) => ({ source: `s${i}`, target: Array.from({ length: t }, (_, k) => `t${k}`) })) } });
+    const tr = (n: number, t = 1) => ({
+      translateConfig: {
+        enable: true,
+        languages: Array.from({ length: n }, (_, i) => ({
+          source: `s${i}`,
+          target: Array.from({ length: t }, (_, k) => `t${k}`),
+        })),
+      },
+    });
     const mask = 'updateMask=translateConfig.enable,translateConfig.languages';
     clock += 1000;
     assert.equal((await patch(`builderToken=${tok}&sequenceId=1&${mask}`, tr(1))).status, 429);
     clock += 4000;
     assert.equal((await patch(`builderToken=${other}&sequenceId=1&${mask}`, tr(1))).json.code, 53);
-    assert.match((await patch(`builderToken=${tok}&${mask}`, tr(1))).json.message, /^body schema check fail, sequenceId/);
-    assert.match((await patch(`builderToken=${tok}&sequenceId=1`, tr(1))).json.message, /^body schema check fail, updateMask/);
+    assert.match(
+      (await patch(`builderToken=${tok}&${mask}`, tr(1))).json.message,
+      /^body schema check fail, sequenceId/,
+    );
+    assert.match(
+      (await patch(`builderToken=${tok}&sequenceId=1`, tr(1))).json.message,
+      /^body schema check fail, updateMask/,
+    );
     assert.match((await patch(`builderToken=${tok}&sequenceId=1&${mask}`, tr(3))).json.message, /at most 2 source/);
     assert.match((await patch(`builderToken=${tok}&sequenceId=1&${mask}`, tr(1, 6))).json.message, /at most 5 items/);
     assert.match(
-      (await patch(`builderToken=${tok}&sequenceId=1&updateMask=translateConfig.languages`, { translateConfig: { languages: [{ source: 'a', target: ['b'] }] } })).json.message,
+      (
+        await patch(`builderToken=${tok}&sequenceId=1&updateMask=translateConfig.languages`, {
+          translateConfig: { languages: [{ source: 'a', target: ['b'] }] },
+        })
+      ).json.message,
       /translateConfig.enable: required/,
     );
     const ok = await patch(`builderToken=${tok}&sequenceId=1&${mask}`, tr(2, 5));
@@ -750,7 +1062,10 @@ describe('AgoraEmulator: update (sequenceId, updateMask, spacing)', () => {
     const stale = await patch(`builderToken=${tok}&sequenceId=1&updateMask=languages`, { languages: ['en-US'] });
     assert.equal(stale.status, 400);
     assert.equal(stale.json.code, 2);
-    assert.equal((await patch(`builderToken=${tok}&sequenceId=2&updateMask=languages`, { languages: ['en-US'] })).status, 200);
+    assert.equal(
+      (await patch(`builderToken=${tok}&sequenceId=2&updateMask=languages`, { languages: ['en-US'] })).status,
+      200,
+    );
   });
 });
 
@@ -763,7 +1078,7 @@ describe('AgoraEmulator: subtitle push over WebSocket', () => {
   after(() => emu.close());
 
   // Decoded with protobufjs from the schema text, like an app would.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const protobuf = require('protobufjs') as typeof import('protobufjs');
   const Text = protobuf.parse(STT_MESSAGE_PROTO, { keepCase: true }).root.lookupType('Agora.SpeechToText.Text');
 
@@ -794,7 +1109,13 @@ describe('AgoraEmulator: subtitle push over WebSocket', () => {
   }
 
   it('protobuf: interim words then a final per sentence, translations, and nothing after the script', async () => {
-    const body = joinBody({ languages: ['en-US', 'zh-CN'], translateConfig: { languages: [{ source: 'en-US', target: ['fr-FR', 'ja-JP'] }] } }, { subscribeAudioUids: ['2001', '2002'] });
+    const body = joinBody(
+      {
+        languages: ['en-US', 'zh-CN'],
+        translateConfig: { languages: [{ source: 'en-US', target: ['fr-FR', 'ja-JP'] }] },
+      },
+      { subscribeAudioUids: ['2001', '2002'] },
+    );
     const j = await call(emu, 'POST', `${V7}/join`, body);
     const { frames } = await collect(emu.subtitleUrl('room1'), 300);
     const msgs = frames.map((f) => Text.toObject(Text.decode(f), { longs: Number, defaults: true }));
@@ -808,17 +1129,26 @@ describe('AgoraEmulator: subtitle push over WebSocket', () => {
     const finals = transcribe.filter((m) => m.words[0].is_final);
     assert.equal(finals.length, 2);
     assert.ok(finals.every((m) => m.time > 0 && m.text_ts > 0));
-    assert.ok(transcribe.filter((m) => !m.words[0].is_final).every((m) => m.time === 0), 'time only on finals');
+    assert.ok(
+      transcribe.filter((m) => !m.words[0].is_final).every((m) => m.time === 0),
+      'time only on finals',
+    );
     // Interims grow towards their final.
     const first = transcribe.filter((m) => m.uid === 2001).map((m) => m.words[0].text as string);
     assert.ok(first.every((t) => first[first.length - 1].startsWith(t)));
     assert.equal(translate.length, 2);
-    assert.deepEqual(translate[0].trans.map((t: { lang: string }) => t.lang), ['fr-FR', 'ja-JP']);
+    assert.deepEqual(
+      translate[0].trans.map((t: { lang: string }) => t.lang),
+      ['fr-FR', 'ja-JP'],
+    );
     assert.equal(translate[0].text_ts, finals[0].text_ts, 'text_ts aligns source and translation');
   });
 
   it('JSON protocol: gzip JSON transcript messages with results[] and an empty follow-up, then translation', async () => {
-    const body = joinBody({ translateConfig: { languages: [{ source: 'en-US', target: ['de-DE'] }] } }, { enableJsonProtocol: true });
+    const body = joinBody(
+      { translateConfig: { languages: [{ source: 'en-US', target: ['de-DE'] }] } },
+      { enableJsonProtocol: true },
+    );
     const j = await call(emu, 'POST', `${V7}/join`, body);
     const { frames } = await collect(emu.subtitleUrl(j.json.agent_id), 300);
     const msgs = frames.map((f) => {
@@ -852,7 +1182,12 @@ describe('AgoraEmulator: subtitle push over WebSocket', () => {
     await sleep(60);
     assert.equal(got.length, 0, 'no agent yet');
     const tok = token('room9', 88222);
-    const j = await call(emu, 'POST', `${V7}/join`, joinBody({ name: 'slow' }, { channelName: 'room9', pubBotToken: tok }));
+    const j = await call(
+      emu,
+      'POST',
+      `${V7}/join`,
+      joinBody({ name: 'slow' }, { channelName: 'room9', pubBotToken: tok }),
+    );
     const joinedAt = Date.now();
     await new Promise<void>((resolve) => ws.once('message', () => resolve()));
     assert.ok(Date.now() - joinedAt >= 25, 'first frame only once RUNNING');

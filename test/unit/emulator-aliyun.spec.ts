@@ -3,12 +3,26 @@ import http from 'http';
 import { createHash } from 'crypto';
 import { AliyunLiveEmulator, type AliyunLiveEmulatorOptions } from '../emulator/aliyun-live';
 import { startEmulators } from '../emulator';
-import { isoSeconds, nonce, send, signV2, signV3, type RawResponse, type V2Options, type V3Options } from '../emulator/aliyun-live/sign-request';
+import {
+  isoSeconds,
+  nonce,
+  send,
+  signV2,
+  signV3,
+  type RawResponse,
+  type V2Options,
+  type V3Options,
+} from '../emulator/aliyun-live/sign-request';
 
 const UUID_UPPER = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 const TASK_ID = /^asr-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const BEIJING = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/;
-const LIVE = { Mode: 'live', StreamURL: 'rtmp://example.com/app/stream', Language: 'cn', CallbackURL: 'http://127.0.0.1:9/cb' };
+const LIVE = {
+  Mode: 'live',
+  StreamURL: 'rtmp://example.com/app/stream',
+  Language: 'cn',
+  CallbackURL: 'http://127.0.0.1:9/cb',
+};
 
 const MSG = {
   sig: 'Specified signature is not matched with our calculation.',
@@ -22,11 +36,21 @@ async function started(opts: AliyunLiveEmulatorOptions = {}): Promise<AliyunLive
   return emu;
 }
 
-function v3(emu: AliyunLiveEmulator, action: string, query: Record<string, string> = {}, o: Partial<V3Options> = {}): Promise<RawResponse> {
+function v3(
+  emu: AliyunLiveEmulator,
+  action: string,
+  query: Record<string, string> = {},
+  o: Partial<V3Options> = {},
+): Promise<RawResponse> {
   return send(signV3(emu.url, { action, query, ...o }));
 }
 
-function v2(emu: AliyunLiveEmulator, action: string, params: Record<string, string> = {}, o: Partial<V2Options> = {}): Promise<RawResponse> {
+function v2(
+  emu: AliyunLiveEmulator,
+  action: string,
+  params: Record<string, string> = {},
+  o: Partial<V2Options> = {},
+): Promise<RawResponse> {
   return send(signV2(emu.url, { action, params, ...o }));
 }
 
@@ -98,7 +122,10 @@ describe('AliyunLiveEmulator: signatures and gateway checks', () => {
     const form = await v2(emu, 'CreateRtcAsrTask', LIVE, { form: true });
     assertOk(form);
     assert.equal(emu.tasks.get(form.json.TaskId)?.params.CallbackURL, LIVE.CallbackURL);
-    assert.deepEqual(emu.requests.map((r) => r.scheme), ['v2', 'v2', 'v2']);
+    assert.deepEqual(
+      emu.requests.map((r) => r.scheme),
+      ['v2', 'v2', 'v2'],
+    );
   });
 
   it('round-trips values with spaces, * ~ & = + and unicode in both encodings and schemes', async () => {
@@ -120,7 +147,12 @@ describe('AliyunLiveEmulator: signatures and gateway checks', () => {
     const req = signV3(emu.url, { action: 'QueryRtcAsrTasks' });
     req.headers.Authorization = flipLastHex(req.headers.Authorization);
     assertError(await send(req), 400, 'SignatureDoesNotMatch', MSG.sig);
-    assertError(await v3(emu, 'QueryRtcAsrTasks', {}, { secret: 'emulator-secreT' }), 400, 'SignatureDoesNotMatch', MSG.sig);
+    assertError(
+      await v3(emu, 'QueryRtcAsrTasks', {}, { secret: 'emulator-secreT' }),
+      400,
+      'SignatureDoesNotMatch',
+      MSG.sig,
+    );
   });
 
   it('rejects a V3 request whose query was changed after signing', async () => {
@@ -167,7 +199,12 @@ describe('AliyunLiveEmulator: signatures and gateway checks', () => {
   });
 
   it('answers IncompleteSignature when no scheme is recognisable', async () => {
-    assertError(await send({ method: 'POST', url: `${emu.url}/?Action=QueryRtcAsrTasks`, headers: {}, body: '' }), 400, 'IncompleteSignature', MSG.incomplete);
+    assertError(
+      await send({ method: 'POST', url: `${emu.url}/?Action=QueryRtcAsrTasks`, headers: {}, body: '' }),
+      400,
+      'IncompleteSignature',
+      MSG.incomplete,
+    );
     const req = signV3(emu.url, { action: 'QueryRtcAsrTasks' });
     req.headers.Authorization = req.headers.Authorization.replace(/,Signature=.*$/, '');
     assertError(await send(req), 400, 'IncompleteSignature', MSG.incomplete);
@@ -185,20 +222,43 @@ describe('AliyunLiveEmulator: signatures and gateway checks', () => {
     assertError(await send(noNonce), 400, 'MissingParameter', 'x-acs-signature-nonce is mandatory for this action.');
     const r = await v2(emu, 'QueryRtcAsrTasks', {}, { omit: ['Timestamp'] });
     assertError(r, 400, 'MissingTimestamp', 'Timestamp is mandatory for this action.');
-    assertError(await v2(emu, 'QueryRtcAsrTasks', {}, { omit: ['AccessKeyId'] }), 400, 'MissingAccessKeyId', 'AccessKeyId is mandatory for this action.');
+    assertError(
+      await v2(emu, 'QueryRtcAsrTasks', {}, { omit: ['AccessKeyId'] }),
+      400,
+      'MissingAccessKeyId',
+      'AccessKeyId is mandatory for this action.',
+    );
   });
 
   it('rejects an unknown AccessKeyId in both schemes', async () => {
     const msg = 'Specified access key is not found.';
-    assertError(await v3(emu, 'QueryRtcAsrTasks', {}, { accessKeyId: 'LTAI-nobody' }), 400, 'InvalidAccessKeyId.NotFound', msg);
-    assertError(await v2(emu, 'QueryRtcAsrTasks', {}, { accessKeyId: 'LTAI-nobody' }), 400, 'InvalidAccessKeyId.NotFound', msg);
+    assertError(
+      await v3(emu, 'QueryRtcAsrTasks', {}, { accessKeyId: 'LTAI-nobody' }),
+      400,
+      'InvalidAccessKeyId.NotFound',
+      msg,
+    );
+    assertError(
+      await v2(emu, 'QueryRtcAsrTasks', {}, { accessKeyId: 'LTAI-nobody' }),
+      400,
+      'InvalidAccessKeyId.NotFound',
+      msg,
+    );
   });
 
   it('requires the matching security token for STS keys', async () => {
     const sts = { accessKeyId: 'STS.key', secret: 'sts-secret' };
     assertError(await v3(emu, 'QueryRtcAsrTasks', {}, sts), 400, 'InvalidSecurityToken.Mismatch');
-    assertError(await v3(emu, 'QueryRtcAsrTasks', {}, { ...sts, securityToken: 'token-999' }), 400, 'InvalidSecurityToken.Mismatch');
-    assertError(await v2(emu, 'QueryRtcAsrTasks', {}, { ...sts, securityToken: 'token-999' }), 400, 'InvalidSecurityToken.Mismatch');
+    assertError(
+      await v3(emu, 'QueryRtcAsrTasks', {}, { ...sts, securityToken: 'token-999' }),
+      400,
+      'InvalidSecurityToken.Mismatch',
+    );
+    assertError(
+      await v2(emu, 'QueryRtcAsrTasks', {}, { ...sts, securityToken: 'token-999' }),
+      400,
+      'InvalidSecurityToken.Mismatch',
+    );
     assertOk(await v3(emu, 'QueryRtcAsrTasks', {}, { ...sts, securityToken: 'token-123' }));
     assertOk(await v2(emu, 'QueryRtcAsrTasks', {}, { ...sts, securityToken: 'token-123' }));
   });
@@ -206,26 +266,56 @@ describe('AliyunLiveEmulator: signatures and gateway checks', () => {
   it('rejects badly formatted timestamps', async () => {
     const msg = 'Specified time stamp or date value is not well formatted.';
     const now = Date.now();
-    for (const date of [new Date(now).toISOString(), '2024-02-30T00:00:00Z', isoSeconds(now).replace('Z', '+00:00'), 'yesterday']) {
+    for (const date of [
+      new Date(now).toISOString(),
+      '2024-02-30T00:00:00Z',
+      isoSeconds(now).replace('Z', '+00:00'),
+      'yesterday',
+    ]) {
       assertError(await v3(emu, 'QueryRtcAsrTasks', {}, { date }), 400, 'InvalidTimeStamp.Format', msg);
     }
-    assertError(await v2(emu, 'QueryRtcAsrTasks', {}, { timestamp: '2024-01-01 00:00:00' }), 400, 'InvalidTimeStamp.Format', msg);
+    assertError(
+      await v2(emu, 'QueryRtcAsrTasks', {}, { timestamp: '2024-01-01 00:00:00' }),
+      400,
+      'InvalidTimeStamp.Format',
+      msg,
+    );
   });
 
   it('rejects a reused nonce, but a forged request does not burn it', async () => {
     const n = nonce();
     assertError(await v3(emu, 'QueryRtcAsrTasks', {}, { nonce: n, secret: 'forged' }), 400, 'SignatureDoesNotMatch');
     assertOk(await v3(emu, 'QueryRtcAsrTasks', {}, { nonce: n }));
-    assertError(await v3(emu, 'QueryRtcAsrTasks', {}, { nonce: n }), 400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
+    assertError(
+      await v3(emu, 'QueryRtcAsrTasks', {}, { nonce: n }),
+      400,
+      'SignatureNonceUsed',
+      'Specified signature nonce was used already.',
+    );
     assertError(await v2(emu, 'QueryRtcAsrTasks', {}, { nonce: n }), 400, 'SignatureNonceUsed');
     // Nonces are per AccessKey.
     assertOk(await v3(emu, 'QueryRtcAsrTasks', {}, { nonce: n, accessKeyId: 'LTAI-other', secret: 'other-secret' }));
   });
 
   it('rejects unknown actions and versions with InvalidParameter', async () => {
-    assertError(await v3(emu, 'DescribeLiveStreams'), 400, 'InvalidParameter', 'The specified parameter Action is not valid.');
-    assertError(await v3(emu, 'QueryRtcAsrTasks', {}, { version: '2017-01-01' }), 400, 'InvalidParameter', 'The specified parameter Version is not valid.');
-    assertError(await v2(emu, 'UpdateRtcAsrTask'), 400, 'InvalidParameter', 'The specified parameter Action is not valid.');
+    assertError(
+      await v3(emu, 'DescribeLiveStreams'),
+      400,
+      'InvalidParameter',
+      'The specified parameter Action is not valid.',
+    );
+    assertError(
+      await v3(emu, 'QueryRtcAsrTasks', {}, { version: '2017-01-01' }),
+      400,
+      'InvalidParameter',
+      'The specified parameter Version is not valid.',
+    );
+    assertError(
+      await v2(emu, 'UpdateRtcAsrTask'),
+      400,
+      'InvalidParameter',
+      'The specified parameter Action is not valid.',
+    );
   });
 
   it('answers 404 with the envelope for other paths', async () => {
@@ -251,20 +341,43 @@ describe('AliyunLiveEmulator: clock, documented vectors, throttling', () => {
     const msg = 'Specified time stamp or date value is expired.';
     assertOk(await v3(emu, 'QueryRtcAsrTasks', {}, { date: isoSeconds(T0 - 14 * 60_000) }));
     assertOk(await v2(emu, 'QueryRtcAsrTasks', {}, { timestamp: isoSeconds(T0 + 15 * 60_000) }));
-    assertError(await v3(emu, 'QueryRtcAsrTasks', {}, { date: isoSeconds(T0 - 15 * 60_000 - 1000) }), 400, 'InvalidTimeStamp.Expired', msg);
-    assertError(await v2(emu, 'QueryRtcAsrTasks', {}, { timestamp: isoSeconds(T0 + 16 * 60_000) }), 400, 'InvalidTimeStamp.Expired', msg);
+    assertError(
+      await v3(emu, 'QueryRtcAsrTasks', {}, { date: isoSeconds(T0 - 15 * 60_000 - 1000) }),
+      400,
+      'InvalidTimeStamp.Expired',
+      msg,
+    );
+    assertError(
+      await v2(emu, 'QueryRtcAsrTasks', {}, { timestamp: isoSeconds(T0 + 16 * 60_000) }),
+      400,
+      'InvalidTimeStamp.Expired',
+      msg,
+    );
   });
 
   it('verifies the official V2 example (A1) independently of openapi-util', async () => {
-    const vector = await started({ credentials: { testid: 'testsecret' }, now: () => Date.parse('2023-03-13T08:34:30Z') });
+    const vector = await started({
+      credentials: { testid: 'testsecret' },
+      now: () => Date.parse('2023-03-13T08:34:30Z'),
+    });
     try {
       const q =
         'AccessKeyId=testid&Action=DescribeDedicatedHosts&Format=JSON&RegionId=cn-beijing&SignatureMethod=HMAC-SHA1' +
         '&SignatureNonce=edb2b34af0af9a6d14deaf7c1a5315eb&SignatureVersion=1.0&Timestamp=2023-03-13T08%3A34%3A30Z&Version=2014-05-26';
-      const ok = await send({ method: 'GET', url: `${vector.url}/?${q}&Signature=9NaGiOspFP5UPcwX8Iwt2YJXXuk%3D`, headers: {}, body: '' });
+      const ok = await send({
+        method: 'GET',
+        url: `${vector.url}/?${q}&Signature=9NaGiOspFP5UPcwX8Iwt2YJXXuk%3D`,
+        headers: {},
+        body: '',
+      });
       // Signature accepted, so the request gets as far as the version check.
       assertError(ok, 400, 'InvalidParameter', 'The specified parameter Version is not valid.');
-      const bad = await send({ method: 'GET', url: `${vector.url}/?${q.replace('edb2', 'edb3')}&Signature=9NaGiOspFP5UPcwX8Iwt2YJXXuk%3D`, headers: {}, body: '' });
+      const bad = await send({
+        method: 'GET',
+        url: `${vector.url}/?${q.replace('edb2', 'edb3')}&Signature=9NaGiOspFP5UPcwX8Iwt2YJXXuk%3D`,
+        headers: {},
+        body: '',
+      });
       assertError(bad, 400, 'SignatureDoesNotMatch');
     } finally {
       await vector.close();
@@ -272,7 +385,10 @@ describe('AliyunLiveEmulator: clock, documented vectors, throttling', () => {
   });
 
   it('verifies the official V3 example (A4) independently of openapi-util', async () => {
-    const vector = await started({ credentials: { YourAccessKeyId: 'YourAccessKeySecret' }, now: () => Date.parse('2023-10-26T10:22:32Z') });
+    const vector = await started({
+      credentials: { YourAccessKeyId: 'YourAccessKeySecret' },
+      now: () => Date.parse('2023-10-26T10:22:32Z'),
+    });
     try {
       const sig = '06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0';
       const req = (signature: string) => ({
@@ -326,7 +442,12 @@ describe('AliyunLiveEmulator: clock, documented vectors, throttling', () => {
 
   it('runs the Create → Query → Stop → Query → Delete → Query lifecycle with documented types', async () => {
     const d = { date: isoSeconds(T0) };
-    const created = await v3(emu, 'CreateRtcAsrTask', { ...LIVE, AutoTerminateEnabled: 'true', AutoTerminateDelay: '5', ReportInterval: '200', Tag: 't1' }, d);
+    const created = await v3(
+      emu,
+      'CreateRtcAsrTask',
+      { ...LIVE, AutoTerminateEnabled: 'true', AutoTerminateDelay: '5', ReportInterval: '200', Tag: 't1' },
+      d,
+    );
     assertOk(created);
     const id: string = created.json.TaskId;
     const other = await v3(emu, 'CreateRtcAsrTask', LIVE, d);
@@ -381,13 +502,24 @@ describe('AliyunLiveEmulator: clock, documented vectors, throttling', () => {
 describe('AliyunLiveEmulator: CreateRtcAsrTask parameters and TaskIds', () => {
   let emu: AliyunLiveEmulator;
   before(async () => {
-    emu = await started({ ratePerSecond: 1000, credentials: { 'LTAI-emulator': 'emulator-secret', 'LTAI-other': 'other-secret' } });
+    emu = await started({
+      ratePerSecond: 1000,
+      credentials: { 'LTAI-emulator': 'emulator-secret', 'LTAI-other': 'other-secret' },
+    });
   });
   afterEach(() => emu.reset());
   after(() => emu.close());
 
-  const RTC = { Mode: 'rtc', SDKAppID: 'app', ChannelID: 'room', RtcUserId: 'user1', Language: 'en', CallbackURL: 'https://localhost/cb' };
-  const omit = (o: Record<string, string>, k: string) => Object.fromEntries(Object.entries(o).filter(([key]) => key !== k));
+  const RTC = {
+    Mode: 'rtc',
+    SDKAppID: 'app',
+    ChannelID: 'room',
+    RtcUserId: 'user1',
+    Language: 'en',
+    CallbackURL: 'https://localhost/cb',
+  };
+  const omit = (o: Record<string, string>, k: string) =>
+    Object.fromEntries(Object.entries(o).filter(([key]) => key !== k));
   const missing = (p: string): [string, string] => ['MissingParameter', `${p} is mandatory for this action.`];
   const invalid = (p: string): [string, string] => ['InvalidParameter', `The specified parameter ${p} is not valid.`];
   const cases: [string, Record<string, string>, [string, string]][] = [
@@ -470,11 +602,24 @@ describe('AliyunLiveEmulator: faults', () => {
 
   it('http500 and http503 answer before auth and count down', async () => {
     emu.faults.next('http500', 2).next('http503');
-    assertError(await unsigned(), 500, 'InternalError', 'The request processing has failed due to some unknown error, exception or failure.');
+    assertError(
+      await unsigned(),
+      500,
+      'InternalError',
+      'The request processing has failed due to some unknown error, exception or failure.',
+    );
     assertError(await v3(emu, 'QueryRtcAsrTasks'), 500, 'InternalError');
     assertError(await v3(emu, 'QueryRtcAsrTasks'), 503, 'ServiceUnavailable');
     assertOk(await v3(emu, 'QueryRtcAsrTasks'));
-    assert.deepEqual(emu.requests.map((r) => [r.fault, r.status]), [['http500', 500], ['http500', 500], ['http503', 503], [undefined, 200]]);
+    assert.deepEqual(
+      emu.requests.map((r) => [r.fault, r.status]),
+      [
+        ['http500', 500],
+        ['http500', 500],
+        ['http503', 503],
+        [undefined, 200],
+      ],
+    );
   });
 
   it('throttle answers Throttling.User', async () => {
@@ -525,9 +670,9 @@ describe('AliyunLiveEmulator: faults', () => {
 interface Received {
   headers: http.IncomingHttpHeaders;
   body: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+
   json: any;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+
   content: any;
 }
 
@@ -589,7 +734,12 @@ describe('AliyunLiveEmulator: callbacks', () => {
   });
 
   async function create(extra: Record<string, string> = {}): Promise<string> {
-    const r = await v3(emu, 'CreateRtcAsrTask', { ...LIVE, CallbackURL: `${rx.url}/asr?src=emu&x=1`, AuthKey: 'abcd', ...extra });
+    const r = await v3(emu, 'CreateRtcAsrTask', {
+      ...LIVE,
+      CallbackURL: `${rx.url}/asr?src=emu&x=1`,
+      AuthKey: 'abcd',
+      ...extra,
+    });
     assertOk(r);
     return r.json.TaskId;
   }
@@ -601,7 +751,15 @@ describe('AliyunLiveEmulator: callbacks', () => {
     const got = rx.of(id);
     const first = got[0];
     assert.equal(typeof first.json.content, 'string');
-    assert.deepEqual(Object.keys(first.json), ['task_id', 'sdk_app_id', 'channel_id', 'rtc_user_id', 'callback_time_stamp', 'language', 'content']);
+    assert.deepEqual(Object.keys(first.json), [
+      'task_id',
+      'sdk_app_id',
+      'channel_id',
+      'rtc_user_id',
+      'callback_time_stamp',
+      'language',
+      'content',
+    ]);
     assert.equal(first.json.task_id, id);
     assert.equal(first.json.language, 'en');
     assert.ok(Math.abs(first.json.callback_time_stamp - Date.now()) < 5000, 'callback_time_stamp is ms');
@@ -630,8 +788,14 @@ describe('AliyunLiveEmulator: callbacks', () => {
     assert.equal(new Set(headers.map((h) => h.message_id)).size, headers.length);
 
     const changed = got.slice(2, 6).map((g) => g.content.payload);
-    assert.deepEqual(changed.map((p) => p.result), ['Meeting', 'Meeting with', 'Meeting with you all', 'Meeting with you all here']);
-    assert.deepEqual(changed.map((p) => p.words.length), [1, 2, 3, 4]);
+    assert.deepEqual(
+      changed.map((p) => p.result),
+      ['Meeting', 'Meeting with', 'Meeting with you all', 'Meeting with you all here'],
+    );
+    assert.deepEqual(
+      changed.map((p) => p.words.length),
+      [1, 2, 3, 4],
+    );
     assert.deepEqual(changed[1].words, [
       { text: 'Meeting', startTime: 0, endTime: 510 },
       { text: 'with', startTime: 510, endTime: 1020 },
@@ -668,7 +832,11 @@ describe('AliyunLiveEmulator: callbacks', () => {
     await waitFor(() => rx.of(id).length >= 3);
     assertOk(await v3(emu, 'StopRtcAsrTask', { TaskId: id }));
     const atStop = rx.of(id).length;
-    assert.equal(emu.callbackLog.filter((d) => d.taskId === id).length, atStop, 'a delivery was still in flight when Stop answered');
+    assert.equal(
+      emu.callbackLog.filter((d) => d.taskId === id).length,
+      atStop,
+      'a delivery was still in flight when Stop answered',
+    );
     await sleep(30);
     assert.equal(rx.of(id).length, atStop);
   });
@@ -704,7 +872,10 @@ describe('AliyunLiveEmulator: callbacks', () => {
       { language: 'en', text: 'Meeting with you all here' },
       { language: 'ja', text: '皆さんにここでお会いできて嬉しいです' },
     ]);
-    assert.deepEqual(got.slice(1, 4).map((g) => g.content.payload.index), [0, 1, 2]);
+    assert.deepEqual(
+      got.slice(1, 4).map((g) => g.content.payload.index),
+      [0, 1, 2],
+    );
   });
 
   it('fills the rtc fields of the body', async () => {
@@ -734,14 +905,20 @@ describe('AliyunLiveEmulator: callbacks', () => {
     rx.status = 500;
     await create();
     await waitFor(() => emu.callbackLog.length >= 3);
-    assert.deepEqual(emu.callbackLog.slice(0, 3).map((d) => d.status), [500, 500, 500]);
+    assert.deepEqual(
+      emu.callbackLog.slice(0, 3).map((d) => d.status),
+      [500, 500, 500],
+    );
   });
 
   it('refuses to push to a non-loopback CallbackURL', async () => {
     await create({ CallbackURL: 'http://example.com/cb' });
     await waitFor(() => emu.callbackLog.length >= 1);
     await sleep(30);
-    assert.deepEqual(emu.callbackLog.map((d) => d.status), ['refused-non-loopback']);
+    assert.deepEqual(
+      emu.callbackLog.map((d) => d.status),
+      ['refused-non-loopback'],
+    );
   });
 
   it('sendCallback pushes adversarial callbacks on demand', async () => {
@@ -793,12 +970,18 @@ describe('AliyunLiveEmulator: callbacks', () => {
     const id = (await v3(aliyun, 'CreateRtcAsrTask', { ...LIVE, CallbackURL: `${rx.url}/cb` })).json.TaskId;
     await waitFor(() => aliyun.callbackLog.some((d) => d.taskId === id));
     aliyun.faults.next('hang').next('slow', 1, { slowMs: 10_000 });
-    const pending = [v3(aliyun, 'QueryRtcAsrTasks').catch(() => 'closed'), v3(aliyun, 'QueryRtcAsrTasks').catch(() => 'closed')];
+    const pending = [
+      v3(aliyun, 'QueryRtcAsrTasks').catch(() => 'closed'),
+      v3(aliyun, 'QueryRtcAsrTasks').catch(() => 'closed'),
+    ];
     await sleep(30);
     await close();
     assert.deepEqual(await Promise.all(pending), ['closed', 'closed']);
     await sleep(20);
-    assert.deepEqual({ timers: count('Timeout'), tcp: count('TCPSocketWrap'), servers: count('TCPServerWrap') }, before);
+    assert.deepEqual(
+      { timers: count('Timeout'), tcp: count('TCPSocketWrap'), servers: count('TCPServerWrap') },
+      before,
+    );
     const pushes = aliyun.callbackLog.length;
     await sleep(60);
     assert.equal(aliyun.callbackLog.length, pushes);

@@ -6,13 +6,16 @@ describe('FaultInjector', () => {
     const f = new FaultInjector();
     f.next('http500', 2).next('slow', 1, { slowMs: 7 }).next('drop');
     assert.deepEqual(f.pending(), ['http500', 'http500', 'slow', 'drop']);
-    assert.deepEqual([f.take(), f.take(), f.take(), f.take(), f.take()], [
-      { kind: 'http500', slowMs: 500 },
-      { kind: 'http500', slowMs: 500 },
-      { kind: 'slow', slowMs: 7 },
-      { kind: 'drop', slowMs: 500 },
-      undefined,
-    ]);
+    assert.deepEqual(
+      [f.take(), f.take(), f.take(), f.take(), f.take()],
+      [
+        { kind: 'http500', slowMs: 500 },
+        { kind: 'http500', slowMs: 500 },
+        { kind: 'slow', slowMs: 7 },
+        { kind: 'drop', slowMs: 500 },
+        undefined,
+      ],
+    );
     assert.equal(f.history().length, 4);
   });
 

@@ -76,7 +76,11 @@ function upload(emu: UnisoundEmulator, o: UploadOpts = {}): Promise<Res> {
   const addPurpose = () => o.purpose !== null && form.append('purpose', o.purpose ?? 'a2t_async_input');
   const addFile = () => {
     if (o.filename === null) form.append('file', (o.content as Buffer | undefined)?.toString('latin1') ?? 'abc');
-    else form.append('file', o.content ?? Buffer.from('RIFF....WAVEfmt '), { filename: o.filename ?? 'a.wav', contentType: o.contentType ?? 'audio/wav' });
+    else
+      form.append('file', o.content ?? Buffer.from('RIFF....WAVEfmt '), {
+        filename: o.filename ?? 'a.wav',
+        contentType: o.contentType ?? 'audio/wav',
+      });
   };
   if (o.fileFirst) {
     addFile();
@@ -117,13 +121,24 @@ async function uploaded(emu: UnisoundEmulator, key: string = KEY): Promise<numbe
   return r.json.file.file_id as number;
 }
 
-const createBody = (fileId: number, extra: Record<string, unknown> = {}) => ({ model: 'u2-asr', file_id: fileId, format: 'wav', ...extra });
+const createBody = (fileId: number, extra: Record<string, unknown> = {}) => ({
+  model: 'u2-asr',
+  file_id: fileId,
+  format: 'wav',
+  ...extra,
+});
 
 describe('UnisoundEmulator: auth', () => {
   let emu: UnisoundEmulator;
   before(async () => {
     emu = await started({
-      apiKeys: { [KEY]: {}, expired: { status: 'expired' }, poor: { status: 'noCredit' }, nomodel: { status: 'noModel' }, off: { status: 'disabled' } },
+      apiKeys: {
+        [KEY]: {},
+        expired: { status: 'expired' },
+        poor: { status: 'noCredit' },
+        nomodel: { status: 'noModel' },
+        off: { status: 'disabled' },
+      },
     });
   });
   afterEach(() => emu.reset());
@@ -160,11 +175,18 @@ describe('UnisoundEmulator: auth', () => {
     assert.notEqual(a.headers['trace-id'], b.headers['trace-id']);
     await call(emu, 'GET', '/v1/files', { key: 'nope' });
     assert.equal(emu.requests.length, 3);
-    assert.deepEqual(emu.requests.map((r) => r.traceId), [a.headers['trace-id'], b.headers['trace-id'], emu.requests[2].traceId]);
+    assert.deepEqual(
+      emu.requests.map((r) => r.traceId),
+      [a.headers['trace-id'], b.headers['trace-id'], emu.requests[2].traceId],
+    );
     assert.equal(JSON.stringify(emu.requests).includes(KEY), false);
     assert.deepEqual(
       emu.requests.map((r) => [r.action, r.method, r.path, r.status, r.code]),
-      [['list', 'GET', '/v1/files', 200, 0], ['list', 'GET', '/v1/files', 200, 0], ['list', 'GET', '/v1/files', 401, 100103]],
+      [
+        ['list', 'GET', '/v1/files', 200, 0],
+        ['list', 'GET', '/v1/files', 200, 0],
+        ['list', 'GET', '/v1/files', 401, 100103],
+      ],
     );
   });
 
@@ -189,13 +211,20 @@ describe('UnisoundEmulator: upload', () => {
     assertBase(r, 200, 0, /^success$/);
     const f = r.json.file;
     assert.equal(Number.isSafeInteger(f.file_id), true);
-    assert.deepEqual({ ...f, file_id: 0, created_at: 0 }, { file_id: 0, bytes: content.length, filename: '录音.wav', purpose: 'a2t_async_input', created_at: 0 });
+    assert.deepEqual(
+      { ...f, file_id: 0, created_at: 0 },
+      { file_id: 0, bytes: content.length, filename: '录音.wav', purpose: 'a2t_async_input', created_at: 0 },
+    );
     assert.equal(Number.isInteger(f.created_at), true);
     const stored = emu.files.get(f.file_id);
     assert.equal(stored?.sha256, createHash('sha256').update(content).digest('hex'));
     assert.equal(stored?.contentType, 'audio/wav');
     assert.equal(stored?.content, undefined);
-    assert.deepEqual(emu.requests[0].params, { purpose: 'a2t_async_input', filename: '录音.wav', bytes: String(content.length) });
+    assert.deepEqual(emu.requests[0].params, {
+      purpose: 'a2t_async_input',
+      filename: '录音.wav',
+      bytes: String(content.length),
+    });
     const second = await upload(emu, { fileFirst: true });
     assertBase(second, 200, 0);
     assert.ok(second.json.file.file_id > f.file_id);
@@ -206,8 +235,18 @@ describe('UnisoundEmulator: upload', () => {
     assertBase(await upload(emu, { purpose: null }), 400, 100001, /purpose is required/);
     assertBase(await upload(emu, { filename: null }), 400, 100001, /file part must have a filename/);
     assertBase(await upload(emu, { content: Buffer.alloc(0) }), 400, 100001, /file must not be empty/);
-    assertBase(await upload(emu, { extra: (f) => f.append('file', Buffer.from('x'), { filename: 'b.wav' }) }), 400, 100001, /only one file part/);
-    assertBase(await upload(emu, { extra: (f) => f.append('other', Buffer.from('x'), { filename: 'b.wav' }) }), 400, 100001, /unexpected file part other/);
+    assertBase(
+      await upload(emu, { extra: (f) => f.append('file', Buffer.from('x'), { filename: 'b.wav' }) }),
+      400,
+      100001,
+      /only one file part/,
+    );
+    assertBase(
+      await upload(emu, { extra: (f) => f.append('other', Buffer.from('x'), { filename: 'b.wav' }) }),
+      400,
+      100001,
+      /unexpected file part other/,
+    );
     const r = await upload(emu, { purpose: 'wrong', filename: null });
     assertBase(r, 400, 100001, /file part must have a filename.*purpose must be a2t_async_input.*file is required/);
     assert.equal(emu.files.size, 0);
@@ -218,7 +257,12 @@ describe('UnisoundEmulator: upload', () => {
 
   it('accepts exactly maxUploadBytes and refuses one byte more, draining the rest', async () => {
     assertBase(await upload(emu, { content: Buffer.alloc(1024 * 1024, 1) }), 200, 0);
-    assertBase(await upload(emu, { content: Buffer.alloc(1024 * 1024 + 1, 1) }), 400, 100001, /file must be at most 1048576 bytes/);
+    assertBase(
+      await upload(emu, { content: Buffer.alloc(1024 * 1024 + 1, 1) }),
+      400,
+      100001,
+      /file must be at most 1048576 bytes/,
+    );
     const r = await upload(emu, { content: Buffer.alloc(3 * 1024 * 1024 + 1, 2) });
     assertBase(r, 400, 100001, /file must be at most 1048576 bytes/);
     assert.equal(emu.files.size, 1);
@@ -248,7 +292,12 @@ describe('UnisoundEmulator: create, poll, delete, list', () => {
   let clock = 1_700_000_000_000;
   let emu: UnisoundEmulator;
   before(async () => {
-    emu = await started({ now: () => clock, processingMs: 3000, tasksPerMinute: 1000, apiKeys: { [KEY]: {}, other: {} } });
+    emu = await started({
+      now: () => clock,
+      processingMs: 3000,
+      tasksPerMinute: 1000,
+      apiKeys: { [KEY]: {}, other: {} },
+    });
   });
   afterEach(() => emu.reset());
   after(() => emu.close());
@@ -275,25 +324,55 @@ describe('UnisoundEmulator: create, poll, delete, list', () => {
     assert.equal(p.json.duration, 10.4);
     assert.equal(p.json.results.length, 4);
     assert.deepEqual(p.json.results[1], { text: '你好，云知声语音链路测试成功！', start_time: 3100, end_time: 5600 });
-    assert.deepEqual(emu.requests.filter((r) => r.action === 'poll').map((r) => r.params.task_id), [id, id, id, id]);
+    assert.deepEqual(
+      emu.requests.filter((r) => r.action === 'poll').map((r) => r.params.task_id),
+      [id, id, id, id],
+    );
   });
 
   it('adds speaker ids only with enable_speaker and words only with word_info', async () => {
     const fileId = await uploaded(emu);
-    const id = (await call(emu, 'POST', '/v1/audio/asr/tasks', { json: createBody(fileId, { enable_speaker: true, word_info: true, speaker_num: 2 }) })).json.task_id;
+    const id = (
+      await call(emu, 'POST', '/v1/audio/asr/tasks', {
+        json: createBody(fileId, { enable_speaker: true, word_info: true, speaker_num: 2 }),
+      })
+    ).json.task_id;
     clock += 3000;
     const seg = (await call(emu, 'GET', `/v1/audio/asr/tasks/${id}`)).json.results[0];
     assert.equal(seg[RESULT_FIELDS.speaker], 0);
-    assert.deepEqual(seg.words.map((w: any) => w.word), ['Good', 'morning', 'this', 'is', 'the', 'Unisound', 'emulator']);
+    assert.deepEqual(
+      seg.words.map((w: any) => w.word),
+      ['Good', 'morning', 'this', 'is', 'the', 'Unisound', 'emulator'],
+    );
     assert.deepEqual(Object.keys(seg.words[0]).sort(), ['confidence', 'end_time', 'start_time', 'word']);
     assert.equal(seg.words[0].start_time, 0);
     assert.equal(seg.words[6].end_time, 2800);
-    emu.setScript([{ text: '测试', startMs: 500, endMs: 1500, speaker: 3, words: [{ word: '测试', startMs: 500, endMs: 1500, confidence: 0.5 }] }]);
-    const id2 = (await call(emu, 'POST', '/v1/audio/asr/tasks', { json: createBody(fileId, { enable_speaker: true, word_info: true }) })).json.task_id;
+    emu.setScript([
+      {
+        text: '测试',
+        startMs: 500,
+        endMs: 1500,
+        speaker: 3,
+        words: [{ word: '测试', startMs: 500, endMs: 1500, confidence: 0.5 }],
+      },
+    ]);
+    const id2 = (
+      await call(emu, 'POST', '/v1/audio/asr/tasks', {
+        json: createBody(fileId, { enable_speaker: true, word_info: true }),
+      })
+    ).json.task_id;
     clock += 3000;
     const p = (await call(emu, 'GET', `/v1/audio/asr/tasks/${id2}`)).json;
     assert.equal(p.duration, 1.5);
-    assert.deepEqual(p.results, [{ text: '测试', start_time: 500, end_time: 1500, speaker_id: 3, words: [{ word: '测试', start_time: 500, end_time: 1500, confidence: 0.5 }] }]);
+    assert.deepEqual(p.results, [
+      {
+        text: '测试',
+        start_time: 500,
+        end_time: 1500,
+        speaker_id: 3,
+        words: [{ word: '测试', start_time: 500, end_time: 1500, confidence: 0.5 }],
+      },
+    ]);
   });
 
   it('failNextTask ends the next task Failed with a 2000xx code and message', async () => {
@@ -305,7 +384,11 @@ describe('UnisoundEmulator: create, poll, delete, list', () => {
     clock += 3000;
     const p = await call(emu, 'GET', `/v1/audio/asr/tasks/${failed}`);
     assert.equal(p.status, 200);
-    assert.deepEqual(p.json, { task_id: failed, status: 'Failed', base_resp: { status_code: 200001, status_msg: 'audio too short' } });
+    assert.deepEqual(p.json, {
+      task_id: failed,
+      status: 'Failed',
+      base_resp: { status_code: 200001, status_msg: 'audio too short' },
+    });
     assert.equal((await call(emu, 'GET', `/v1/audio/asr/tasks/${fine}`)).json.status, 'Success');
   });
 
@@ -319,7 +402,12 @@ describe('UnisoundEmulator: create, poll, delete, list', () => {
 
   it('file_id must be a live upload of this key with purpose a2t_async_input', async () => {
     const fileId = await uploaded(emu);
-    assertBase(await call(emu, 'POST', '/v1/audio/asr/tasks', { json: createBody(fileId + 1000) }), 400, 100002, /file_id/);
+    assertBase(
+      await call(emu, 'POST', '/v1/audio/asr/tasks', { json: createBody(fileId + 1000) }),
+      400,
+      100002,
+      /file_id/,
+    );
     assertBase(await call(emu, 'POST', '/v1/audio/asr/tasks', { json: createBody(fileId), key: 'other' }), 400, 100002);
     const tts = emu.files.get(fileId);
     assert.ok(tts);
@@ -330,22 +418,47 @@ describe('UnisoundEmulator: create, poll, delete, list', () => {
     assert.equal(del.json.file_id, fileId);
     assert.equal(emu.files.get(fileId)?.deleted, true);
     assertBase(await call(emu, 'POST', '/v1/audio/asr/tasks', { json: createBody(fileId) }), 400, 100002);
-    assertBase(await call(emu, 'POST', '/v1/files/delete', { json: { file_id: fileId, purpose: 'a2t_async_input' } }), 400, 100002);
+    assertBase(
+      await call(emu, 'POST', '/v1/files/delete', { json: { file_id: fileId, purpose: 'a2t_async_input' } }),
+      400,
+      100002,
+    );
   });
 
   it('delete checks its body; list shows live files of the key', async () => {
     const a = await uploaded(emu);
     const b = await uploaded(emu);
     await uploaded(emu, 'other');
-    assertBase(await call(emu, 'POST', '/v1/files/delete', { json: { file_id: String(a), purpose: 'a2t_async_input' } }), 400, 100001, /file_id/);
+    assertBase(
+      await call(emu, 'POST', '/v1/files/delete', { json: { file_id: String(a), purpose: 'a2t_async_input' } }),
+      400,
+      100001,
+      /file_id/,
+    );
     assertBase(await call(emu, 'POST', '/v1/files/delete', { json: { file_id: a } }), 400, 100001, /purpose/);
     assertBase(await call(emu, 'POST', '/v1/files/delete', { json: { file_id: a, purpose: 'other' } }), 400, 100002);
-    assertBase(await call(emu, 'POST', '/v1/files/delete', { json: { file_id: a, purpose: 'a2t_async_input' }, key: 'other' }), 400, 100002);
-    assertBase(await call(emu, 'POST', '/v1/files/delete', { raw: '{', contentType: 'application/json' }), 400, 100001, /valid JSON/);
-    assertBase(await call(emu, 'POST', '/v1/files/delete', { json: { file_id: a, purpose: 'a2t_async_input' } }), 200, 0);
+    assertBase(
+      await call(emu, 'POST', '/v1/files/delete', { json: { file_id: a, purpose: 'a2t_async_input' }, key: 'other' }),
+      400,
+      100002,
+    );
+    assertBase(
+      await call(emu, 'POST', '/v1/files/delete', { raw: '{', contentType: 'application/json' }),
+      400,
+      100001,
+      /valid JSON/,
+    );
+    assertBase(
+      await call(emu, 'POST', '/v1/files/delete', { json: { file_id: a, purpose: 'a2t_async_input' } }),
+      200,
+      0,
+    );
     const list = await call(emu, 'GET', '/v1/files');
     assertBase(list, 200, 0);
-    assert.deepEqual(list.json.files.map((f: any) => f.file_id), [b]);
+    assert.deepEqual(
+      list.json.files.map((f: any) => f.file_id),
+      [b],
+    );
     assert.deepEqual(Object.keys(list.json.files[0]).sort(), ['bytes', 'created_at', 'file_id', 'filename', 'purpose']);
     assert.deepEqual((await call(emu, 'GET', '/v1/files?purpose=t2a_async_output')).json.files, []);
   });
@@ -364,13 +477,35 @@ describe('UnisoundEmulator: create-task rules', () => {
   const url = 'https://example.com/test.opus';
 
   it('accepts the documented minimal bodies and every optional field in range', async () => {
-    assertBase(await create({ file_url: url, model: 'u2-asr', format: 'opus', sample_rate: 16000, channel: 1 }), 200, 0);
-    assertBase(await create({ file_url: 'http://example.com/' + 'a'.repeat(2048 - 'http://example.com/'.length), model: 'u2-asr', format: 'mp3' }), 200, 0);
-    for (const format of ['mp3', 'opus', 'wav', 'amr', 'm4a', 'ogg']) assertBase(await create(createBody(fileId, { format })), 200, 0);
+    assertBase(
+      await create({ file_url: url, model: 'u2-asr', format: 'opus', sample_rate: 16000, channel: 1 }),
+      200,
+      0,
+    );
+    assertBase(
+      await create({
+        file_url: 'http://example.com/' + 'a'.repeat(2048 - 'http://example.com/'.length),
+        model: 'u2-asr',
+        format: 'mp3',
+      }),
+      200,
+      0,
+    );
+    for (const format of ['mp3', 'opus', 'wav', 'amr', 'm4a', 'ogg'])
+      assertBase(await create(createBody(fileId, { format })), 200, 0);
     const full = createBody(fileId, {
-      sample_rate: 8000, channel: 1, enable_itn: false, enable_auto_lang: true, language: 'ja-JP', enable_speaker: true,
-      speaker_num: 3, speaker_ids: Array.from({ length: 10 }, (_, i) => `vp${i}`), word_info: true,
-      context: '会'.repeat(500), hotwords: Array.from({ length: 200 }, () => '云知声语音'), unknown_field: { ignored: true },
+      sample_rate: 8000,
+      channel: 1,
+      enable_itn: false,
+      enable_auto_lang: true,
+      language: 'ja-JP',
+      enable_speaker: true,
+      speaker_num: 3,
+      speaker_ids: Array.from({ length: 10 }, (_, i) => `vp${i}`),
+      word_info: true,
+      context: '会'.repeat(500),
+      hotwords: Array.from({ length: 200 }, () => '云知声语音'),
+      unknown_field: { ignored: true },
     });
     assertBase(await create(full), 200, 0);
     assertBase(await create(createBody(fileId, { channel: 2, enable_speaker: false })), 200, 0);
@@ -389,9 +524,17 @@ describe('UnisoundEmulator: create-task rules', () => {
     ['file_id fractional', { file_id: 1.5 }, /file_id must be a positive integer/],
     ['both file_id and file_url', { file_url: url }, /mutually exclusive/],
     ['neither file_id nor file_url', { file_id: undefined }, /file_id or file_url is required/],
-    ['file_url not http(s)', { file_id: undefined, file_url: 'ftp://example.com/a.wav' }, /file_url must be an absolute http\(s\) URL/],
+    [
+      'file_url not http(s)',
+      { file_id: undefined, file_url: 'ftp://example.com/a.wav' },
+      /file_url must be an absolute http\(s\) URL/,
+    ],
     ['file_url relative', { file_id: undefined, file_url: '/a.wav' }, /file_url must be an absolute/],
-    ['file_url too long', { file_id: undefined, file_url: 'https://example.com/' + 'a'.repeat(2030) }, /file_url must be at most 2048/],
+    [
+      'file_url too long',
+      { file_id: undefined, file_url: 'https://example.com/' + 'a'.repeat(2030) },
+      /file_url must be at most 2048/,
+    ],
     ['sample_rate 0', { sample_rate: 0 }, /sample_rate must be a positive integer/],
     ['sample_rate string', { sample_rate: '16000' }, /sample_rate/],
     ['channel 3', { channel: 3 }, /channel must be 1 or 2/],
@@ -405,7 +548,11 @@ describe('UnisoundEmulator: create-task rules', () => {
     ['speaker_num without enable_speaker', { speaker_num: 2 }, /speaker_num requires enable_speaker/],
     ['speaker_num 0', { enable_speaker: true, speaker_num: 0 }, /speaker_num must be a positive integer/],
     ['speaker_ids without enable_speaker', { speaker_ids: ['a'] }, /speaker_ids requires enable_speaker/],
-    ['speaker_ids over 10', { enable_speaker: true, speaker_ids: Array.from({ length: 11 }, (_, i) => `v${i}`) }, /speaker_ids must have at most 10/],
+    [
+      'speaker_ids over 10',
+      { enable_speaker: true, speaker_ids: Array.from({ length: 11 }, (_, i) => `v${i}`) },
+      /speaker_ids must have at most 10/,
+    ],
     ['speaker_ids not strings', { enable_speaker: true, speaker_ids: [1] }, /speaker_ids must be an array of strings/],
     ['context over 500', { context: 'x'.repeat(501) }, /context must be at most 500/],
     ['context not a string', { context: 5 }, /context must be a string/],
@@ -429,11 +576,36 @@ describe('UnisoundEmulator: create-task rules', () => {
 
   it('lists every problem at once, and refuses non-JSON bodies', async () => {
     const r = await create({ model: 'x', format: 'x', channel: 9 });
-    assertBase(r, 400, 100001, /model must be u2-asr; file_id or file_url is required; format must be one of .*; channel must be 1 or 2/);
+    assertBase(
+      r,
+      400,
+      100001,
+      /model must be u2-asr; file_id or file_url is required; format must be one of .*; channel must be 1 or 2/,
+    );
     assertBase(await create([1]), 400, 100001, /body must be a JSON object/);
-    assertBase(await call(emu, 'POST', '/v1/audio/asr/tasks', { raw: '{"model":', contentType: 'application/json' }), 400, 100001, /valid JSON/);
-    assertBase(await call(emu, 'POST', '/v1/audio/asr/tasks', { raw: JSON.stringify(createBody(fileId)), contentType: 'text/plain' }), 400, 100001, /Content-Type/);
-    assertBase(await call(emu, 'POST', '/v1/audio/asr/tasks', { raw: JSON.stringify(createBody(fileId)), contentType: 'application/json; charset=utf-8' }), 200, 0);
+    assertBase(
+      await call(emu, 'POST', '/v1/audio/asr/tasks', { raw: '{"model":', contentType: 'application/json' }),
+      400,
+      100001,
+      /valid JSON/,
+    );
+    assertBase(
+      await call(emu, 'POST', '/v1/audio/asr/tasks', {
+        raw: JSON.stringify(createBody(fileId)),
+        contentType: 'text/plain',
+      }),
+      400,
+      100001,
+      /Content-Type/,
+    );
+    assertBase(
+      await call(emu, 'POST', '/v1/audio/asr/tasks', {
+        raw: JSON.stringify(createBody(fileId)),
+        contentType: 'application/json; charset=utf-8',
+      }),
+      200,
+      0,
+    );
   });
 });
 
@@ -456,7 +628,8 @@ describe('UnisoundEmulator: 20 tasks per minute', () => {
       // Another key has its own window, and an invalid create spends it too (the limiter runs before validation).
       const byUrl = (json: unknown) => call(emu, 'POST', '/v1/audio/asr/tasks', { json, key: 'other' });
       assertBase(await byUrl({ model: 'u2-asr' }), 400, 100001);
-      for (let i = 0; i < 19; i++) assertBase(await byUrl({ model: 'u2-asr', format: 'wav', file_url: 'https://e.com/a.wav' }), 200, 0);
+      for (let i = 0; i < 19; i++)
+        assertBase(await byUrl({ model: 'u2-asr', format: 'wav', file_url: 'https://e.com/a.wav' }), 200, 0);
       assertBase(await byUrl({ model: 'u2-asr', format: 'wav', file_url: 'https://e.com/a.wav' }), 429, 100501);
       assert.equal(emu.requests.filter((r) => r.code === 100501).length, 2);
       clock = 1_000_000 + 60_000;
@@ -472,7 +645,11 @@ describe('UnisoundEmulator: 20 tasks per minute', () => {
   it("rateLimitScope 'tasks' counts polls as well", async () => {
     const emu = await started({ tasksPerMinute: 2, rateLimitScope: 'tasks', now: () => 5 });
     try {
-      const id = (await call(emu, 'POST', '/v1/audio/asr/tasks', { json: { model: 'u2-asr', format: 'wav', file_url: 'https://e.com/a.wav' } })).json.task_id;
+      const id = (
+        await call(emu, 'POST', '/v1/audio/asr/tasks', {
+          json: { model: 'u2-asr', format: 'wav', file_url: 'https://e.com/a.wav' },
+        })
+      ).json.task_id;
       assertBase(await call(emu, 'GET', `/v1/audio/asr/tasks/${id}`), 200, 0);
       assertBase(await call(emu, 'GET', `/v1/audio/asr/tasks/${id}`), 429, 100501);
       assertBase(await call(emu, 'GET', '/v1/files'), 200, 0);
@@ -568,10 +745,15 @@ req.on('error', (e) => process.stdout.write(JSON.stringify({ error: e.code || e.
 form.pipe(req);
 `;
 
-function childUpload(emu: UnisoundEmulator, bytes: number): Promise<{ status: number; body: string; sha256: string; error?: string }> {
+function childUpload(
+  emu: UnisoundEmulator,
+  bytes: number,
+): Promise<{ status: number; body: string; sha256: string; error?: string }> {
   const env = { ...process.env, FORM_DATA_PATH: require.resolve('form-data'), UNISOUND_KEY: KEY };
   return new Promise((resolve, reject) =>
-    execFile(process.execPath, ['-e', CHILD_UPLOAD, emu.url, String(bytes)], { env }, (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout)))),
+    execFile(process.execPath, ['-e', CHILD_UPLOAD, emu.url, String(bytes)], { env }, (err, stdout) =>
+      err ? reject(err) : resolve(JSON.parse(stdout)),
+    ),
   );
 }
 
@@ -652,7 +834,10 @@ describe('UnisoundEmulator: faults', () => {
     assertBase(await call(emu, 'POST', '/v1/audio/asr/tasks', { json: {} }), 500, 100999);
     assertBase(await call(emu, 'GET', '/v1/audio/asr/tasks/x'), 503, 100999);
     assertBase(await call(emu, 'GET', '/v1/files'), 200, 0);
-    assert.deepEqual(emu.requests.map((r) => r.fault), ['throttle', 'http500', 'http503', undefined]);
+    assert.deepEqual(
+      emu.requests.map((r) => r.fault),
+      ['throttle', 'http500', 'http503', undefined],
+    );
     assert.equal(emu.tasks.size, 0);
   });
 
@@ -682,10 +867,12 @@ describe('UnisoundEmulator: faults', () => {
 
   it('hang never answers (until the client gives up) and close() releases it', async () => {
     emu.faults.next('hang');
-    const err = await axios.get(`${emu.url}/v1/files`, { headers: { authorization: `Bearer ${KEY}` }, timeout: 150 }).then(
-      () => undefined,
-      (e: { code?: string }) => e.code,
-    );
+    const err = await axios
+      .get(`${emu.url}/v1/files`, { headers: { authorization: `Bearer ${KEY}` }, timeout: 150 })
+      .then(
+        () => undefined,
+        (e: { code?: string }) => e.code,
+      );
     assert.equal(err, 'ECONNABORTED');
     assert.equal(emu.requests[0].status, 0);
   });

@@ -18,6 +18,7 @@ describe('start-up cost', () => {
       console.log(JSON.stringify([...new Set(loaded)]));`;
     const out = execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
     const loaded: string[] = JSON.parse(out.trim().split('\n').pop() as string);
-    for (const heavy of ['axios', 'body-parser', 'protobufjs', 'agora-token', 'redis', '@redis', 'form-data']) loaded.should.not.containEql(heavy);
+    for (const heavy of ['axios', 'body-parser', 'protobufjs', 'agora-token', 'redis', '@redis', 'form-data'])
+      loaded.should.not.containEql(heavy);
   });
 });

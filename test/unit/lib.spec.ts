@@ -8,7 +8,9 @@ import { backoffDelay } from '../../nodes/lib/backoff';
 describe('shared runtime pieces', () => {
   describe('mergeAllowed', () => {
     it('takes only allow-listed own keys and cannot pollute prototypes', () => {
-      const evil = JSON.parse('{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 2}}, "Language": "en", "endpoint": "http://evil", "Mode": "rtc"}');
+      const evil = JSON.parse(
+        '{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 2}}, "Language": "en", "endpoint": "http://evil", "Mode": "rtc"}',
+      );
       const out = mergeAllowed({ Language: 'cn' }, evil, ['Language', 'Mode']) as Record<string, string>;
       out.Language.should.equal('en');
       out.Mode.should.equal('rtc');
@@ -17,7 +19,8 @@ describe('shared runtime pieces', () => {
       should(Object.getPrototypeOf(out)).be.null();
     });
     it('ignores non-object overrides', () => {
-      for (const o of [null, 'x', 5, ['a'], new Date()]) (mergeAllowed({ a: 1 }, o, ['a']) as Record<string, unknown>).a!.should.equal(1);
+      for (const o of [null, 'x', 5, ['a'], new Date()])
+        (mergeAllowed({ a: 1 }, o, ['a']) as Record<string, unknown>).a!.should.equal(1);
     });
   });
 
@@ -97,8 +100,20 @@ describe('isPlainObject across realms', () => {
 
   it('refuses arrays, class instances, Buffers and swapped prototypes, in any realm', () => {
     class Thing {}
-    for (const v of [[], new Thing(), Buffer.from('x'), new Date(), Object.create({ a: 1 }), vm.runInNewContext('[]'), vm.runInNewContext('new (class A {})()'),
-      vm.runInNewContext('Object.create({})'), vm.runInNewContext('new Map()'), null, 'x', 1]) {
+    for (const v of [
+      [],
+      new Thing(),
+      Buffer.from('x'),
+      new Date(),
+      Object.create({ a: 1 }),
+      vm.runInNewContext('[]'),
+      vm.runInNewContext('new (class A {})()'),
+      vm.runInNewContext('Object.create({})'),
+      vm.runInNewContext('new Map()'),
+      null,
+      'x',
+      1,
+    ]) {
       isPlainObject(v).should.be.false(String(v));
     }
     // An object whose prototype imitates Object.prototype but is not owned by a native Object.

@@ -19,12 +19,16 @@ function flatten(obj: Record<string, unknown>, prefix = ''): Map<string, string>
   return out;
 }
 
-const catalogue = (lang: string, type: string) => flatten(JSON.parse(fs.readFileSync(path.join(ROOT, 'nodes', 'locales', lang, `${type}.json`), 'utf8')));
+const catalogue = (lang: string, type: string) =>
+  flatten(JSON.parse(fs.readFileSync(path.join(ROOT, 'nodes', 'locales', lang, `${type}.json`), 'utf8')));
 const placeholders = (s: string) => (s.match(/__[A-Za-z0-9]+__/g) ?? []).sort().join(',');
 
 /** The help of a node in a language: English from nodes/<type>.html, the others from locales/<lang>/<type>.html. */
 function help(lang: string, type: string): string {
-  const file = lang === 'en-US' ? path.join(ROOT, 'nodes', `${type}.html`) : path.join(ROOT, 'nodes', 'locales', lang, `${type}.html`);
+  const file =
+    lang === 'en-US'
+      ? path.join(ROOT, 'nodes', `${type}.html`)
+      : path.join(ROOT, 'nodes', 'locales', lang, `${type}.html`);
   const html = fs.readFileSync(file, 'utf8');
   const m = new RegExp(`<script[^>]*\\sdata-help-name="${type}"[^>]*>([\\s\\S]*?)</script>`).exec(html);
   should.exist(m, `${lang}: no help for ${type}`);
@@ -50,10 +54,17 @@ describe('translations', () => {
     describe(type, () => {
       it('has a catalogue and help in every language', () => {
         for (const lang of LANGS) {
-          fs.existsSync(path.join(ROOT, 'nodes', 'locales', lang, `${type}.json`)).should.be.true(`${lang}/${type}.json`);
-          if (lang !== 'en-US') fs.existsSync(path.join(ROOT, 'nodes', 'locales', lang, `${type}.html`)).should.be.true(`${lang}/${type}.html`);
+          fs.existsSync(path.join(ROOT, 'nodes', 'locales', lang, `${type}.json`)).should.be.true(
+            `${lang}/${type}.json`,
+          );
+          if (lang !== 'en-US')
+            fs.existsSync(path.join(ROOT, 'nodes', 'locales', lang, `${type}.html`)).should.be.true(
+              `${lang}/${type}.html`,
+            );
         }
-        fs.readFileSync(path.join(ROOT, 'nodes', `${type}.html`), 'utf8').should.match(new RegExp(`data-help-name="${type}"`));
+        fs.readFileSync(path.join(ROOT, 'nodes', `${type}.html`), 'utf8').should.match(
+          new RegExp(`data-help-name="${type}"`),
+        );
       });
 
       it('has every key, with the same placeholders, in every language', () => {
@@ -70,7 +81,8 @@ describe('translations', () => {
         const en = sections(help('en-US', type));
         en.filter((h) => /^Examples?$/.test(h)).length.should.equal(1, `${type}: ${en.join(' | ')}`);
         // Before References, like every other section.
-        if (en.includes('References')) en.findIndex((h) => /^Examples?$/.test(h)).should.be.below(en.indexOf('References'));
+        if (en.includes('References'))
+          en.findIndex((h) => /^Examples?$/.test(h)).should.be.below(en.indexOf('References'));
       });
 
       it('has the same help sections in every language', () => {
@@ -78,14 +90,19 @@ describe('translations', () => {
         en.length.should.be.above(0);
         for (const lang of LANGS.slice(1)) {
           const other = sections(help(lang, type));
-          other.length.should.equal(en.length, `${lang}/${type}.html has ${other.length} <h3> sections (${other.join(' | ')}), English has ${en.length} (${en.join(' | ')})`);
+          other.length.should.equal(
+            en.length,
+            `${lang}/${type}.html has ${other.length} <h3> sections (${other.join(' | ')}), English has ${en.length} (${en.join(' | ')})`,
+          );
         }
       });
 
       it('resolves every data-i18n key its editor uses', () => {
         const html = fs.readFileSync(path.join(ROOT, 'nodes', `${type}.html`), 'utf8');
         const en = catalogue('en-US', type);
-        const keys = [...html.matchAll(/data-i18n="([^"]+)"/g)].flatMap((m) => m[1].split(';')).map((k) => k.replace(/^\[[a-z-]+\]/, ''));
+        const keys = [...html.matchAll(/data-i18n="([^"]+)"/g)]
+          .flatMap((m) => m[1].split(';'))
+          .map((k) => k.replace(/^\[[a-z-]+\]/, ''));
         for (const key of keys) {
           if (key.includes(':')) continue; // another catalogue (node-red core or a sibling node)
           en.has(key).should.be.true(`${type}: ${key}`);

@@ -44,7 +44,9 @@ describe('FileStore', () => {
     const s = new FileStore(file, { onWarning: (m) => warnings.push(m) });
     (await s.keys('')).should.eql([]);
     warnings.length.should.equal(1);
-    fs.readdirSync(path.dirname(file)).some((f) => f.startsWith('jobs.json.corrupt-')).should.be.true();
+    fs.readdirSync(path.dirname(file))
+      .some((f) => f.startsWith('jobs.json.corrupt-'))
+      .should.be.true();
     await s.set('b', 'y');
     JSON.parse(fs.readFileSync(file, 'utf8')).entries.b.value.should.equal('y');
   });
@@ -80,7 +82,15 @@ describe('JobBook', () => {
   it('snapshots the serialisable, bounded part of a msg', () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    const { msg, dropped } = snapshotMessage({ _msgid: 'm', payload: Buffer.alloc(10), topic: 't', req: {}, big: 'x'.repeat(20000), circular, fn: () => 1 });
+    const { msg, dropped } = snapshotMessage({
+      _msgid: 'm',
+      payload: Buffer.alloc(10),
+      topic: 't',
+      req: {},
+      big: 'x'.repeat(20000),
+      circular,
+      fn: () => 1,
+    });
     msg.should.eql({ _msgid: 'm', topic: 't' });
     dropped.sort().should.eql(['big', 'circular', 'fn', 'req']);
   });

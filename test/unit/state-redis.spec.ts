@@ -24,7 +24,9 @@ describe('shared state on Redis', function () {
 
   /** `record`: this link's log lines go to `logs` (every link logs its own outage). */
   function link(prefix = 'test:', record = false): RedisLink {
-    const config = readRedisConfig({ speechPipelines: { redis: { url: server.url, keyPrefix: prefix, commandTimeoutMs: 300 }, instances: 2 } })!;
+    const config = readRedisConfig({
+      speechPipelines: { redis: { url: server.url, keyPrefix: prefix, commandTimeoutMs: 300 }, instances: 2 },
+    })!;
     const push = (m: string) => record && logs.push(m);
     const l = new RedisLink(config, { info: (m) => push(`info ${m}`), warn: (m) => push(`warn ${m}`) });
     links.push(l);
@@ -51,9 +53,17 @@ describe('shared state on Redis', function () {
 
   it('reads settings and env, prefers settings, refuses other schemes, masks the password', () => {
     should(readRedisConfig({}, {})).be.undefined();
-    readRedisConfig({}, { SPEECH_PIPELINES_REDIS_URL: 'rediss://:pw@h:6380' })!.should.match({ url: 'rediss://:pw@h:6380', source: 'env', instances: 2, leaseMs: 30000, keyPrefix: 'speech-pipelines:' });
-    readRedisConfig({ speechPipelines: { redis: { url: 'redis://a:1', socket: { tls: true } }, instances: 3, leaseSeconds: 5 } }, { SPEECH_PIPELINES_REDIS_URL: 'redis://b:2' })!
-      .should.match({ url: 'redis://a:1', source: 'settings', socket: { tls: true }, instances: 3, leaseMs: 5000 });
+    readRedisConfig({}, { SPEECH_PIPELINES_REDIS_URL: 'rediss://:pw@h:6380' })!.should.match({
+      url: 'rediss://:pw@h:6380',
+      source: 'env',
+      instances: 2,
+      leaseMs: 30000,
+      keyPrefix: 'speech-pipelines:',
+    });
+    readRedisConfig(
+      { speechPipelines: { redis: { url: 'redis://a:1', socket: { tls: true } }, instances: 3, leaseSeconds: 5 } },
+      { SPEECH_PIPELINES_REDIS_URL: 'redis://b:2' },
+    )!.should.match({ url: 'redis://a:1', source: 'settings', socket: { tls: true }, instances: 3, leaseMs: 5000 });
     (() => readRedisConfig({}, { SPEECH_PIPELINES_REDIS_URL: 'http://h' })).should.throw(/redis:\/\/ or rediss:\/\//);
     maskUrl('redis://user:top-secret@h:1/0').should.equal('redis://user:***@h:1/0');
     maskUrl('redis://h:1').should.equal('redis://h:1');
@@ -85,7 +95,9 @@ describe('shared state on Redis', function () {
     await untilUp(b);
     const sa = new RedisStore(a);
     const sb = new RedisStore(b);
-    const wins = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? sa : sb).setIfAbsent('race', String(i), 5000)));
+    const wins = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 ? sa : sb).setIfAbsent('race', String(i), 5000)),
+    );
     wins.filter(Boolean).length.should.equal(1);
   });
 
@@ -105,7 +117,8 @@ describe('shared state on Redis', function () {
     };
     await Promise.all([worker(wa), worker(wb), worker(wa), worker(wb)]);
     granted.sort((x, y) => x - y);
-    for (let i = 10; i < granted.length; i++) (granted[i] - granted[i - 10]).should.be.aboveOrEqual(495, `11 starts within ${granted[i] - granted[i - 10]} ms`);
+    for (let i = 10; i < granted.length; i++)
+      (granted[i] - granted[i - 10]).should.be.aboveOrEqual(495, `11 starts within ${granted[i] - granted[i - 10]} ms`);
     wa.share(20).should.equal(10);
     wa.share(1).should.equal(1);
   });
@@ -143,7 +156,12 @@ describe('shared state on Redis', function () {
       const limiter = new RateLimiter(4, 400, Date.now, 'cred-fifo');
       const order: number[] = [];
       const ctl = new AbortController();
-      const all = Array.from({ length: 8 }, (_, i) => limiter.acquire(i === 5 ? ctl.signal : undefined).then(() => order.push(i), () => order.push(-i)));
+      const all = Array.from({ length: 8 }, (_, i) =>
+        limiter.acquire(i === 5 ? ctl.signal : undefined).then(
+          () => order.push(i),
+          () => order.push(-i),
+        ),
+      );
       ctl.abort();
       await Promise.all(all);
       order.should.eql([-5, 0, 1, 2, 3, 4, 6, 7]);
@@ -168,7 +186,14 @@ describe('shared state on Redis', function () {
     await untilUp(b);
     const bookA = new JobBook(new RedisStore(a), 'u:', { store: new RedisStore(a), owner: 'A', ms: 300 });
     const bookB = new JobBook(new RedisStore(b), 'u:', { store: new RedisStore(b), owner: 'B', ms: 300 });
-    const job = { nodeId: 'n1', jobId: 't1', submittedAt: Date.now(), deadline: Date.now() + 60000, data: {}, msg: { keep: 1 } };
+    const job = {
+      nodeId: 'n1',
+      jobId: 't1',
+      submittedAt: Date.now(),
+      deadline: Date.now() + 60000,
+      data: {},
+      msg: { keep: 1 },
+    };
     await bookA.add(job);
     (await bookA.acquire('n1', 't1')).should.be.true();
     (await bookB.acquire('n1', 't1')).should.be.false();
@@ -176,7 +201,11 @@ describe('shared state on Redis', function () {
     await sleep(350); // A died: its lease runs out
     (await bookB.acquire('n1', 't1')).should.be.true();
     (await bookA.renew('n1', 't1')).should.be.false();
-    const claims = await Promise.all([bookA.claim('n1', 't1', job.submittedAt), bookB.claim('n1', 't1', job.submittedAt), bookB.claim('n1', 't1', job.submittedAt)]);
+    const claims = await Promise.all([
+      bookA.claim('n1', 't1', job.submittedAt),
+      bookB.claim('n1', 't1', job.submittedAt),
+      bookB.claim('n1', 't1', job.submittedAt),
+    ]);
     claims.filter(Boolean).length.should.equal(1);
     (await bookA.list('n1')).should.eql([]);
   });

@@ -74,8 +74,16 @@ const CLAIM_TTL_MS = 24 * 60 * 60 * 1000;
 export class JobBook<TData = Record<string, unknown>> {
   private readonly leases: LeaseOptions;
 
-  constructor(private readonly store: StateStore, private readonly prefix: string, leases?: Partial<LeaseOptions>) {
-    this.leases = { store: leases?.store ?? processStore, owner: leases?.owner ?? INSTANCE_ID, ms: leases?.ms ?? 30_000 };
+  constructor(
+    private readonly store: StateStore,
+    private readonly prefix: string,
+    leases?: Partial<LeaseOptions>,
+  ) {
+    this.leases = {
+      store: leases?.store ?? processStore,
+      owner: leases?.owner ?? INSTANCE_ID,
+      ms: leases?.ms ?? 30_000,
+    };
   }
 
   get leaseMs(): number {
@@ -127,7 +135,8 @@ export class JobBook<TData = Record<string, unknown>> {
     const key = this.key(nodeId, jobId);
     // Two waiters for one job can exist for a moment: an old node closing while its replacement resumes, or two
     // instances after a lease ran out. The submission time tells this job from a later request for the same task id.
-    if (!(await this.leases.store.setIfAbsent(`claim:${key}:${submittedAt ?? ''}`, this.leases.owner, CLAIM_TTL_MS))) return false;
+    if (!(await this.leases.store.setIfAbsent(`claim:${key}:${submittedAt ?? ''}`, this.leases.owner, CLAIM_TTL_MS)))
+      return false;
     const present = (await this.store.get(key)) !== undefined;
     await this.store.delete(key);
     await this.leases.store.delete(`lease:${key}`).catch(() => undefined);
@@ -151,7 +160,9 @@ export class JobBook<TData = Record<string, unknown>> {
 function parse<T>(text: string | undefined): PendingJob<T> | undefined {
   try {
     const j = text ? (JSON.parse(text) as PendingJob<T>) : undefined;
-    return j && typeof j.jobId === 'string' && typeof j.nodeId === 'string' && j.msg && typeof j.msg === 'object' ? j : undefined;
+    return j && typeof j.jobId === 'string' && typeof j.nodeId === 'string' && j.msg && typeof j.msg === 'object'
+      ? j
+      : undefined;
   } catch {
     return undefined;
   }

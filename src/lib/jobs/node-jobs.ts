@@ -85,7 +85,12 @@ export class NodeJobs<TData, R> {
       if (!(await this.book.acquire(job.nodeId, job.jobId))) continue;
       if (this.closed || this.active.has(job.jobId)) continue;
       const msg = { ...job.msg };
-      this.wait(job, msg, (m) => this.node.send(m as NodeMessage), (err) => (err ? this.node.error(err, msg) : undefined));
+      this.wait(
+        job,
+        msg,
+        (m) => this.node.send(m as NodeMessage),
+        (err) => (err ? this.node.error(err, msg) : undefined),
+      );
       taken++;
     }
     return taken;
@@ -110,14 +115,17 @@ export class NodeJobs<TData, R> {
     let polls = 0;
     let claimed = false;
     // The lease is renewed well before it runs out; once lost (this process stalled and another took over) the wait stops quietly.
-    const renew = setInterval(() => {
-      this.book.renew(job.nodeId, job.jobId).then(
-        (ours) => {
-          if (!ours && !claimed) controller.abort();
-        },
-        () => undefined,
-      );
-    }, Math.max(200, Math.floor(this.book.leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        this.book.renew(job.nodeId, job.jobId).then(
+          (ours) => {
+            if (!ours && !claimed) controller.abort();
+          },
+          () => undefined,
+        );
+      },
+      Math.max(200, Math.floor(this.book.leaseMs / 3)),
+    );
     renew.unref();
     const poll = async (signal: AbortSignal): Promise<PollOutcome<R>> => {
       polls++;
@@ -125,7 +133,8 @@ export class NodeJobs<TData, R> {
         return await this.hooks.poll(job, signal);
       } catch (err) {
         // A network blip or throttling during a five-hour job must not lose it: keep waiting.
-        if (err instanceof SpeechApiError && err.retryable && !signal.aborted) return { done: false, state: entry.state };
+        if (err instanceof SpeechApiError && err.retryable && !signal.aborted)
+          return { done: false, state: entry.state };
         throw err;
       }
     };
@@ -145,7 +154,11 @@ export class NodeJobs<TData, R> {
         if (!claimed) return;
         await this.hooks.complete(job, result, msg, polls);
         this.active.delete(job.jobId);
-        this.node.status({ fill: 'green', shape: 'dot', text: this.t('status.done', { elapsed: formatElapsed(Date.now() - job.submittedAt) }, 'done') });
+        this.node.status({
+          fill: 'green',
+          shape: 'dot',
+          text: this.t('status.done', { elapsed: formatElapsed(Date.now() - job.submittedAt) }, 'done'),
+        });
         send(msg);
         done();
       })
@@ -177,7 +190,8 @@ export class NodeJobs<TData, R> {
     const elapsed = formatElapsed(Date.now() - newest.submittedAt);
     const key = newest.state === 'processing' ? 'status.processing' : 'status.waiting';
     let text = this.t(key, { elapsed }, `${newest.state} ${elapsed}`);
-    if (this.active.size > 1) text = this.t('status.more', { text, count: this.active.size - 1 }, `${text} (+${this.active.size - 1})`);
+    if (this.active.size > 1)
+      text = this.t('status.more', { text, count: this.active.size - 1 }, `${text} (+${this.active.size - 1})`);
     this.node.status({ fill: 'blue', shape: newest.state === 'processing' ? 'dot' : 'ring', text });
   }
 }

@@ -19,7 +19,10 @@ export interface PollOptions {
  * Polls until `poll` says done, the deadline passes or the signal aborts. Waits grow
  * (2 s → 30 s by default) so a five-hour job costs hundreds of requests, not thousands.
  */
-export async function pollUntil<R>(poll: (signal: AbortSignal) => Promise<PollOutcome<R>>, opts: PollOptions): Promise<R | 'timeout'> {
+export async function pollUntil<R>(
+  poll: (signal: AbortSignal) => Promise<PollOutcome<R>>,
+  opts: PollOptions,
+): Promise<R | 'timeout'> {
   const now = opts.now ?? Date.now;
   let wait = opts.firstMs;
   for (;;) {

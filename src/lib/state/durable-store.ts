@@ -18,7 +18,9 @@ export function durableStore(RED: NodeAPI): StateStore {
   }
   if (!warned) {
     warned = true;
-    RED.log.warn('[speech-pipelines] No Node-RED user directory: pending batch jobs are kept in memory only and do not survive a restart.');
+    RED.log.warn(
+      '[speech-pipelines] No Node-RED user directory: pending batch jobs are kept in memory only and do not survive a restart.',
+    );
   }
   return processStore;
 }

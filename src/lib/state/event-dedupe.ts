@@ -12,7 +12,11 @@ import { StateStore } from './store';
 export class EventDedupe {
   private readonly seen: TtlSet;
 
-  constructor(private readonly ttlMs: number, private readonly shared?: StateStore, private readonly prefix = 'event:') {
+  constructor(
+    private readonly ttlMs: number,
+    private readonly shared?: StateStore,
+    private readonly prefix = 'event:',
+  ) {
     this.seen = new TtlSet(ttlMs);
   }
 

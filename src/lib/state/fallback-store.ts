@@ -9,7 +9,11 @@ import { StateStore } from './store';
  * event id is only known to this instance.
  */
 export class FallbackStore implements StateStore {
-  constructor(private readonly link: RedisLink, private readonly shared: StateStore, readonly local: StateStore) {}
+  constructor(
+    private readonly link: RedisLink,
+    private readonly shared: StateStore,
+    readonly local: StateStore,
+  ) {}
 
   setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean> {
     return this.either((s) => s.setIfAbsent(key, value, ttlMs));

@@ -48,7 +48,10 @@ export class FileStore implements StateStore {
   private writing: Promise<void> | undefined;
   private readonly now: () => number;
 
-  constructor(readonly file: string, private readonly opts: FileStoreOptions = {}) {
+  constructor(
+    readonly file: string,
+    private readonly opts: FileStoreOptions = {},
+  ) {
     this.now = opts.now ?? Date.now;
   }
 
@@ -114,7 +117,10 @@ export class FileStore implements StateStore {
     try {
       text = await fs.promises.readFile(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.opts.onWarning?.(`Cannot read ${this.file} (${(err as NodeJS.ErrnoException).code}); starting with no saved state.`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.opts.onWarning?.(
+          `Cannot read ${this.file} (${(err as NodeJS.ErrnoException).code}); starting with no saved state.`,
+        );
       return;
     }
     const parsed = parseShape(text);
@@ -122,12 +128,18 @@ export class FileStore implements StateStore {
       // A truncated or edited file must not stop Node-RED starting; keep it for a human to look at.
       const aside = `${this.file}.corrupt-${this.now()}`;
       await fs.promises.rename(this.file, aside).catch(() => undefined);
-      this.opts.onWarning?.(`${this.file} was not valid JSON; moved it to ${path.basename(aside)} and started with no saved state.`);
+      this.opts.onWarning?.(
+        `${this.file} was not valid JSON; moved it to ${path.basename(aside)} and started with no saved state.`,
+      );
       return;
     }
     const t = this.now();
     for (const [k, e] of Object.entries(parsed.entries)) {
-      if (e && typeof e.value === 'string' && (e.expires === null || (typeof e.expires === 'number' && e.expires > t))) {
+      if (
+        e &&
+        typeof e.value === 'string' &&
+        (e.expires === null || (typeof e.expires === 'number' && e.expires > t))
+      ) {
         this.entries.set(k, { value: e.value, expires: e.expires });
       }
     }
@@ -143,13 +155,13 @@ export class FileStore implements StateStore {
       }
       const version = this.version;
       const data: FileShape = { version: 1, entries: Object.fromEntries(this.entries) };
-      this.writing = writeAtomic(this.file, JSON.stringify(data)).then(
-        () => {
+      this.writing = writeAtomic(this.file, JSON.stringify(data))
+        .then(() => {
           this.persisted = Math.max(this.persisted, version);
-        },
-      ).finally(() => {
-        this.writing = undefined;
-      });
+        })
+        .finally(() => {
+          this.writing = undefined;
+        });
       await this.writing;
     }
   }
@@ -158,7 +170,9 @@ export class FileStore implements StateStore {
 function parseShape(text: string): FileShape | undefined {
   try {
     const v = JSON.parse(text) as FileShape;
-    return v && typeof v === 'object' && v.entries && typeof v.entries === 'object' && !Array.isArray(v.entries) ? v : undefined;
+    return v && typeof v === 'object' && v.entries && typeof v.entries === 'object' && !Array.isArray(v.entries)
+      ? v
+      : undefined;
   } catch {
     return undefined;
   }

@@ -27,7 +27,10 @@ export const DEFAULT_PREFIX = 'speech-pipelines:';
  * is set (the embedded default). Throws on a URL that is not redis:// or rediss://, so a typo
  * is reported at start-up instead of silently running per instance.
  */
-export function readRedisConfig(settings: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): RedisConfig | undefined {
+export function readRedisConfig(
+  settings: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): RedisConfig | undefined {
   const section = asRecord(settings.speechPipelines);
   const redis = asRecord(section.redis);
   const fromSettings = typeof redis.url === 'string' && redis.url.trim() ? redis.url.trim() : undefined;

@@ -32,7 +32,10 @@ export class RedisLink {
   upSince = 0;
   lostAt: number | undefined;
 
-  constructor(readonly config: RedisConfig, private readonly log: LinkLog) {}
+  constructor(
+    readonly config: RedisConfig,
+    private readonly log: LinkLog,
+  ) {}
 
   get up(): boolean {
     return this.state === 'up' && !this.closed;
@@ -110,7 +113,11 @@ export class RedisLink {
       this.upSince = Date.now();
       if (this.probe) clearInterval(this.probe);
       this.probe = undefined;
-      this.log.info(this.everUp ? `Redis at ${maskUrl(this.config.url)} is back: shared state in use again.` : `Shared state in use: Redis at ${maskUrl(this.config.url)}.`);
+      this.log.info(
+        this.everUp
+          ? `Redis at ${maskUrl(this.config.url)} is back: shared state in use again.`
+          : `Shared state in use: Redis at ${maskUrl(this.config.url)}.`,
+      );
       this.everUp = true;
       this.emit(true);
       return;
@@ -128,7 +135,10 @@ export class RedisLink {
     this.probe = setInterval(() => {
       const client = this.client;
       if (!client?.isReady) return;
-      client.sendCommand(['PING'], { timeout: this.config.commandTimeoutMs }).then(() => this.mark(true), () => undefined);
+      client.sendCommand(['PING'], { timeout: this.config.commandTimeoutMs }).then(
+        () => this.mark(true),
+        () => undefined,
+      );
     }, 1000);
     this.probe.unref();
     this.emit(false);
@@ -153,5 +163,8 @@ export class RedisLink {
 function errorText(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown };
   if (typeof e?.code === 'string') return e.code;
-  return String(e?.message ?? 'error').split('\n')[0].replace(/\/\/[^@\s]*@/g, '//***@').slice(0, 120);
+  return String(e?.message ?? 'error')
+    .split('\n')[0]
+    .replace(/\/\/[^@\s]*@/g, '//***@')
+    .slice(0, 120);
 }

@@ -35,7 +35,14 @@ export class RedisStore implements StateStore {
     const found = new Set<string>();
     let cursor = '0';
     do {
-      const [next, batch] = await this.link.command<[string, string[]]>(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '500']);
+      const [next, batch] = await this.link.command<[string, string[]]>([
+        'SCAN',
+        cursor,
+        'MATCH',
+        pattern,
+        'COUNT',
+        '500',
+      ]);
       for (const key of batch) found.add(key.slice(this.link.prefix.length));
       cursor = String(next);
     } while (cursor !== '0');
@@ -43,7 +50,14 @@ export class RedisStore implements StateStore {
   }
 
   async extendIfValue(key: string, value: string, ttlMs: number): Promise<boolean> {
-    const reply = await this.link.command<number>(['EVAL', EXTEND_IF_VALUE, '1', this.k(key), value, String(Math.max(1, Math.round(ttlMs)))]);
+    const reply = await this.link.command<number>([
+      'EVAL',
+      EXTEND_IF_VALUE,
+      '1',
+      this.k(key),
+      value,
+      String(Math.max(1, Math.round(ttlMs))),
+    ]);
     return Number(reply) === 1;
   }
 

@@ -29,18 +29,32 @@ const RECONNECT_SKEW_MS = 1500;
 export class RedisWindows implements SharedWindows {
   private seq = 0;
 
-  constructor(private readonly link: RedisLink, private readonly instanceId: string, private readonly instances: number) {}
+  constructor(
+    private readonly link: RedisLink,
+    private readonly instanceId: string,
+    private readonly instances: number,
+  ) {}
 
   usable(windowMs: number): boolean {
     // After an outage, instances reconnect up to a second or so apart: wait out one window plus that.
-    return this.link.up && (this.link.lostAt === undefined || Date.now() - this.link.upSince >= windowMs + RECONNECT_SKEW_MS);
+    return (
+      this.link.up && (this.link.lostAt === undefined || Date.now() - this.link.upSince >= windowMs + RECONNECT_SKEW_MS)
+    );
   }
 
   async take(key: string, limit: number, windowMs: number): Promise<number> {
     // The credential (an AccessKey id, a key's hash) is hashed again: nothing about it is readable in Redis.
     const id = crypto.createHash('sha256').update(`${key}\n${windowMs}`).digest('hex').slice(0, 32);
     const member = `${this.instanceId}:${++this.seq}`;
-    const reply = await this.link.command<number>(['EVAL', SLIDING_WINDOW, '1', `${this.link.prefix}rate:${id}`, String(limit), String(windowMs), member]);
+    const reply = await this.link.command<number>([
+      'EVAL',
+      SLIDING_WINDOW,
+      '1',
+      `${this.link.prefix}rate:${id}`,
+      String(limit),
+      String(windowMs),
+      member,
+    ]);
     return Math.max(0, Number(reply) || 0);
   }
 

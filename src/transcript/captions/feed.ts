@@ -118,7 +118,11 @@ export class CaptionFeed {
     res.write(`retry: ${this.limits.retryMs}\n\n`);
     // With "connection: close" the body is the bytes on the socket, so frames skip the response's own
     // write path (measured in test/bench/captions.ts); not when middleware (compression) encodes the body.
-    const direct = res.socket && res.headersSent && !(res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding && !res.getHeader('content-encoding');
+    const direct =
+      res.socket &&
+      res.headersSent &&
+      !(res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding &&
+      !res.getHeader('content-encoding');
     const v: Viewer = { res, room, seq: 0, out: direct ? res.socket! : res };
     const r = this.rooms.get(room ?? this.latest ?? '');
     if (r && r.seq > 0) {
@@ -145,7 +149,7 @@ export class CaptionFeed {
   }
 
   viewersOf(room: string | undefined): number {
-    return room === undefined ? this.followers.size : this.byRoom.get(room)?.size ?? 0;
+    return room === undefined ? this.followers.size : (this.byRoom.get(room)?.size ?? 0);
   }
 
   /** Ends every stream (on close); browsers reconnect to whichever route answers next. */
@@ -195,6 +199,7 @@ export class CaptionFeed {
   }
 
   private beat(): void {
-    for (const v of [...this.followers, ...[...this.byRoom.values()].flatMap((s) => [...s])]) this.write(v, ': keep-alive\n\n');
+    for (const v of [...this.followers, ...[...this.byRoom.values()].flatMap((s) => [...s])])
+      this.write(v, ': keep-alive\n\n');
   }
 }

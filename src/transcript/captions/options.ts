@@ -40,7 +40,10 @@ export const CAPTION_DEFAULTS: CaptionOptions = {
 /** A path Express reads literally: ':', '*', '(' and '?' would be patterns. */
 export const PATH_PATTERN = /^\/[A-Za-z0-9._~/-]*$/;
 
-const WHOLE: Record<'lines' | 'maxLineLength' | 'maxLineLengthCjk' | 'clearAfter' | 'history' | 'maxRooms', [number, number]> = {
+const WHOLE: Record<
+  'lines' | 'maxLineLength' | 'maxLineLengthCjk' | 'clearAfter' | 'history' | 'maxRooms',
+  [number, number]
+> = {
   lines: [1, 10],
   maxLineLength: [10, 200],
   maxLineLengthCjk: [4, 100],
@@ -63,20 +66,38 @@ export function readCaptionOptions(input: Record<string, unknown>): { options: C
   const options: CaptionOptions = { ...CAPTION_DEFAULTS };
   const given = (key: keyof CaptionOptions): unknown => {
     const v = input[key];
-    return v === undefined || v === null || (typeof v === 'string' && v.trim() === '' && key !== 'translation' && key !== 'path') ? undefined : v;
+    return v === undefined ||
+      v === null ||
+      (typeof v === 'string' && v.trim() === '' && key !== 'translation' && key !== 'path')
+      ? undefined
+      : v;
   };
 
   const path = given('path');
   if (path !== undefined) {
     const p = typeof path === 'string' ? normalizePath(path) : '';
-    if (p.length > 1 && p.length <= 200 && PATH_PATTERN.test(p) && !p.includes('//') && !/(^|\/)\.\.?(\/|$)/.test(p)) options.path = p;
-    else problems.push({ field: 'path', rule: 'pattern', message: 'path must start with / and may only contain letters, digits and . _ ~ / - (not "/" alone, "//" or dot segments).', params: { field: 'path', value: String(path).slice(0, 40) } });
+    if (p.length > 1 && p.length <= 200 && PATH_PATTERN.test(p) && !p.includes('//') && !/(^|\/)\.\.?(\/|$)/.test(p))
+      options.path = p;
+    else
+      problems.push({
+        field: 'path',
+        rule: 'pattern',
+        message:
+          'path must start with / and may only contain letters, digits and . _ ~ / - (not "/" alone, "//" or dot segments).',
+        params: { field: 'path', value: String(path).slice(0, 40) },
+      });
   }
   const translation = given('translation');
   if (translation !== undefined) {
     const s = typeof translation === 'string' ? translation.trim() : undefined;
     if (s === '' || (s !== undefined && LANGUAGE_PATTERN.test(s))) options.translation = s;
-    else problems.push({ field: 'translation', rule: 'pattern', message: 'translation must be empty (none) or a language code such as en or zh-CN.', params: { field: 'translation', value: String(translation).slice(0, 20) } });
+    else
+      problems.push({
+        field: 'translation',
+        rule: 'pattern',
+        message: 'translation must be empty (none) or a language code such as en or zh-CN.',
+        params: { field: 'translation', value: String(translation).slice(0, 20) },
+      });
   }
   for (const key of ['speakerLabels', 'viewerEvents'] as const) {
     const v = given(key);

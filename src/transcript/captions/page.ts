@@ -34,7 +34,14 @@ function escapeAttr(s: string): string {
 
 /** The node's settings the page starts from; `<` escaped so no value can close the script element. */
 export function pageConfig(o: CaptionOptions): string {
-  const cfg = { lines: o.lines, maxLineLength: o.maxLineLength, maxLineLengthCjk: o.maxLineLengthCjk, clearAfter: o.clearAfter, translation: o.translation, speakerLabels: o.speakerLabels };
+  const cfg = {
+    lines: o.lines,
+    maxLineLength: o.maxLineLength,
+    maxLineLengthCjk: o.maxLineLengthCjk,
+    clearAfter: o.clearAfter,
+    translation: o.translation,
+    speakerLabels: o.speakerLabels,
+  };
   return JSON.stringify(cfg).replace(/</g, '\\u003c');
 }
 

@@ -52,7 +52,8 @@ function translationsOf(v: unknown): Record<string, string> | undefined {
     if (count >= MAX_TRANSLATIONS) break;
     if (!isPlainObject(t) || typeof t.language !== 'string' || typeof t.text !== 'string') continue;
     const lang = t.language.trim().slice(0, 20);
-    if (!/^[A-Za-z0-9_-]+$/.test(lang) || lang === '__proto__' || lang === 'constructor' || lang === 'prototype') continue;
+    if (!/^[A-Za-z0-9_-]+$/.test(lang) || lang === '__proto__' || lang === 'constructor' || lang === 'prototype')
+      continue;
     out[lang] = t.text.slice(0, MAX_TEXT);
     count++;
   }
@@ -62,7 +63,8 @@ function translationsOf(v: unknown): Record<string, string> | undefined {
 /** Reads the parts of a transcript event (any vendor) the page needs. */
 export function captionUpdate(e: Record<string, unknown>, sentence?: Sentence): CaptionUpdate {
   const index = e.sentenceIndex;
-  const speaker = typeof e.speaker === 'string' && e.speaker.trim() ? e.speaker.trim().slice(0, MAX_SPEAKER) : undefined;
+  const speaker =
+    typeof e.speaker === 'string' && e.speaker.trim() ? e.speaker.trim().slice(0, MAX_SPEAKER) : undefined;
   return {
     text: typeof e.text === 'string' ? e.text.slice(0, MAX_TEXT) : '',
     final: e.final === true,
@@ -92,7 +94,10 @@ export class Room {
   private readonly frames: string[] = [];
   private snapCache: { seq: number; frame: string } | undefined;
 
-  constructor(readonly key: string, private readonly limits: RoomLimits) {}
+  constructor(
+    readonly key: string,
+    private readonly limits: RoomLimits,
+  ) {}
 
   get id(): string {
     return `${this.epoch}.${this.seq}`;
@@ -104,7 +109,9 @@ export class Room {
       if (this.sentences.length < this.limits.maxSentences) this.sentences.push(u.sentence);
       else this.dropped++;
     }
-    const same = this.open && (u.sentenceIndex === undefined || this.open.index === undefined || u.sentenceIndex === this.open.index);
+    const same =
+      this.open &&
+      (u.sentenceIndex === undefined || this.open.index === undefined || u.sentenceIndex === this.open.index);
     if (!same && u.text.trim() === '' && !u.tr) return undefined; // SentenceBegin and the like: nothing to show yet
     let line: CaptionLine;
     if (same) {
@@ -131,7 +138,8 @@ export class Room {
 
   /** The recent sentences as one frame: what a late joiner or a viewer that fell behind starts from. */
   snapshot(): string {
-    if (this.snapCache?.seq !== this.seq) this.snapCache = { seq: this.seq, frame: frame(this.id, { k: 'snap', room: this.key, lines: this.lines }) };
+    if (this.snapCache?.seq !== this.seq)
+      this.snapCache = { seq: this.seq, frame: frame(this.id, { k: 'snap', room: this.key, lines: this.lines }) };
     return this.snapCache.frame;
   }
 

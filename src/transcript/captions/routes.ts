@@ -21,7 +21,11 @@ function single(req: Request, name: string): string | undefined | null {
 }
 
 function refuse(res: Response, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(text);
 }
 
@@ -30,7 +34,12 @@ function refuse(res: Response, status: number, text: string): void {
  * room list. Every route runs Node-RED's httpNodeMiddleware (as core http-in does) and the
  * token check; only GET and HEAD are answered.
  */
-export function captionRoutes(feed: CaptionFeed, o: CaptionOptions, token: string | undefined, middleware: RequestHandler[]): CaptionRoute[] {
+export function captionRoutes(
+  feed: CaptionFeed,
+  o: CaptionOptions,
+  token: string | undefined,
+  middleware: RequestHandler[],
+): CaptionRoute[] {
   const tokenOk = tokenChecker(token);
   const guard = (req: Request, res: Response, next: NextFunction): void => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -58,25 +67,38 @@ export function captionRoutes(feed: CaptionFeed, o: CaptionOptions, token: strin
     return room;
   };
 
-  const sessionFile = (format: TranscriptFormat, type: string) => (req: Request, res: Response): void => {
-    const room = roomParam(req, res);
-    if (room === false) return;
-    const lang = single(req, 'lang');
-    if (lang === null || (lang !== undefined && lang !== '' && !LANGUAGE_PATTERN.test(lang))) return refuse(res, 400, 'lang must be a language code such as en or zh-CN.');
-    const r = feed.rooms.get(room ?? feed.latest ?? '');
-    if (room !== undefined && !r) return refuse(res, 404, 'No such room.');
-    const out = formatTranscript(r?.sentences ?? [], { ...FORMAT_DEFAULTS, format, language: lang ?? '', speakerLabels: o.speakerLabels });
-    const name = `${(r?.key ?? 'captions').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 100) || 'captions'}.${format}`;
-    res.writeHead(200, {
-      'content-type': `${type}; charset=utf-8`,
-      'content-disposition': `inline; filename="${name}"`,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      // A <track> on another origin (a player page) may read it when the CORS request carries no credentials.
-      'access-control-allow-origin': '*',
-    });
-    res.end(format === 'vtt' && !out.output ? 'WEBVTT\n' : out.output);
-  };
+  const sessionFile =
+    (format: TranscriptFormat, type: string) =>
+    (req: Request, res: Response): void => {
+      const room = roomParam(req, res);
+      if (room === false) return;
+      const lang = single(req, 'lang');
+      if (lang === null || (lang !== undefined && lang !== '' && !LANGUAGE_PATTERN.test(lang)))
+        return refuse(res, 400, 'lang must be a language code such as en or zh-CN.');
+      const r = feed.rooms.get(room ?? feed.latest ?? '');
+      if (room !== undefined && !r) return refuse(res, 404, 'No such room.');
+      const out = formatTranscript(r?.sentences ?? [], {
+        ...FORMAT_DEFAULTS,
+        format,
+        language: lang ?? '',
+        speakerLabels: o.speakerLabels,
+      });
+      const name = `${
+        (r?.key ?? 'captions')
+          .replace(/[^A-Za-z0-9._-]+/g, '_')
+          .replace(/^[._]+/, '')
+          .slice(0, 100) || 'captions'
+      }.${format}`;
+      res.writeHead(200, {
+        'content-type': `${type}; charset=utf-8`,
+        'content-disposition': `inline; filename="${name}"`,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        // A <track> on another origin (a player page) may read it when the CORS request carries no credentials.
+        'access-control-allow-origin': '*',
+      });
+      res.end(format === 'vtt' && !out.output ? 'WEBVTT\n' : out.output);
+    };
 
   return [
     route('', (req, res) => {
@@ -84,11 +106,19 @@ export function captionRoutes(feed: CaptionFeed, o: CaptionOptions, token: strin
       res.end(captionPage(req.originalUrl.split('?')[0], o));
     }),
     route('/caption-page.js', (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+      res.writeHead(200, {
+        'content-type': 'text/javascript; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+      });
       res.end(pageAssets().js);
     }),
     route('/caption-page.css', (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+      res.writeHead(200, {
+        'content-type': 'text/css; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+      });
       res.end(pageAssets().css);
     }),
     route('/events', (req, res) => {
@@ -101,8 +131,14 @@ export function captionRoutes(feed: CaptionFeed, o: CaptionOptions, token: strin
     route('/captions.vtt', sessionFile('vtt', 'text/vtt')),
     route('/captions.srt', sessionFile('srt', 'application/x-subrip')),
     route('/rooms', (_req, res) => {
-      const rooms = [...feed.rooms.values()].reverse().map((r) => ({ room: r.key, sentences: r.sentences.length, viewers: feed.viewersOf(r.key), lastAt: r.lastAt }));
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      const rooms = [...feed.rooms.values()]
+        .reverse()
+        .map((r) => ({ room: r.key, sentences: r.sentences.length, viewers: feed.viewersOf(r.key), lastAt: r.lastAt }));
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
       res.end(JSON.stringify({ latest: feed.latest ?? null, rooms }));
     }),
   ];

@@ -29,31 +29,53 @@ export class Checker {
     return this.add(field, 'object', `${field} must be an object, not ${describe(value)}.`, { type: describe(value) });
   }
 
-  string(field: string, value: unknown, max: number, opts: { pattern?: RegExp; hint?: string; secret?: boolean } = {}): string | undefined {
+  string(
+    field: string,
+    value: unknown,
+    max: number,
+    opts: { pattern?: RegExp; hint?: string; secret?: boolean } = {},
+  ): string | undefined {
     if (typeof value !== 'string' && !(typeof value === 'number' && !opts.secret)) {
       return this.add(field, 'type', `${field} must be a string, not ${describe(value)}.`, { type: describe(value) });
     }
     const s = opts.secret ? String(value) : String(value).trim();
     if (s === '') return this.required(field);
-    if (s.length > max) return this.add(field, 'length', `${field} is ${s.length} characters long; at most ${max} are allowed.`, { max, length: s.length });
+    if (s.length > max)
+      return this.add(field, 'length', `${field} is ${s.length} characters long; at most ${max} are allowed.`, {
+        max,
+        length: s.length,
+      });
     if (opts.pattern && !opts.pattern.test(s)) {
       const shown = opts.secret ? '' : ` (got "${clip(s)}")`;
-      return this.add(field, 'pattern', `${field} ${opts.hint ?? 'has an invalid format'}${shown}.`, { hint: opts.hint ?? '', value: opts.secret ? '' : clip(s) });
+      return this.add(field, 'pattern', `${field} ${opts.hint ?? 'has an invalid format'}${shown}.`, {
+        hint: opts.hint ?? '',
+        value: opts.secret ? '' : clip(s),
+      });
     }
     return s;
   }
 
   int(field: string, value: unknown, min: number, max: number): number | undefined {
-    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
-    if (!Number.isInteger(n)) return this.add(field, 'int', `${field} must be a whole number from ${min} to ${max}.`, { min, max });
-    if (n < min || n > max) return this.add(field, 'range', `${field} must be from ${min} to ${max} (got ${n}).`, { min, max, value: n });
+    const n =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)
+          ? Number(value)
+          : NaN;
+    if (!Number.isInteger(n))
+      return this.add(field, 'int', `${field} must be a whole number from ${min} to ${max}.`, { min, max });
+    if (n < min || n > max)
+      return this.add(field, 'range', `${field} must be from ${min} to ${max} (got ${n}).`, { min, max, value: n });
     return n;
   }
 
   oneOf(field: string, value: unknown, values: readonly number[]): number | undefined {
     const n = this.int(field, value, Math.min(...values), Math.max(...values));
     if (n === undefined || values.includes(n)) return n;
-    return this.add(field, 'enum', `${field} must be one of ${values.join(', ')} (got ${n}).`, { values: values.join(', '), value: n });
+    return this.add(field, 'enum', `${field} must be one of ${values.join(', ')} (got ${n}).`, {
+      values: values.join(', '),
+      value: n,
+    });
   }
 
   bool(field: string, value: unknown): boolean | undefined {
@@ -65,18 +87,36 @@ export class Checker {
   /** An RTC user ID: sent as a numeric string, accepted as a number too. */
   uid(field: string, value: unknown): string | undefined {
     const s = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined;
-    if (s === undefined) return this.add(field, 'type', `${field} must be a numeric user ID, not ${describe(value)}.`, { type: describe(value) });
+    if (s === undefined)
+      return this.add(field, 'type', `${field} must be a numeric user ID, not ${describe(value)}.`, {
+        type: describe(value),
+      });
     if (s === '') return this.required(field);
     if (!/^\d{1,10}$/.test(s) || Number(s) < 1 || Number(s) > MAX_UID) {
-      return this.add(field, 'uid', `${field} must be a numeric user ID from 1 to ${MAX_UID} (got "${clip(s)}").`, { max: MAX_UID, value: clip(s) });
+      return this.add(field, 'uid', `${field} must be a numeric user ID from 1 to ${MAX_UID} (got "${clip(s)}").`, {
+        max: MAX_UID,
+        value: clip(s),
+      });
     }
     return String(Number(s));
   }
 
   array(field: string, value: unknown, min: number, max: number): unknown[] | undefined {
-    if (!Array.isArray(value)) return this.add(field, 'array', `${field} must be a list, not ${describe(value)}.`, { type: describe(value) });
-    if (value.length < min) return min === 1 ? this.add(field, 'required', `${field} needs at least one entry.`) : this.add(field, 'count', `${field} needs ${min} to ${max} entries (got ${value.length}).`, { min, max, count: value.length });
-    if (value.length > max) return this.add(field, 'maxItems', `${field} takes at most ${max} entries (got ${value.length}).`, { max, count: value.length });
+    if (!Array.isArray(value))
+      return this.add(field, 'array', `${field} must be a list, not ${describe(value)}.`, { type: describe(value) });
+    if (value.length < min)
+      return min === 1
+        ? this.add(field, 'required', `${field} needs at least one entry.`)
+        : this.add(field, 'count', `${field} needs ${min} to ${max} entries (got ${value.length}).`, {
+            min,
+            max,
+            count: value.length,
+          });
+    if (value.length > max)
+      return this.add(field, 'maxItems', `${field} takes at most ${max} entries (got ${value.length}).`, {
+        max,
+        count: value.length,
+      });
     return value;
   }
 
@@ -90,7 +130,9 @@ export class Checker {
   language(field: string, value: unknown): string | undefined {
     const s = this.string(field, value, 32);
     if (s === undefined || LANGUAGE.test(s)) return s;
-    return this.add(field, 'language', `${field}: "${clip(s)}" is not a language code such as en-US.`, { value: clip(s) });
+    return this.add(field, 'language', `${field}: "${clip(s)}" is not a language code such as en-US.`, {
+      value: clip(s),
+    });
   }
 
   languages(field: string, value: unknown, min: number, max: number): string[] | undefined {

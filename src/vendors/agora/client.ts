@@ -9,7 +9,14 @@ import { parseJson, toAgoraError } from './errors';
 import { basicAuthorization, generateName } from './names';
 import { abortedError, claimStartSlot, TASK_STATE_TTL_MS, UpdateQueue } from './pacing';
 import { buildBotToken } from './tokens';
-import { AgoraApiVersion, AgoraCallOptions, AgoraClientOptions, AgoraListFilter, AgoraTaskInfo, AgoraTaskRef } from './types';
+import {
+  AgoraApiVersion,
+  AgoraCallOptions,
+  AgoraClientOptions,
+  AgoraListFilter,
+  AgoraTaskInfo,
+  AgoraTaskRef,
+} from './types';
 import { INSTANCE_ID, prepareStart, prepareUpdate } from './validate';
 
 export const DEFAULT_ENDPOINT = 'https://api.agora.io';
@@ -68,7 +75,10 @@ export class AgoraSttClient {
   }
 
   /** v7: join (one unused name per task); v6: acquire a builder token and start with it. */
-  async start(input: Json, call: AgoraCallOptions = {}): Promise<{ taskId: string; payload: Json; agora: AgoraTaskInfo }> {
+  async start(
+    input: Json,
+    call: AgoraCallOptions = {},
+  ): Promise<{ taskId: string; payload: Json; agora: AgoraTaskInfo }> {
     const signal = this.signal(call);
     const prepared = prepareStart(this.version, input ?? {});
     if (prepared.problems.length) throw validationError('agora', prepared.problems);
@@ -88,7 +98,14 @@ export class AgoraSttClient {
       info.name = name;
       await claimStartSlot(this.store, slotKey, spacing, this.now, signal);
       try {
-        payload = await this.call({ method: 'POST', path: `${this.v7Base()}/join`, body, idempotent: false, signal, secrets });
+        payload = await this.call({
+          method: 'POST',
+          path: `${this.v7Base()}/join`,
+          body,
+          idempotent: false,
+          signal,
+          secrets,
+        });
       } catch (err) {
         // A definite refusal never created the task, so a name the user chose may be tried again.
         if (isDefiniteRefusal(err)) await this.store.delete(nameKey(this.opts.appId, name));
@@ -105,7 +122,15 @@ export class AgoraSttClient {
       await claimStartSlot(this.store, slotKey, spacing, this.now, signal);
       if (this.now() - acquired.at > BUILDER_TOKEN_FRESH_MS) acquired = await this.acquire(instanceId, signal);
       const startWith = (token: string): Promise<Json> =>
-        this.call({ method: 'POST', path: `${this.v6Base()}/tasks`, query: { builderToken: token }, body, idempotent: false, signal, secrets });
+        this.call({
+          method: 'POST',
+          path: `${this.v6Base()}/tasks`,
+          query: { builderToken: token },
+          body,
+          idempotent: false,
+          signal,
+          secrets,
+        });
       try {
         payload = await startWith(acquired.token);
       } catch (err) {
@@ -119,7 +144,11 @@ export class AgoraSttClient {
       info.createTs = numberOf(payload.createTs);
     }
     if (!info.taskId) {
-      throw new SpeechApiError({ vendor: 'agora', code: 'InvalidResponse', message: `Agora accepted the start but returned no ${this.version === 'v7' ? 'agent_id' : 'taskId'}.` });
+      throw new SpeechApiError({
+        vendor: 'agora',
+        code: 'InvalidResponse',
+        message: `Agora accepted the start but returned no ${this.version === 'v7' ? 'agent_id' : 'taskId'}.`,
+      });
     }
     info.status = stringOf(payload.status) || undefined;
     await this.updates.touch(this.taskKey(info.taskId));
@@ -129,22 +158,39 @@ export class AgoraSttClient {
   async query(ref: AgoraTaskRef, call: AgoraCallOptions = {}): Promise<{ payload: Json; status?: string }> {
     const signal = this.signal(call);
     const { taskId, version, builderToken } = this.checkRef(ref);
-    const payload = version === 'v7'
-      ? await this.call({ method: 'GET', path: `${this.v7Base()}/agents/${enc(taskId)}`, idempotent: true, signal })
-      : await this.call({ method: 'GET', path: `${this.v6Base()}/tasks/${enc(taskId)}`, query: { builderToken }, idempotent: true, signal });
+    const payload =
+      version === 'v7'
+        ? await this.call({ method: 'GET', path: `${this.v7Base()}/agents/${enc(taskId)}`, idempotent: true, signal })
+        : await this.call({
+            method: 'GET',
+            path: `${this.v6Base()}/tasks/${enc(taskId)}`,
+            query: { builderToken },
+            idempotent: true,
+            signal,
+          });
     return { payload, status: stringOf(payload.status) || undefined };
   }
 
   /** v7 only: every agent matching the filter, following the cursor through every page. */
-  async list(filter: AgoraListFilter = {}, call: AgoraCallOptions = {}): Promise<{ payload: { agents: Json[]; total: number; pages: number } }> {
+  async list(
+    filter: AgoraListFilter = {},
+    call: AgoraCallOptions = {},
+  ): Promise<{ payload: { agents: Json[]; total: number; pages: number } }> {
     if (this.version !== 'v7') {
-      throw validationError('agora', [{ field: 'apiVersion', rule: 'v7Only', message: 'Listing tasks is available only on API v7; this config node uses v6.', params: { field: 'apiVersion', version: 'v7' } }]);
+      throw validationError('agora', [
+        {
+          field: 'apiVersion',
+          rule: 'v7Only',
+          message: 'Listing tasks is available only on API v7; this config node uses v6.',
+          params: { field: 'apiVersion', version: 'v7' },
+        },
+      ]);
     }
     const signal = this.signal(call);
     const query = listQuery(filter);
     const agents: Json[] = [];
     const seen = new Set<string>();
-    let total = 0;
+    let total: number;
     let pages = 0;
     let cursor: string | undefined;
     do {
@@ -159,7 +205,11 @@ export class AgoraSttClient {
     return { payload: { agents, total, pages } };
   }
 
-  async update(ref: AgoraTaskRef, changes: Json, call: AgoraCallOptions = {}): Promise<{ payload: Json; sequenceId: number; updateMask: string }> {
+  async update(
+    ref: AgoraTaskRef,
+    changes: Json,
+    call: AgoraCallOptions = {},
+  ): Promise<{ payload: Json; sequenceId: number; updateMask: string }> {
     const signal = this.signal(call);
     const problems: Problem[] = [];
     let checked: ReturnType<AgoraSttClient['checkRef']> | undefined;
@@ -174,9 +224,24 @@ export class AgoraSttClient {
     const { taskId, version, builderToken } = checked;
     const { body, updateMask } = prepared;
     return this.updates.run(this.taskKey(taskId), signal, async (sequenceId) => {
-      const payload = version === 'v7'
-        ? await this.call({ method: 'POST', path: `${this.v7Base()}/agents/${enc(taskId)}/update`, query: { sequenceId, updateMask }, body, idempotent: false, signal })
-        : await this.call({ method: 'PATCH', path: `${this.v6Base()}/tasks/${enc(taskId)}`, query: { builderToken, sequenceId, updateMask }, body, idempotent: false, signal });
+      const payload =
+        version === 'v7'
+          ? await this.call({
+              method: 'POST',
+              path: `${this.v7Base()}/agents/${enc(taskId)}/update`,
+              query: { sequenceId, updateMask },
+              body,
+              idempotent: false,
+              signal,
+            })
+          : await this.call({
+              method: 'PATCH',
+              path: `${this.v6Base()}/tasks/${enc(taskId)}`,
+              query: { builderToken, sequenceId, updateMask },
+              body,
+              idempotent: false,
+              signal,
+            });
       return { payload, sequenceId, updateMask };
     });
   }
@@ -185,9 +250,23 @@ export class AgoraSttClient {
     const signal = this.signal(call);
     const { taskId, version, builderToken } = this.checkRef(ref);
     // Stopping names one task, so a repeat is harmless (at worst "already stopped").
-    const payload = version === 'v7'
-      ? await this.call({ method: 'POST', path: `${this.v7Base()}/agents/${enc(taskId)}/leave`, idempotent: true, signal, emptyOk: true })
-      : await this.call({ method: 'DELETE', path: `${this.v6Base()}/tasks/${enc(taskId)}`, query: { builderToken }, idempotent: true, signal, emptyOk: true });
+    const payload =
+      version === 'v7'
+        ? await this.call({
+            method: 'POST',
+            path: `${this.v7Base()}/agents/${enc(taskId)}/leave`,
+            idempotent: true,
+            signal,
+            emptyOk: true,
+          })
+        : await this.call({
+            method: 'DELETE',
+            path: `${this.v6Base()}/tasks/${enc(taskId)}`,
+            query: { builderToken },
+            idempotent: true,
+            signal,
+            emptyOk: true,
+          });
     await this.updates.forget(this.taskKey(taskId));
     return { payload };
   }
@@ -204,8 +283,17 @@ export class AgoraSttClient {
     this.http.close();
   }
 
-  private async listPage(query: Record<string, string | number | undefined>, signal: AbortSignal): Promise<{ list: Json[]; total?: number; cursor?: string }> {
-    const payload = await this.call({ method: 'GET', path: `${this.v7Base()}/agents`, query, idempotent: true, signal });
+  private async listPage(
+    query: Record<string, string | number | undefined>,
+    signal: AbortSignal,
+  ): Promise<{ list: Json[]; total?: number; cursor?: string }> {
+    const payload = await this.call({
+      method: 'GET',
+      path: `${this.v7Base()}/agents`,
+      query,
+      idempotent: true,
+      signal,
+    });
     const data = (payload.data ?? {}) as Json;
     const meta = (payload.meta ?? {}) as Json;
     const list = Array.isArray(data.list) ? (data.list as Json[]) : [];
@@ -213,9 +301,20 @@ export class AgoraSttClient {
   }
 
   private async acquire(instanceId: string, signal: AbortSignal): Promise<{ token: string; at: number }> {
-    const payload = await this.call({ method: 'POST', path: `${this.v6Base()}/builderTokens`, body: { instanceId }, idempotent: false, signal });
+    const payload = await this.call({
+      method: 'POST',
+      path: `${this.v6Base()}/builderTokens`,
+      body: { instanceId },
+      idempotent: false,
+      signal,
+    });
     const token = stringOf(payload.tokenName);
-    if (!token) throw new SpeechApiError({ vendor: 'agora', code: 'InvalidResponse', message: 'Agora answered the builder-token request without a tokenName.' });
+    if (!token)
+      throw new SpeechApiError({
+        vendor: 'agora',
+        code: 'InvalidResponse',
+        message: 'Agora answered the builder-token request without a tokenName.',
+      });
     return { token, at: this.now() };
   }
 
@@ -225,11 +324,14 @@ export class AgoraSttClient {
       const name = given ?? generateName(channel);
       if (await this.store.setIfAbsent(nameKey(this.opts.appId, name), channel, TASK_STATE_TTL_MS)) return name;
       if (given || attempt >= 3) {
-        throw validationError('agora', [{
-          field: 'name', rule: 'nameUsed',
-          message: `The task name "${name}" was already used for a task of this App ID; Agora refuses a name twice. Give a new name, or leave it empty to have one generated.`,
-          params: { field: 'name', value: name },
-        }]);
+        throw validationError('agora', [
+          {
+            field: 'name',
+            rule: 'nameUsed',
+            message: `The task name "${name}" was already used for a task of this App ID; Agora refuses a name twice. Give a new name, or leave it empty to have one generated.`,
+            params: { field: 'name', value: name },
+          },
+        ]);
       }
     }
   }
@@ -238,16 +340,19 @@ export class AgoraSttClient {
     const cert = this.opts.appCertificate;
     if (!cert) return;
     const lifetime = this.opts.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS[this.version];
-    if (rtc.pubBotToken === undefined) rtc.pubBotToken = buildBotToken(this.opts.appId, cert, channel, rtc.pubBotUid as string, lifetime);
-    if (this.version === 'v6' && rtc.subBotToken === undefined) rtc.subBotToken = buildBotToken(this.opts.appId, cert, channel, rtc.subBotUid as string, lifetime);
+    if (rtc.pubBotToken === undefined)
+      rtc.pubBotToken = buildBotToken(this.opts.appId, cert, channel, rtc.pubBotUid as string, lifetime);
+    if (this.version === 'v6' && rtc.subBotToken === undefined)
+      rtc.subBotToken = buildBotToken(this.opts.appId, cert, channel, rtc.subBotUid as string, lifetime);
   }
 
   private checkRef(ref: AgoraTaskRef): { taskId: string; version: AgoraApiVersion; builderToken?: string } {
     const c = new Checker();
     const r = (ref && typeof ref === 'object' ? ref : {}) as AgoraTaskRef;
-    const taskId = r.taskId === undefined || r.taskId === null || r.taskId === ''
-      ? c.add('taskId', 'required', 'taskId is required: set msg.taskId (the start node sets it).')
-      : c.string('taskId', r.taskId, 128, { pattern: TASK_ID, hint: 'must be a task or agent ID' });
+    const taskId =
+      r.taskId === undefined || r.taskId === null || r.taskId === ''
+        ? c.add('taskId', 'required', 'taskId is required: set msg.taskId (the start node sets it).')
+        : c.string('taskId', r.taskId, 128, { pattern: TASK_ID, hint: 'must be a task or agent ID' });
     let version = this.version;
     if (r.apiVersion !== undefined) {
       if (r.apiVersion === 'v7' || r.apiVersion === 'v6') version = r.apiVersion;
@@ -255,9 +360,14 @@ export class AgoraSttClient {
     }
     let builderToken: string | undefined;
     if (version === 'v6') {
-      builderToken = r.builderToken === undefined || r.builderToken === ''
-        ? c.add('builderToken', 'required', 'A v6 task needs the builderToken it was started with (msg.agora.builderToken from the start node).')
-        : c.string('builderToken', r.builderToken, 4096);
+      builderToken =
+        r.builderToken === undefined || r.builderToken === ''
+          ? c.add(
+              'builderToken',
+              'required',
+              'A v6 task needs the builderToken it was started with (msg.agora.builderToken from the start node).',
+            )
+          : c.string('builderToken', r.builderToken, 4096);
     }
     if (c.problems.length) throw validationError('agora', c.problems);
     return { taskId: taskId as string, version, builderToken };
@@ -270,7 +380,10 @@ export class AgoraSttClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let raw;
     try {
-      raw = await this.http.send(() => ({ method: spec.method, path: `${spec.path}${query}`, headers, body }), { idempotent: spec.idempotent, signal: spec.signal });
+      raw = await this.http.send(() => ({ method: spec.method, path: `${spec.path}${query}`, headers, body }), {
+        idempotent: spec.idempotent,
+        signal: spec.signal,
+      });
     } catch (err) {
       throw this.redact(err, spec.secrets);
     }
@@ -278,7 +391,12 @@ export class AgoraSttClient {
     const parsed = parseJson(raw.body);
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
       if (spec.emptyOk) return {};
-      throw new SpeechApiError({ vendor: 'agora', code: 'InvalidResponse', httpStatus: raw.status, message: `Agora answered HTTP ${raw.status} with a body that is not a JSON object; check the endpoint in the config node.` });
+      throw new SpeechApiError({
+        vendor: 'agora',
+        code: 'InvalidResponse',
+        httpStatus: raw.status,
+        message: `Agora answered HTTP ${raw.status} with a body that is not a JSON object; check the endpoint in the config node.`,
+      });
     }
     return parsed as Json;
   }
@@ -286,12 +404,22 @@ export class AgoraSttClient {
   /** Agora may echo a rejected field; secrets of the config or the request never leave in an error. */
   private redact(err: unknown, extra: unknown[] = []): unknown {
     if (!(err instanceof SpeechApiError)) return err;
-    const secrets = [this.opts.customerSecret, this.opts.appCertificate, this.authorization.slice(6), ...extra]
-      .filter((s): s is string => typeof s === 'string' && s.length >= 4);
+    const secrets = [this.opts.customerSecret, this.opts.appCertificate, this.authorization.slice(6), ...extra].filter(
+      (s): s is string => typeof s === 'string' && s.length >= 4,
+    );
     let message = err.message;
     for (const s of secrets) message = message.split(s).join('***');
     if (message === err.message) return err;
-    return new SpeechApiError({ vendor: err.vendor, code: err.code, message, httpStatus: err.httpStatus, requestId: err.requestId, retryable: err.retryable, retryAfter: err.retryAfter, problems: err.problems });
+    return new SpeechApiError({
+      vendor: err.vendor,
+      code: err.code,
+      message,
+      httpStatus: err.httpStatus,
+      requestId: err.requestId,
+      retryable: err.retryable,
+      retryAfter: err.retryAfter,
+      problems: err.problems,
+    });
   }
 
   private signal(call: AgoraCallOptions): AbortSignal {
@@ -328,7 +456,10 @@ function listQuery(filter: AgoraListFilter): Record<string, string | number | un
   const q: Record<string, string | number | undefined> = {};
   if (f.channel !== undefined && f.channel !== '') q.channel = c.string('channel', f.channel, 64);
   if (f.state !== undefined && f.state !== '') {
-    const named = typeof f.state === 'string' ? AGENT_STATES.indexOf(f.state.trim().toUpperCase() as (typeof AGENT_STATES)[number]) : -1;
+    const named =
+      typeof f.state === 'string'
+        ? AGENT_STATES.indexOf(f.state.trim().toUpperCase() as (typeof AGENT_STATES)[number])
+        : -1;
     q.state = named >= 0 ? named : c.int('state', f.state, 0, AGENT_STATES.length - 1);
   }
   if (f.fromTime !== undefined) q.from_time = c.int('fromTime', f.fromTime, 0, 4294967295);
@@ -343,9 +474,12 @@ function optionProblems(opts: AgoraClientOptions): Problem[] {
   const o = (opts ?? {}) as Partial<AgoraClientOptions>;
   if (!o.appId) c.add('appId', 'required', 'The Agora config node has no App ID.');
   else c.string('appId', o.appId, 64, { pattern: INSTANCE_ID, hint: 'must be the App ID from Agora Console' });
-  if (!o.customerId) c.add('customerId', 'required', 'The Agora config node has no customer ID (Agora Console → RESTful API).');
-  if (!o.customerSecret) c.add('customerSecret', 'required', 'The Agora config node has no customer secret (Agora Console → RESTful API).');
-  if (o.apiVersion !== 'v7' && o.apiVersion !== 'v6') c.add('apiVersion', 'enum', 'The API version must be v7 or v6.', { values: 'v7, v6' });
+  if (!o.customerId)
+    c.add('customerId', 'required', 'The Agora config node has no customer ID (Agora Console → RESTful API).');
+  if (!o.customerSecret)
+    c.add('customerSecret', 'required', 'The Agora config node has no customer secret (Agora Console → RESTful API).');
+  if (o.apiVersion !== 'v7' && o.apiVersion !== 'v6')
+    c.add('apiVersion', 'enum', 'The API version must be v7 or v6.', { values: 'v7, v6' });
   if (o.endpoint) {
     let url: URL | undefined;
     try {
@@ -353,9 +487,13 @@ function optionProblems(opts: AgoraClientOptions): Problem[] {
     } catch {
       url = undefined;
     }
-    if (!url || !/^https?:$/.test(url.protocol)) c.add('endpoint', 'url', `The endpoint must be an http(s) URL such as ${DEFAULT_ENDPOINT}.`, { schemes: 'http/https' });
+    if (!url || !/^https?:$/.test(url.protocol))
+      c.add('endpoint', 'url', `The endpoint must be an http(s) URL such as ${DEFAULT_ENDPOINT}.`, {
+        schemes: 'http/https',
+      });
   }
-  for (const key of ['updateSpacingMs', 'startSpacingMs'] as const) if (o[key] !== undefined) c.int(key, o[key], 0, 600000);
+  for (const key of ['updateSpacingMs', 'startSpacingMs'] as const)
+    if (o[key] !== undefined) c.int(key, o[key], 0, 600000);
   if (o.tokenLifetimeSeconds !== undefined) c.int('tokenLifetimeSeconds', o.tokenLifetimeSeconds, 60, 4294967295);
   return c.problems;
 }

@@ -16,27 +16,38 @@ const MESSAGE_CODES: Array<[RegExp, string]> = [
 ];
 
 const STATUS_CODES: Record<number, string> = {
-  400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict',
-  422: 'QuotaExceeded', 429: 'TooManyRequests', 500: 'InternalError', 502: 'BadGateway',
-  503: 'ServiceUnavailable', 504: 'GatewayTimeout',
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  422: 'QuotaExceeded',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
 };
 
 /** What to do, in the user's words; the vendor's own text comes first. */
 const ADVICE: Record<string, string> = {
-  InvalidCredentials: 'Check the customer ID and customer secret in the Agora config node (Agora Console → RESTful API).',
+  InvalidCredentials:
+    'Check the customer ID and customer secret in the Agora config node (Agora Console → RESTful API).',
   Unauthorized: 'Check the customer ID and customer secret in the Agora config node (Agora Console → RESTful API).',
   TokenExpired: 'The RTC token has expired; build a new one.',
   InvalidToken: 'The RTC token is not valid for this App ID; check the App ID and App Certificate.',
   BuilderTokenExpired: 'The builder token is older than 5 minutes; start the task again (a new token is acquired).',
   NotEnabled: 'Real-time STT is not enabled for this App ID; enable it in Agora Console, and check the App ID.',
-  BuilderTokenMismatch: 'The builder token does not belong to this task or app; pass the builderToken returned by start unchanged.',
+  BuilderTokenMismatch:
+    'The builder token does not belong to this task or app; pass the builderToken returned by start unchanged.',
   TaskNotFound: 'No such task: it has ended, never existed, or belongs to another App ID.',
   NotFound: 'No such task: it has ended, never existed, or belongs to another App ID.',
   TaskAlreadyStarted: 'This builder token has already started a task; acquire a new one (start again) for a new task.',
   TaskConflict: 'This name or channel already has a task; use a new name, or stop the running task first.',
   Conflict: 'This name or channel already has a task; use a new name, or stop the running task first.',
   InvalidParameter: 'Agora rejected a parameter of the request; correct it and try again.',
-  QuotaExceeded: 'The project has reached a quota (for example concurrent tasks); stop unused tasks or ask Agora to raise it.',
+  QuotaExceeded:
+    'The project has reached a quota (for example concurrent tasks); stop unused tasks or ask Agora to raise it.',
   TooManyRequests: 'Agora is rate limiting this project; slow the flow down.',
   Agora2: 'Agora rejected a parameter of the request; correct it and try again.',
   Agora20: 'Agora timed out processing the request; it is retried after 3 s, then 6 s.',
@@ -80,7 +91,8 @@ export function parseJson(body: string): unknown {
 /** Maps an Agora response to a SpeechApiError, or undefined when it is a success. */
 export function toAgoraError(res: RawResponse): SpeechApiError | undefined {
   const parsed = parseJson(res.body);
-  const body = (parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : undefined) as ErrorBody | undefined;
+  const body = (parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : undefined) as
+    ErrorBody | undefined;
   const ok = res.status >= 200 && res.status < 300;
   if (ok && !body && res.body.trim() !== '') {
     // A cut-off or garbled answer (a proxy, a dropped connection): worth repeating for reads.
@@ -99,9 +111,14 @@ export function toAgoraError(res: RawResponse): SpeechApiError | undefined {
   const code = codeOf(res.status, body, vendorText);
   const retryable = res.status >= 500 || res.status === 429 || RETRYABLE_CODES.has(code);
   const retryAfterHeader = Number(res.headers['retry-after']);
-  const retryAfter = Number.isInteger(retryAfterHeader) && retryAfterHeader > 0 ? retryAfterHeader : code === 'Agora20' ? 3 : undefined;
+  const retryAfter =
+    Number.isInteger(retryAfterHeader) && retryAfterHeader > 0 ? retryAfterHeader : code === 'Agora20' ? 3 : undefined;
   const advice = ADVICE[code] ?? (res.status >= 500 ? ADVICE.InternalError : undefined);
-  const said = vendorText ? `: ${vendorText}` : body ? '' : ' with a body that is not JSON; check the endpoint in the config node';
+  const said = vendorText
+    ? `: ${vendorText}`
+    : body
+      ? ''
+      : ' with a body that is not JSON; check the endpoint in the config node';
   return new SpeechApiError({
     vendor: 'agora',
     code,
@@ -123,7 +140,12 @@ function refusedWith2xx(status: number, body: ErrorBody | undefined): boolean {
 function codeOf(status: number, body: ErrorBody | undefined, text: string): string {
   const reason = typeof body?.reason === 'string' ? body.reason.trim() : '';
   if (/^[A-Za-z][A-Za-z0-9_.]{1,63}$/.test(reason)) return reason;
-  const numeric = typeof body?.code === 'number' ? body.code : typeof body?.code === 'string' && /^\d+$/.test(body.code) ? Number(body.code) : undefined;
+  const numeric =
+    typeof body?.code === 'number'
+      ? body.code
+      : typeof body?.code === 'string' && /^\d+$/.test(body.code)
+        ? Number(body.code)
+        : undefined;
   if (numeric !== undefined) return `Agora${numeric}`;
   for (const [pattern, code] of MESSAGE_CODES) if (pattern.test(text)) return code;
   return STATUS_CODES[status] ?? `HTTP${status}`;
@@ -131,7 +153,9 @@ function codeOf(status: number, body: ErrorBody | undefined, text: string): stri
 
 function textOf(body: ErrorBody | undefined): string {
   if (!body) return '';
-  const parts = [body.message, body.detail, body.reason].filter((p): p is string => typeof p === 'string' && p.trim() !== '');
+  const parts = [body.message, body.detail, body.reason].filter(
+    (p): p is string => typeof p === 'string' && p.trim() !== '',
+  );
   const unique = [...new Set(parts.map((p) => p.trim()))];
   const text = unique.join(' / ').replace(/[\r\n\t]+/g, ' ');
   return text.length > MAX_VENDOR_TEXT ? `${text.slice(0, MAX_VENDOR_TEXT)}…` : text;

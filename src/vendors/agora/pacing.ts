@@ -6,7 +6,11 @@ import { StateStore } from '../../lib/state/store';
 export const TASK_STATE_TTL_MS = 73 * 3600 * 1000;
 
 export function abortedError(): SpeechApiError {
-  return new SpeechApiError({ vendor: 'agora', code: 'Aborted', message: 'Request cancelled because the node was stopped or redeployed.' });
+  return new SpeechApiError({
+    vendor: 'agora',
+    code: 'Aborted',
+    message: 'Request cancelled because the node was stopped or redeployed.',
+  });
 }
 
 /** Waits `ms` (a timer that an abort clears), as a SpeechApiError when aborted. */
@@ -22,7 +26,13 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
  * The claim lives in the shared store, so every node using it is paced; the
  * caller waits, it is never refused.
  */
-export async function claimStartSlot(store: StateStore, key: string, spacingMs: number, now: () => number, signal: AbortSignal): Promise<void> {
+export async function claimStartSlot(
+  store: StateStore,
+  key: string,
+  spacingMs: number,
+  now: () => number,
+  signal: AbortSignal,
+): Promise<void> {
   if (spacingMs <= 0) return;
   for (;;) {
     if (signal.aborted) throw abortedError();

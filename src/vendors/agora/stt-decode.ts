@@ -32,7 +32,7 @@ export const UNDECODABLE_CODE = 'UndecodableSubtitle';
 
 /** Why a message could not be decoded: a stable key for the node's catalogue (`undecodable.<reason>`). */
 export type UndecodableReason =
-  | 'badType' | 'empty' | 'tooLarge' | 'notBase64' | 'gzip' | 'json' | 'noTranscript' | 'protobuf' | 'implausible';
+  'badType' | 'empty' | 'tooLarge' | 'notBase64' | 'gzip' | 'json' | 'noTranscript' | 'protobuf' | 'implausible';
 
 export class UndecodableSubtitleError extends SpeechApiError {
   readonly reason: UndecodableReason;
@@ -59,7 +59,8 @@ type Input = { bytes: Buffer } | { json: unknown };
 /** Buffer, Uint8Array, ArrayBuffer, byte array, `{type:"Buffer",data}`, base64 or JSON text, or a parsed JSON message. */
 function normalize(payload: unknown): Input {
   if (Buffer.isBuffer(payload)) return { bytes: payload };
-  if (payload instanceof Uint8Array) return { bytes: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength) };
+  if (payload instanceof Uint8Array)
+    return { bytes: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength) };
   if (payload instanceof ArrayBuffer) return { bytes: Buffer.from(payload) };
   if (Array.isArray(payload)) return { bytes: fromByteArray(payload) };
   if (typeof payload === 'string') return fromString(payload);
@@ -68,7 +69,10 @@ function normalize(payload: unknown): Input {
     if ('transcript' in payload || 'translation' in payload) return { json: payload };
   }
   const what = payload === null ? 'null' : Array.isArray(payload) ? 'array' : typeof payload;
-  throw new UndecodableSubtitleError('badType', `msg.payload is ${what === 'object' ? 'an object without "transcript" or "translation"' : `a ${what}`}; expected a Buffer, a base64 string or a byte array`);
+  throw new UndecodableSubtitleError(
+    'badType',
+    `msg.payload is ${what === 'object' ? 'an object without "transcript" or "translation"' : `a ${what}`}; expected a Buffer, a base64 string or a byte array`,
+  );
 }
 
 function fromByteArray(values: unknown[]): Buffer {
@@ -98,7 +102,10 @@ function fromString(text: string): Input {
 }
 
 function tooLarge(n: number): UndecodableSubtitleError {
-  return new UndecodableSubtitleError('tooLarge', `${n} bytes is over the ${MAX_INPUT_BYTES}-byte limit for one subtitle message`);
+  return new UndecodableSubtitleError(
+    'tooLarge',
+    `${n} bytes is over the ${MAX_INPUT_BYTES}-byte limit for one subtitle message`,
+  );
 }
 
 function parseJsonText(text: string): unknown {
@@ -114,7 +121,12 @@ function gunzip(bytes: Buffer): Buffer {
     return zlib.gunzipSync(bytes, { maxOutputLength: MAX_JSON_BYTES });
   } catch (err) {
     const e = err as { code?: string };
-    const why = e.code === 'ERR_BUFFER_TOO_LARGE' ? `it inflates to more than ${MAX_JSON_BYTES} bytes` : e.code === 'Z_BUF_ERROR' ? 'it is truncated' : 'it is corrupt';
+    const why =
+      e.code === 'ERR_BUFFER_TOO_LARGE'
+        ? `it inflates to more than ${MAX_JSON_BYTES} bytes`
+        : e.code === 'Z_BUF_ERROR'
+          ? 'it is truncated'
+          : 'it is corrupt';
     throw new UndecodableSubtitleError('gzip', `the gzip data cannot be inflated: ${why}`);
   }
 }
@@ -127,7 +139,8 @@ function gunzip(bytes: Buffer): Buffer {
 export function decodeSttMessage(payload: unknown, protocol: SttProtocol = 'auto'): TranscriptEvent[] {
   const input = normalize(payload);
   if ('json' in input) {
-    if (protocol === 'protobuf') throw new UndecodableSubtitleError('protobuf', 'got JSON, but the protocol is set to protobuf');
+    if (protocol === 'protobuf')
+      throw new UndecodableSubtitleError('protobuf', 'got JSON, but the protocol is set to protobuf');
     return fromJsonProtocol(input.json);
   }
   const bytes = input.bytes;
@@ -164,7 +177,8 @@ function firstNonSpace(bytes: Buffer): number {
 /** Languages written without spaces between words. Korean uses spaces. */
 const NO_SPACE_LANGUAGE = /^(zh|ja|yue|wuu|cmn|th|lo|km|my|bo)(?:[-_]|$)/i;
 /** CJK punctuation, kana, bopomofo, Han, compatibility ideographs, full-width forms, Thai, Lao, Khmer, Myanmar. */
-const NO_SPACE_CHAR = /[\u3000-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]/;
+const NO_SPACE_CHAR =
+  /[\u3000-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]/;
 const NO_SPACE_BEFORE = /^[\s,.!?;:%)\]}…、。，！？：；]/;
 
 /**
@@ -179,7 +193,8 @@ export function joinSegments(parts: readonly string[], language?: string): strin
     if (!part) continue;
     if (out && spaced) {
       const last = out[out.length - 1];
-      if (!/\s/.test(last) && !NO_SPACE_BEFORE.test(part) && !NO_SPACE_CHAR.test(last) && !NO_SPACE_CHAR.test(part[0])) out += ' ';
+      if (!/\s/.test(last) && !NO_SPACE_BEFORE.test(part) && !NO_SPACE_CHAR.test(last) && !NO_SPACE_CHAR.test(part[0]))
+        out += ' ';
     }
     out += part;
   }
@@ -234,9 +249,11 @@ function segmentsOf(results: unknown, where: string): Segment[] | undefined {
   if (!Array.isArray(results)) throw new UndecodableSubtitleError('noTranscript', `"${where}.results" is not an array`);
   const out: Segment[] = [];
   for (const r of results) {
-    if (isPlainObject(r) && typeof r.text === 'string') out.push({ text: r.text, final: r.isFinal === true, offset: num(r.offset), duration: num(r.duration) });
+    if (isPlainObject(r) && typeof r.text === 'string')
+      out.push({ text: r.text, final: r.isFinal === true, offset: num(r.offset), duration: num(r.duration) });
   }
-  if (results.length > 0 && out.length === 0) throw new UndecodableSubtitleError('noTranscript', `"${where}.results" has no segment with text`);
+  if (results.length > 0 && out.length === 0)
+    throw new UndecodableSubtitleError('noTranscript', `"${where}.results" has no segment with text`);
   return out;
 }
 
@@ -268,12 +285,16 @@ function commonJson(vendorEvent: string, body: Record<string, unknown>, raw: unk
 function jsonTranscript(t: Record<string, unknown>, raw: unknown): TranscriptEvent | undefined {
   const segments = segmentsOf(t.results, 'transcript');
   if (segments && segments.length === 0) return undefined; // the v7.2.3 follow-up
-  if (!segments && typeof t.text !== 'string') throw new UndecodableSubtitleError('noTranscript', '"transcript" has neither "text" nor "results"');
+  if (!segments && typeof t.text !== 'string')
+    throw new UndecodableSubtitleError('noTranscript', '"transcript" has neither "text" nor "results"');
   const event = commonJson('transcript', t, raw);
   const language = str(t.language);
   if (language) event.language = language;
   if (segments) {
-    event.text = joinSegments(segments.map((s) => s.text), language);
+    event.text = joinSegments(
+      segments.map((s) => s.text),
+      language,
+    );
     event.final = segments.every((s) => s.final);
     event.words = segmentWords(segments);
   } else {
@@ -287,14 +308,19 @@ function jsonTranslation(tr: Record<string, unknown>, raw: unknown): TranscriptE
   let parts: Array<{ language: string; texts: string[]; final: boolean }>;
   if (Array.isArray(tr.results)) {
     if (tr.results.length === 0) return undefined; // the v7.2.3 follow-up
-    parts = tr.results.filter(isPlainObject).map((r) => ({ language: str(r.language) ?? '', texts: stringsOf(r.texts), final: r.isFinal === true }));
+    parts = tr.results
+      .filter(isPlainObject)
+      .map((r) => ({ language: str(r.language) ?? '', texts: stringsOf(r.texts), final: r.isFinal === true }));
   } else if (isPlainObject(tr.results0)) {
-    parts = [{ language: str(tr.results0.language) ?? '', texts: stringsOf(tr.results0.texts), final: tr.isFinal === true }];
+    parts = [
+      { language: str(tr.results0.language) ?? '', texts: stringsOf(tr.results0.texts), final: tr.isFinal === true },
+    ];
   } else {
     throw new UndecodableSubtitleError('noTranscript', '"translation" has neither "results" nor "results0"');
   }
   const translations = groupTranslations(parts.filter((p) => p.texts.length > 0));
-  if (translations.length === 0) throw new UndecodableSubtitleError('noTranscript', '"translation" has no translated text');
+  if (translations.length === 0)
+    throw new UndecodableSubtitleError('noTranscript', '"translation" has no translated text');
   const event = commonJson('translation', tr, raw);
   event.translations = translations;
   event.final = translations.every((x) => x.final);
@@ -302,9 +328,14 @@ function jsonTranslation(tr: Record<string, unknown>, raw: unknown): TranscriptE
   if (isPlainObject(original)) {
     const language = str(original.language);
     if (language) event.language = language;
-    const segments = Array.isArray(original.results) ? segmentsOf(original.results, 'translation.original_transcript') : undefined;
+    const segments = Array.isArray(original.results)
+      ? segmentsOf(original.results, 'translation.original_transcript')
+      : undefined;
     if (segments && segments.length > 0) {
-      event.text = joinSegments(segments.map((s) => s.text), language);
+      event.text = joinSegments(
+        segments.map((s) => s.text),
+        language,
+      );
       event.words = segmentWords(segments);
     } else {
       event.text = (str(original.text) ?? '').trim();
@@ -329,7 +360,11 @@ function groupTranslations(parts: Array<{ language: string; texts: string[]; fin
       byLanguage.set(p.language, { texts: [...p.texts], final: p.final });
     }
   }
-  return [...byLanguage].map(([language, { texts, final }]) => ({ language, text: joinSegments(texts, language), final }));
+  return [...byLanguage].map(([language, { texts, final }]) => ({
+    language,
+    text: joinSegments(texts, language),
+    final,
+  }));
 }
 
 // ---------------------------------------------------------------- protobuf
@@ -345,7 +380,7 @@ function int64(v: Int64 | null | undefined): number | string {
 const isZero = (v: number | string): boolean => v === 0 || v === '0';
 
 /** Text a transcription engine could have written: no replacement characters, no control characters but tab and newlines. */
-// eslint-disable-next-line no-control-regex
+
 const NOT_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/;
 const CULTURE = /^([A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*)?$/;
 
@@ -362,11 +397,15 @@ function fromProtobuf(bytes: Buffer): TranscriptEvent[] {
   try {
     m = sttTextType().decode(bytes) as unknown as SttText;
   } catch (err) {
-    throw new UndecodableSubtitleError('protobuf', `neither JSON nor an Agora SttMessage protobuf (${String((err as Error).message).slice(0, 120)})`);
+    throw new UndecodableSubtitleError(
+      'protobuf',
+      `neither JSON nor an Agora SttMessage protobuf (${String((err as Error).message).slice(0, 120)})`,
+    );
   }
   // Random bytes sometimes parse as protobuf: accept only what Agora's bot could have sent.
   const type = m.data_type;
-  if (type !== '' && type !== 'transcribe' && type !== 'translate') throw implausible(`data_type is not "transcribe" or "translate"`);
+  if (type !== '' && type !== 'transcribe' && type !== 'translate')
+    throw implausible(`data_type is not "transcribe" or "translate"`);
   if (!CULTURE.test(m.culture)) throw implausible('"culture" is not a language tag');
   for (const w of m.words) checkText(w.text, 'words.text');
   for (const t of m.trans) {
@@ -415,7 +454,10 @@ function wordsOf(words: SttWord[]): TranscriptWord[] {
 
 function protobufTranscription(m: SttText, raw: Record<string, unknown>): TranscriptEvent {
   const event = commonProtobuf(m, m.data_type || 'transcribe', raw);
-  event.text = joinSegments(m.words.map((w) => w.text), m.culture);
+  event.text = joinSegments(
+    m.words.map((w) => w.text),
+    m.culture,
+  );
   event.final = m.words.every((w) => w.is_final);
   event.words = wordsOf(m.words);
   if (m.culture) event.language = m.culture;
@@ -423,39 +465,69 @@ function protobufTranscription(m: SttText, raw: Record<string, unknown>): Transc
   if (confidences.length === event.words.length && confidences.length > 0) {
     event.confidence = confidences.reduce((a, b) => a + b, 0) / confidences.length;
   }
-  if (m.trans.length) event.translations = groupTranslations(m.trans.map((t) => ({ language: t.lang, texts: t.texts, final: t.is_final })));
+  if (m.trans.length)
+    event.translations = groupTranslations(
+      m.trans.map((t) => ({ language: t.lang, texts: t.texts, final: t.is_final })),
+    );
   return event;
 }
 
 function protobufTranslation(m: SttText, raw: Record<string, unknown>): TranscriptEvent {
   const event = commonProtobuf(m, m.data_type || 'translate', raw);
-  const translations = groupTranslations(m.trans.filter((t) => t.texts.length > 0).map((t) => ({ language: t.lang, texts: t.texts, final: t.is_final })));
+  const translations = groupTranslations(
+    m.trans.filter((t) => t.texts.length > 0).map((t) => ({ language: t.lang, texts: t.texts, final: t.is_final })),
+  );
   event.translations = translations;
   event.final = translations.every((t) => t.final);
   const original = m.original_transcript;
   const language = original?.culture || m.culture;
   if (language) event.language = language;
   if (original && original.words.length) {
-    event.text = joinSegments(original.words.map((w) => w.text), language);
+    event.text = joinSegments(
+      original.words.map((w) => w.text),
+      language,
+    );
     event.words = wordsOf(original.words);
   }
   return event;
 }
 
 function rawWord(w: SttWord): Record<string, unknown> {
-  return { text: w.text, start_ms: w.start_ms, duration_ms: w.duration_ms, is_final: w.is_final, confidence: w.confidence };
+  return {
+    text: w.text,
+    start_ms: w.start_ms,
+    duration_ms: w.duration_ms,
+    is_final: w.is_final,
+    confidence: w.confidence,
+  };
 }
 
 /** The decoded message as a plain object: the proto's field names, int64 as numbers (strings beyond 2^53). */
 function rawOf(m: SttText): Record<string, unknown> {
   const raw: Record<string, unknown> = {
-    vendor: m.vendor, version: m.version, seqnum: m.seqnum, uid: int64(m.uid), flag: m.flag,
-    time: int64(m.time), lang: m.lang, starttime: m.starttime, offtime: m.offtime,
-    words: m.words.map(rawWord), end_of_segment: m.end_of_segment, duration_ms: m.duration_ms,
-    data_type: m.data_type, trans: m.trans.map((t) => ({ is_final: t.is_final, lang: t.lang, texts: [...t.texts] })),
-    culture: m.culture, text_ts: int64(m.text_ts), sentence_end_index: m.sentence_end_index,
+    vendor: m.vendor,
+    version: m.version,
+    seqnum: m.seqnum,
+    uid: int64(m.uid),
+    flag: m.flag,
+    time: int64(m.time),
+    lang: m.lang,
+    starttime: m.starttime,
+    offtime: m.offtime,
+    words: m.words.map(rawWord),
+    end_of_segment: m.end_of_segment,
+    duration_ms: m.duration_ms,
+    data_type: m.data_type,
+    trans: m.trans.map((t) => ({ is_final: t.is_final, lang: t.lang, texts: [...t.texts] })),
+    culture: m.culture,
+    text_ts: int64(m.text_ts),
+    sentence_end_index: m.sentence_end_index,
     sentence_id: int64(m.sentence_id),
   };
-  if (m.original_transcript) raw.original_transcript = { culture: m.original_transcript.culture, words: m.original_transcript.words.map(rawWord) };
+  if (m.original_transcript)
+    raw.original_transcript = {
+      culture: m.original_transcript.culture,
+      words: m.original_transcript.words.map(rawWord),
+    };
   return raw;
 }

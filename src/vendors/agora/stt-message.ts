@@ -130,7 +130,6 @@ let textType: Type | undefined;
  */
 export function sttTextType(): Type {
   if (!textType) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const protobuf = require('protobufjs/light') as typeof import('protobufjs/light');
     textType = protobuf.Root.fromJSON(STT_MESSAGE_DESCRIPTOR).lookupType(`${STT_MESSAGE_PACKAGE}.Text`);
   }

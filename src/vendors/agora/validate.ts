@@ -4,8 +4,15 @@ import { AgoraApiVersion } from './types';
 
 /** The documented top-level start (v6) / join (v7) body names taken from msg.payload; others are ignored. */
 export const START_FIELDS: readonly string[] = [
-  'languages', 'name', 'maxIdleTime', 'uidLanguagesConfig', 'keywords',
-  'rtcConfig', 'translateConfig', 'captionConfig', 'extensionParams',
+  'languages',
+  'name',
+  'maxIdleTime',
+  'uidLanguagesConfig',
+  'keywords',
+  'rtcConfig',
+  'translateConfig',
+  'captionConfig',
+  'extensionParams',
 ];
 
 /** What an update may change (§2.3 update rules, §2.4 update row). */
@@ -13,8 +20,12 @@ export const UPDATE_FIELDS: readonly string[] = ['languages', 'uidLanguagesConfi
 
 /** updateMask entries, in the order they are sent. */
 export const UPDATE_MASK_PATHS: readonly string[] = [
-  'languages', 'uidLanguagesConfig', 'rtcConfig.subscribeAudioUids', 'rtcConfig.unSubscribeAudioUids',
-  'translateConfig.enable', 'translateConfig.languages',
+  'languages',
+  'uidLanguagesConfig',
+  'rtcConfig.subscribeAudioUids',
+  'rtcConfig.unSubscribeAudioUids',
+  'translateConfig.enable',
+  'translateConfig.languages',
 ];
 
 interface VersionLimits {
@@ -31,7 +42,10 @@ const LIMITS: Record<AgoraApiVersion, VersionLimits> = {
 };
 
 /** The v6 update row documents ≤2 translation sources (the start table ≤4). */
-const UPDATE_LIMITS: Record<AgoraApiVersion, VersionLimits> = { v7: LIMITS.v7, v6: { ...LIMITS.v6, translateSources: 2 } };
+const UPDATE_LIMITS: Record<AgoraApiVersion, VersionLimits> = {
+  v7: LIMITS.v7,
+  v6: { ...LIMITS.v6, translateSources: 2 },
+};
 
 const MAX_LANGUAGES = 4;
 const MAX_UID_LANGUAGE_ITEMS = 5;
@@ -76,9 +90,16 @@ export function prepareStart(version: AgoraApiVersion, input: Record<string, unk
   const body: Record<string, unknown> = {};
 
   if (isGiven(raw.name)) {
-    const name = version === 'v7'
-      ? c.string('name', raw.name, MAX_NAME, { pattern: /^[^\u0000-\u001f\u007f]+$/, hint: 'must not contain control characters' })
-      : c.string('name', raw.name, MAX_NAME, { pattern: INSTANCE_ID, hint: 'is the v6 instanceId and may hold only letters, digits, "_" and "-"' });
+    const name =
+      version === 'v7'
+        ? c.string('name', raw.name, MAX_NAME, {
+            pattern: /^[^\u0000-\u001f\u007f]+$/,
+            hint: 'must not contain control characters',
+          })
+        : c.string('name', raw.name, MAX_NAME, {
+            pattern: INSTANCE_ID,
+            hint: 'is the v6 instanceId and may hold only letters, digits, "_" and "-"',
+          });
     if (name !== undefined) body.name = name;
   }
   if (raw.languages === undefined) c.required('languages');
@@ -90,7 +111,8 @@ export function prepareStart(version: AgoraApiVersion, input: Record<string, unk
     else set(body, 'keywords', keywords(c, raw.keywords));
   }
   if (raw.extensionParams !== undefined) {
-    if (version === 'v6') c.add('extensionParams', 'v7Only', 'extensionParams is available only on API v7.', { version: 'v7' });
+    if (version === 'v6')
+      c.add('extensionParams', 'v7Only', 'extensionParams is available only on API v7.', { version: 'v7' });
     else set(body, 'extensionParams', objectCopy(c, 'extensionParams', raw.extensionParams));
   }
   const rtc = rtcConfig(c, version, raw.rtcConfig);
@@ -129,11 +151,16 @@ export function prepareUpdate(version: AgoraApiVersion, input: Record<string, un
       const rtc: Record<string, unknown> = {};
       for (const key of Object.keys(rtcIn)) {
         if (key !== 'subscribeAudioUids' && key !== 'unSubscribeAudioUids') {
-          c.add(`rtcConfig.${key}`, 'notUpdatable', `rtcConfig.${key} cannot be changed by an update; only subscribeAudioUids and unSubscribeAudioUids can.`);
+          c.add(
+            `rtcConfig.${key}`,
+            'notUpdatable',
+            `rtcConfig.${key} cannot be changed by an update; only subscribeAudioUids and unSubscribeAudioUids can.`,
+          );
         }
       }
       subscriptions(c, rtcIn, rtc);
-      for (const key of ['subscribeAudioUids', 'unSubscribeAudioUids']) if (rtcIn[key] !== undefined) mask.push(`rtcConfig.${key}`);
+      for (const key of ['subscribeAudioUids', 'unSubscribeAudioUids'])
+        if (rtcIn[key] !== undefined) mask.push(`rtcConfig.${key}`);
       body.rtcConfig = rtc;
     }
   }
@@ -150,7 +177,9 @@ export function prepareUpdate(version: AgoraApiVersion, input: Record<string, un
     }
   }
   if (Object.keys(raw).length === 0) {
-    c.add('changes', 'noChanges', `An update needs at least one of ${UPDATE_FIELDS.join(', ')}.`, { fields: UPDATE_FIELDS.join(', ') });
+    c.add('changes', 'noChanges', `An update needs at least one of ${UPDATE_FIELDS.join(', ')}.`, {
+      fields: UPDATE_FIELDS.join(', '),
+    });
   }
   const ordered = UPDATE_MASK_PATHS.filter((p) => mask.includes(p));
   return { body, updateMask: ordered.join(','), problems: c.problems };
@@ -166,17 +195,28 @@ function rtcConfig(c: Checker, version: AgoraApiVersion, value: unknown): Record
   // Undocumented sub-keys pass through: Agora adds fields between releases.
   const rtc = copyPlain(rtcIn);
   const channel = isGiven(rtcIn.channelName)
-    ? c.string('rtcConfig.channelName', rtcIn.channelName, 64, { pattern: CHANNEL, hint: 'may hold up to 64 letters, digits, spaces and !#$%&()+-:;<=.>?@[]^_{}|~,' })
+    ? c.string('rtcConfig.channelName', rtcIn.channelName, 64, {
+        pattern: CHANNEL,
+        hint: 'may hold up to 64 letters, digits, spaces and !#$%&()+-:;<=.>?@[]^_{}|~,',
+      })
     : c.required('rtcConfig.channelName');
   set(rtc, 'channelName', channel);
-  const pub = isGiven(rtcIn.pubBotUid) ? c.uid('rtcConfig.pubBotUid', rtcIn.pubBotUid) : c.required('rtcConfig.pubBotUid');
+  const pub = isGiven(rtcIn.pubBotUid)
+    ? c.uid('rtcConfig.pubBotUid', rtcIn.pubBotUid)
+    : c.required('rtcConfig.pubBotUid');
   set(rtc, 'pubBotUid', pub);
   token(c, rtcIn, rtc, 'pubBotToken');
   if (version === 'v6') {
-    const sub = isGiven(rtcIn.subBotUid) ? c.uid('rtcConfig.subBotUid', rtcIn.subBotUid) : c.required('rtcConfig.subBotUid');
+    const sub = isGiven(rtcIn.subBotUid)
+      ? c.uid('rtcConfig.subBotUid', rtcIn.subBotUid)
+      : c.required('rtcConfig.subBotUid');
     set(rtc, 'subBotUid', sub);
     if (sub !== undefined && sub === pub) {
-      c.add('rtcConfig.subBotUid', 'distinctBots', 'rtcConfig.subBotUid must differ from rtcConfig.pubBotUid: the two bots join the channel as different users.');
+      c.add(
+        'rtcConfig.subBotUid',
+        'distinctBots',
+        'rtcConfig.subBotUid must differ from rtcConfig.pubBotUid: the two bots join the channel as different users.',
+      );
     }
     token(c, rtcIn, rtc, 'subBotToken');
   } else {
@@ -186,7 +226,8 @@ function rtcConfig(c: Checker, version: AgoraApiVersion, value: unknown): Record
   }
   subscriptions(c, rtcIn, rtc);
   encryption(c, rtcIn, rtc);
-  if (rtcIn.enableJsonProtocol !== undefined) set(rtc, 'enableJsonProtocol', c.bool('rtcConfig.enableJsonProtocol', rtcIn.enableJsonProtocol));
+  if (rtcIn.enableJsonProtocol !== undefined)
+    set(rtc, 'enableJsonProtocol', c.bool('rtcConfig.enableJsonProtocol', rtcIn.enableJsonProtocol));
   return rtc;
 }
 
@@ -202,9 +243,15 @@ function subscriptions(c: Checker, rtcIn: Record<string, unknown>, rtc: Record<s
   let subscribe: string[] | undefined;
   if (rtcIn.subscribeAudioUids !== undefined) {
     const v = rtcIn.subscribeAudioUids;
-    const all = Array.isArray(v) && v.length >= 1 && v.some((x) => typeof x === 'string' && x.trim().toLowerCase() === 'all');
+    const all =
+      Array.isArray(v) && v.length >= 1 && v.some((x) => typeof x === 'string' && x.trim().toLowerCase() === 'all');
     if (all) {
-      if (v.length !== 1) c.add('rtcConfig.subscribeAudioUids', 'allAlone', 'rtcConfig.subscribeAudioUids is either ["all"] or a list of user IDs, not both.');
+      if (v.length !== 1)
+        c.add(
+          'rtcConfig.subscribeAudioUids',
+          'allAlone',
+          'rtcConfig.subscribeAudioUids is either ["all"] or a list of user IDs, not both.',
+        );
       else subscribe = ['all'];
     } else {
       subscribe = c.uids('rtcConfig.subscribeAudioUids', v, MAX_SUBSCRIBE);
@@ -216,7 +263,12 @@ function subscriptions(c: Checker, rtcIn: Record<string, unknown>, rtc: Record<s
     set(rtc, 'unSubscribeAudioUids', un);
     const subscribesSome = Array.isArray(rtcIn.subscribeAudioUids) && rtcIn.subscribeAudioUids.length > 0;
     if (subscribesSome && Array.isArray(rtcIn.unSubscribeAudioUids) && rtcIn.unSubscribeAudioUids.length > 0) {
-      c.add('rtcConfig.unSubscribeAudioUids', 'exclusive', 'Give either rtcConfig.subscribeAudioUids or rtcConfig.unSubscribeAudioUids, not both.', { other: 'rtcConfig.subscribeAudioUids' });
+      c.add(
+        'rtcConfig.unSubscribeAudioUids',
+        'exclusive',
+        'Give either rtcConfig.subscribeAudioUids or rtcConfig.unSubscribeAudioUids, not both.',
+        { other: 'rtcConfig.subscribeAudioUids' },
+      );
     }
   }
 }
@@ -229,11 +281,18 @@ function encryption(c: Checker, rtcIn: Record<string, unknown>, rtc: Record<stri
   const mode = c.int('rtcConfig.cryptionMode', rtcIn.cryptionMode, 0, 8);
   set(rtc, 'cryptionMode', mode);
   if (mode === undefined || mode === 0) return;
-  if (!isGiven(rtcIn.secret)) c.add('rtcConfig.secret', 'requiredForMode', 'rtcConfig.secret is required when rtcConfig.cryptionMode is not 0.', { mode });
+  if (!isGiven(rtcIn.secret))
+    c.add('rtcConfig.secret', 'requiredForMode', 'rtcConfig.secret is required when rtcConfig.cryptionMode is not 0.', {
+      mode,
+    });
   else set(rtc, 'secret', c.string('rtcConfig.secret', rtcIn.secret, SECRET_MAX, { secret: true }));
   if (mode === 7 || mode === 8) {
-    if (!isGiven(rtcIn.salt)) c.add('rtcConfig.salt', 'requiredForMode', `rtcConfig.salt is required when rtcConfig.cryptionMode is ${mode}.`, { mode });
-    else if (!isSalt(rtcIn.salt)) c.add('rtcConfig.salt', 'salt', 'rtcConfig.salt must be the Base64 encoding of exactly 32 bytes.');
+    if (!isGiven(rtcIn.salt))
+      c.add('rtcConfig.salt', 'requiredForMode', `rtcConfig.salt is required when rtcConfig.cryptionMode is ${mode}.`, {
+        mode,
+      });
+    else if (!isSalt(rtcIn.salt))
+      c.add('rtcConfig.salt', 'salt', 'rtcConfig.salt must be the Base64 encoding of exactly 32 bytes.');
   }
 }
 
@@ -252,7 +311,10 @@ function uidLanguages(c: Checker, value: unknown): unknown[] | undefined {
     const obj = c.object(field, item);
     if (!obj) return (ok = false);
     const uid = isGiven(obj.uid) ? c.uid(`${field}.uid`, obj.uid) : c.required(`${field}.uid`);
-    const languages = obj.languages === undefined ? c.required(`${field}.languages`) : c.languages(`${field}.languages`, obj.languages, 1, MAX_LANGUAGES);
+    const languages =
+      obj.languages === undefined
+        ? c.required(`${field}.languages`)
+        : c.languages(`${field}.languages`, obj.languages, 1, MAX_LANGUAGES);
     if (uid === undefined || languages === undefined) ok = false;
     return { uid, languages };
   });
@@ -267,20 +329,38 @@ function keywords(c: Checker, value: unknown): string[] | undefined {
 }
 
 /** `updateOf`: the version of an update (v6 documents `enable` as required there), or none for a start. */
-function translateConfig(c: Checker, limits: VersionLimits, value: unknown, updateOf?: AgoraApiVersion): Record<string, unknown> | undefined {
+function translateConfig(
+  c: Checker,
+  limits: VersionLimits,
+  value: unknown,
+  updateOf?: AgoraApiVersion,
+): Record<string, unknown> | undefined {
   const forUpdate = updateOf !== undefined;
   const tIn = c.object('translateConfig', value);
   if (!tIn) return undefined;
   const t = copyPlain(tIn);
   let enable: boolean | undefined;
   if (tIn.enable !== undefined) set(t, 'enable', (enable = c.bool('translateConfig.enable', tIn.enable)));
-  else if (updateOf === 'v6') c.add('translateConfig.enable', 'required', 'translateConfig.enable is required in a v6 update (true or false).');
+  else if (updateOf === 'v6')
+    c.add('translateConfig.enable', 'required', 'translateConfig.enable is required in a v6 update (true or false).');
   if (updateOf === 'v7' && tIn.enable === undefined && tIn.languages === undefined) {
-    c.add('translateConfig', 'noChanges', 'translateConfig in an update needs enable or languages.', { fields: 'enable, languages' });
+    c.add('translateConfig', 'noChanges', 'translateConfig in an update needs enable or languages.', {
+      fields: 'enable, languages',
+    });
   }
   if (tIn.languages === undefined) {
-    if (enable !== false && !forUpdate) c.add('translateConfig.languages', 'required', 'translateConfig.languages is required unless translateConfig.enable is false.');
-    if (forUpdate && enable === true) c.add('translateConfig.languages', 'required', 'translateConfig.languages is required when an update turns translation on.');
+    if (enable !== false && !forUpdate)
+      c.add(
+        'translateConfig.languages',
+        'required',
+        'translateConfig.languages is required unless translateConfig.enable is false.',
+      );
+    if (forUpdate && enable === true)
+      c.add(
+        'translateConfig.languages',
+        'required',
+        'translateConfig.languages is required when an update turns translation on.',
+      );
     return t;
   }
   const list = c.array('translateConfig.languages', tIn.languages, 1, limits.translateSources);
@@ -291,9 +371,14 @@ function translateConfig(c: Checker, limits: VersionLimits, value: unknown, upda
     const obj = c.object(field, item);
     if (!obj) return (ok = false);
     const source = isGiven(obj.source) ? c.language(`${field}.source`, obj.source) : c.required(`${field}.source`);
-    const target = obj.target === undefined ? c.required(`${field}.target`) : c.languages(`${field}.target`, obj.target, 1, limits.translateTargets);
+    const target =
+      obj.target === undefined
+        ? c.required(`${field}.target`)
+        : c.languages(`${field}.target`, obj.target, 1, limits.translateTargets);
     if (source !== undefined && target?.includes(source)) {
-      c.add(`${field}.target`, 'sameLanguage', `${field}.target must not contain its source language ${source}.`, { language: source });
+      c.add(`${field}.target`, 'sameLanguage', `${field}.target must not contain its source language ${source}.`, {
+        language: source,
+      });
       ok = false;
     }
     if (source === undefined || target === undefined) ok = false;
@@ -306,7 +391,8 @@ function captionConfig(c: Checker, limits: VersionLimits, value: unknown): Recor
   const capIn = c.object('captionConfig', value);
   if (!capIn) return undefined;
   const cap = copyPlain(capIn);
-  if (isGiven(capIn.sliceDuration)) set(cap, 'sliceDuration', c.int('captionConfig.sliceDuration', capIn.sliceDuration, 5, 28800));
+  if (isGiven(capIn.sliceDuration))
+    set(cap, 'sliceDuration', c.int('captionConfig.sliceDuration', capIn.sliceDuration, 5, 28800));
   if (capIn.storage === undefined) {
     c.required('captionConfig.storage');
     return undefined;
@@ -315,21 +401,53 @@ function captionConfig(c: Checker, limits: VersionLimits, value: unknown): Recor
   if (!sIn) return undefined;
   const s = copyPlain(sIn);
   // The tables say accesskey/secretkey, every example accessKey/secretKey: accept both, send camelCase.
-  for (const [camel, lower] of [['accessKey', 'accesskey'], ['secretKey', 'secretkey']]) {
+  for (const [camel, lower] of [
+    ['accessKey', 'accesskey'],
+    ['secretKey', 'secretkey'],
+  ]) {
     const v = sIn[camel] ?? sIn[lower];
     delete s[lower];
     const field = `captionConfig.storage.${camel}`;
     set(s, camel, isGiven(v) ? c.string(field, v, SECRET_MAX, { secret: camel === 'secretKey' }) : c.required(field));
   }
-  set(s, 'bucket', isGiven(sIn.bucket) ? c.string('captionConfig.storage.bucket', sIn.bucket, 256) : c.required('captionConfig.storage.bucket'));
-  set(s, 'vendor', isGiven(sIn.vendor) ? c.oneOf('captionConfig.storage.vendor', sIn.vendor, limits.storageVendors) : c.required('captionConfig.storage.vendor'));
-  set(s, 'region', isGiven(sIn.region) ? c.int('captionConfig.storage.region', sIn.region, 0, 1000) : c.required('captionConfig.storage.region'));
+  set(
+    s,
+    'bucket',
+    isGiven(sIn.bucket)
+      ? c.string('captionConfig.storage.bucket', sIn.bucket, 256)
+      : c.required('captionConfig.storage.bucket'),
+  );
+  set(
+    s,
+    'vendor',
+    isGiven(sIn.vendor)
+      ? c.oneOf('captionConfig.storage.vendor', sIn.vendor, limits.storageVendors)
+      : c.required('captionConfig.storage.vendor'),
+  );
+  set(
+    s,
+    'region',
+    isGiven(sIn.region)
+      ? c.int('captionConfig.storage.region', sIn.region, 0, 1000)
+      : c.required('captionConfig.storage.region'),
+  );
   if (sIn.fileNamePrefix !== undefined) {
     const list = c.array('captionConfig.storage.fileNamePrefix', sIn.fileNamePrefix, 0, 128);
     if (list) {
-      const parts = list.map((p, i) => c.string(`captionConfig.storage.fileNamePrefix[${i}]`, p, 128, { pattern: /^[A-Za-z0-9]+$/, hint: 'may hold only letters and digits' }));
+      const parts = list.map((p, i) =>
+        c.string(`captionConfig.storage.fileNamePrefix[${i}]`, p, 128, {
+          pattern: /^[A-Za-z0-9]+$/,
+          hint: 'may hold only letters and digits',
+        }),
+      );
       const total = parts.filter(Boolean).join('/').length;
-      if (total > 128) c.add('captionConfig.storage.fileNamePrefix', 'prefixLength', `captionConfig.storage.fileNamePrefix is ${total} characters long with its slashes; at most 128 are allowed.`, { max: 128, length: total });
+      if (total > 128)
+        c.add(
+          'captionConfig.storage.fileNamePrefix',
+          'prefixLength',
+          `captionConfig.storage.fileNamePrefix is ${total} characters long with its slashes; at most 128 are allowed.`,
+          { max: 128, length: total },
+        );
       if (parts.every(Boolean)) s.fileNamePrefix = parts;
     }
   }

@@ -62,7 +62,10 @@ export function parseCallback(body: unknown, rawText?: string): ParseResult {
   const messageId = str(header.message_id);
   const dedupeKey = messageId
     ? `m:${event.taskId ?? ''}:${messageId}`
-    : `h:${crypto.createHash('sha256').update(rawText ?? JSON.stringify(outer)).digest('hex')}`;
+    : `h:${crypto
+        .createHash('sha256')
+        .update(rawText ?? JSON.stringify(outer))
+        .digest('hex')}`;
   return { ok: true, event, dedupeKey };
 }
 

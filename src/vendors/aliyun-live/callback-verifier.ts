@@ -1,6 +1,7 @@
 import { callbackSignature, signatureMatches, sigTimeToMs } from './callback-signature';
 
-export type VerifyOutcome = { ok: true } | { ok: false; reason: 'missingSignature' | 'badTime' | 'staleTime' | 'badSignature' };
+export type VerifyOutcome =
+  { ok: true } | { ok: false; reason: 'missingSignature' | 'badTime' | 'staleTime' | 'badSignature' };
 
 export interface CallbackVerifierOptions {
   /** The CallbackURL exactly as the task was created with (what the vendor calls, not the local path). */

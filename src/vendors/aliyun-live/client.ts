@@ -80,7 +80,12 @@ export class AliyunLiveClient {
     if (problems.length) throw validationError('aliyun', problems);
     const res = await this.call<CreateRtcAsrTaskResponse>('CreateRtcAsrTask', params, false, call);
     if (typeof res.TaskId !== 'string' || res.TaskId === '') {
-      throw new SpeechApiError({ vendor: 'aliyun', code: 'InvalidResponse', requestId: res.RequestId, message: 'Alibaba Cloud accepted the task but returned no TaskId.' });
+      throw new SpeechApiError({
+        vendor: 'aliyun',
+        code: 'InvalidResponse',
+        requestId: res.RequestId,
+        message: 'Alibaba Cloud accepted the task but returned no TaskId.',
+      });
     }
     return res;
   }
@@ -88,7 +93,12 @@ export class AliyunLiveClient {
   async queryRtcAsrTasks(taskId?: unknown, call: CallOptions = {}): Promise<QueryRtcAsrTasksResponse> {
     const checked = validateTaskId(taskId, false);
     if (checked.problems.length) throw validationError('aliyun', checked.problems);
-    const res = await this.call<QueryRtcAsrTasksResponse>('QueryRtcAsrTasks', this.withRegion({ TaskId: checked.taskId }), true, call);
+    const res = await this.call<QueryRtcAsrTasksResponse>(
+      'QueryRtcAsrTasks',
+      this.withRegion({ TaskId: checked.taskId }),
+      true,
+      call,
+    );
     if (!res.Tasks || typeof res.Tasks !== 'object') res.Tasks = {};
     return res;
   }
@@ -120,13 +130,23 @@ export class AliyunLiveClient {
     return out;
   }
 
-  private async call<T>(action: string, params: Record<string, string>, idempotent: boolean, call: CallOptions): Promise<T> {
+  private async call<T>(
+    action: string,
+    params: Record<string, string>,
+    idempotent: boolean,
+    call: CallOptions,
+  ): Promise<T> {
     const build = (): OutgoingRequest =>
       this.opts.signatureVersion === 'v2' ? this.buildV2(action, params) : this.buildV3(action, params);
     const res = await this.http.send(build, { idempotent, signal: call.signal });
     const body = parseJson(res.body);
     if (!body || typeof body !== 'object') {
-      throw new SpeechApiError({ vendor: 'aliyun', code: 'InvalidResponse', httpStatus: res.status, message: 'Alibaba Cloud answered with a body that is not JSON.' });
+      throw new SpeechApiError({
+        vendor: 'aliyun',
+        code: 'InvalidResponse',
+        httpStatus: res.status,
+        message: 'Alibaba Cloud answered with a body that is not JSON.',
+      });
     }
     return body as T;
   }
@@ -151,7 +171,11 @@ export class AliyunLiveClient {
       accessKeyId: this.opts.accessKeyId,
       accessKeySecret: this.opts.accessKeySecret,
     });
-    return { method: 'POST', path: `/?${canonicalQuery(params)}`, headers: { ...headers, authorization, accept: 'application/json' } };
+    return {
+      method: 'POST',
+      path: `/?${canonicalQuery(params)}`,
+      headers: { ...headers, authorization, accept: 'application/json' },
+    };
   }
 
   private buildV2(action: string, params: Record<string, string>): OutgoingRequest {
@@ -168,15 +192,30 @@ export class AliyunLiveClient {
     };
     if (this.opts.securityToken) all.SecurityToken = this.opts.securityToken;
     all.Signature = signV2(all, 'POST', this.opts.accessKeySecret);
-    return { method: 'POST', path: `/?${canonicalQuery(all)}`, headers: { host: this.endpoint.host, accept: 'application/json' } };
+    return {
+      method: 'POST',
+      path: `/?${canonicalQuery(all)}`,
+      headers: { host: this.endpoint.host, accept: 'application/json' },
+    };
   }
 }
 
-
 function credentialProblems(opts: AliyunLiveClientOptions): Problem[] {
   const problems: Problem[] = [];
-  if (!opts.accessKeyId) problems.push({ field: 'accessKeyId', rule: 'required', message: 'The Alibaba Cloud Live config node has no AccessKey ID.', params: { field: 'accessKeyId' } });
-  if (!opts.accessKeySecret) problems.push({ field: 'accessKeySecret', rule: 'required', message: 'The Alibaba Cloud Live config node has no AccessKey secret.', params: { field: 'accessKeySecret' } });
+  if (!opts.accessKeyId)
+    problems.push({
+      field: 'accessKeyId',
+      rule: 'required',
+      message: 'The Alibaba Cloud Live config node has no AccessKey ID.',
+      params: { field: 'accessKeyId' },
+    });
+  if (!opts.accessKeySecret)
+    problems.push({
+      field: 'accessKeySecret',
+      rule: 'required',
+      message: 'The Alibaba Cloud Live config node has no AccessKey secret.',
+      params: { field: 'accessKeySecret' },
+    });
   if (opts.endpoint) {
     let url: URL | undefined;
     try {
@@ -186,7 +225,12 @@ function credentialProblems(opts: AliyunLiveClientOptions): Problem[] {
     }
     if (!url || !/^https?:$/.test(url.protocol)) {
       const value = opts.endpoint.length > 40 ? `${opts.endpoint.slice(0, 40)}…` : opts.endpoint;
-      problems.push({ field: 'endpoint', rule: 'url', message: `The endpoint must be an http(s) URL such as https://live.aliyuncs.com (got "${value}").`, params: { field: 'endpoint', schemes: 'http/https', value } });
+      problems.push({
+        field: 'endpoint',
+        rule: 'url',
+        message: `The endpoint must be an http(s) URL such as https://live.aliyuncs.com (got "${value}").`,
+        params: { field: 'endpoint', schemes: 'http/https', value },
+      });
     }
   }
   return problems;

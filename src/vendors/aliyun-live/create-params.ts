@@ -7,7 +7,12 @@ export const TARGET_LANGUAGES = ['cn', 'en', 'ja'] as const;
 
 /** Every documented CreateRtcAsrTask parameter, by its documented name. */
 export const CREATE_PARAMS: Record<string, Rule> = {
-  RegionId: { kind: 'string', maxLength: 64, pattern: /^[a-z]{2,}(-[a-z0-9]+)+$/, patternHint: 'must look like cn-shanghai' },
+  RegionId: {
+    kind: 'string',
+    maxLength: 64,
+    pattern: /^[a-z]{2,}(-[a-z0-9]+)+$/,
+    patternHint: 'must look like cn-shanghai',
+  },
   Mode: { kind: 'enum', values: MODES },
   SDKAppID: { kind: 'string', maxLength: 256 },
   ChannelID: { kind: 'string', maxLength: 256 },
@@ -44,15 +49,26 @@ export function validateCreate(input: CreateRtcAsrTaskParams): { params: Record<
   if (Array.isArray(raw.RtcUserId) && raw.RtcUserId.length === 1) raw.RtcUserId = raw.RtcUserId[0];
   const severalUsers = Array.isArray(raw.RtcUserId);
   if (severalUsers) {
-    problems.push({ field: 'RtcUserId', rule: 'single', message: 'RtcUserId takes exactly one user ID.', params: { field: 'RtcUserId' } });
+    problems.push({
+      field: 'RtcUserId',
+      rule: 'single',
+      message: 'RtcUserId takes exactly one user ID.',
+      params: { field: 'RtcUserId' },
+    });
   }
   for (const name of ['Mode', 'Language', 'CallbackURL']) {
-    if (isBlank(raw[name])) problems.push({ field: name, rule: 'required', message: `${name} is required.`, params: { field: name } });
+    if (isBlank(raw[name]))
+      problems.push({ field: name, rule: 'required', message: `${name} is required.`, params: { field: name } });
   }
   const mode = typeof raw.Mode === 'string' ? raw.Mode.trim() : undefined;
   for (const name of MODE_REQUIRES[mode ?? ''] ?? []) {
     if (isBlank(raw[name])) {
-      problems.push({ field: name, rule: 'requiredForMode', message: `${name} is required when Mode is ${mode}.`, params: { field: name, mode: mode as string } });
+      problems.push({
+        field: name,
+        rule: 'requiredForMode',
+        message: `${name} is required when Mode is ${mode}.`,
+        params: { field: name, mode: mode as string },
+      });
     }
   }
   for (const [name, rule] of Object.entries(CREATE_PARAMS)) {
@@ -66,9 +82,20 @@ export function validateCreate(input: CreateRtcAsrTaskParams): { params: Record<
 export function validateTaskId(value: unknown, required: boolean): { taskId?: string; problems: Problem[] } {
   const problems: Problem[] = [];
   if (isBlank(value)) {
-    if (required) problems.push({ field: 'TaskId', rule: 'required', message: 'TaskId is required: set msg.taskId or the node\'s Task ID.', params: { field: 'TaskId' } });
+    if (required)
+      problems.push({
+        field: 'TaskId',
+        rule: 'required',
+        message: "TaskId is required: set msg.taskId or the node's Task ID.",
+        params: { field: 'TaskId' },
+      });
     return { problems };
   }
-  const taskId = normalize('TaskId', value, { kind: 'string', maxLength: 128, pattern: /^[A-Za-z0-9_.:-]+$/, patternHint: 'must be a task ID such as asr-…' }, problems);
+  const taskId = normalize(
+    'TaskId',
+    value,
+    { kind: 'string', maxLength: 128, pattern: /^[A-Za-z0-9_.:-]+$/, patternHint: 'must be a task ID such as asr-…' },
+    problems,
+  );
   return { taskId, problems };
 }

@@ -46,7 +46,9 @@ export function parseJson(body: string): unknown {
  * message says so instead of blaming Alibaba Cloud.
  */
 function isPopEnvelope(body: ErrorBody | undefined): boolean {
-  return !!body && typeof (body.Code ?? body.code) === 'string' && typeof (body.RequestId ?? body.requestId) === 'string';
+  return (
+    !!body && typeof (body.Code ?? body.code) === 'string' && typeof (body.RequestId ?? body.requestId) === 'string'
+  );
 }
 
 export function toAliyunError(res: RawResponse, host = 'the endpoint'): SpeechApiError | undefined {

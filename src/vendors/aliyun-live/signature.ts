@@ -19,7 +19,9 @@ export function percentEncode(value: string): string {
 export function canonicalQuery(params: Record<string, string>, emptyValue: 'k=' | 'k' = 'k='): string {
   return Object.keys(params)
     .sort()
-    .map((k) => (params[k] === '' && emptyValue === 'k' ? percentEncode(k) : `${percentEncode(k)}=${percentEncode(params[k])}`))
+    .map((k) =>
+      params[k] === '' && emptyValue === 'k' ? percentEncode(k) : `${percentEncode(k)}=${percentEncode(params[k])}`,
+    )
     .join('&');
 }
 

@@ -71,8 +71,21 @@ export class UnisoundClient {
     if (problems.length) throw validationError('unisound', problems);
     const origin = new URL(opts.endpoint || DEFAULT_ENDPOINT).origin;
     this.maxUploadBytes = opts.maxUploadBytes ?? MAX_UPLOAD_BYTES;
-    const common = { vendor: 'unisound' as const, baseURL: origin, timeoutMs: opts.timeoutMs, maxRetries: opts.maxRetries, toError: (res: RawResponse) => withoutKey(toUnisoundError(res), opts.apiKey) };
-    this.tasks = new HttpClient({ ...common, limiter: limiterFor(keyFingerprint(opts.apiKey, origin), opts.rateLimit ?? TASK_REQUESTS_PER_MINUTE, opts.rateWindowMs ?? 60_000) });
+    const common = {
+      vendor: 'unisound' as const,
+      baseURL: origin,
+      timeoutMs: opts.timeoutMs,
+      maxRetries: opts.maxRetries,
+      toError: (res: RawResponse) => withoutKey(toUnisoundError(res), opts.apiKey),
+    };
+    this.tasks = new HttpClient({
+      ...common,
+      limiter: limiterFor(
+        keyFingerprint(opts.apiKey, origin),
+        opts.rateLimit ?? TASK_REQUESTS_PER_MINUTE,
+        opts.rateWindowMs ?? 60_000,
+      ),
+    });
     // The file API has no documented limit; uploads must not wait behind polls.
     this.files = new HttpClient(common);
   }
@@ -88,14 +101,21 @@ export class UnisoundClient {
       for (let attempt = 0; ; attempt++) {
         const body = attempt === 0 ? upload.body : (upload.reopen as () => Buffer | Readable)();
         try {
-          res = await this.files.send(() => this.uploadRequest(upload, body), { idempotent: false, signal: call.signal });
+          res = await this.files.send(() => this.uploadRequest(upload, body), {
+            idempotent: false,
+            signal: call.signal,
+          });
           break;
         } catch (err) {
           if (upload.counter?.tooLarge) throw tooLargeError(undefined, this.maxUploadBytes);
           const refused = err instanceof SpeechApiError && (err.code === '100501' || err.httpStatus === 429);
           if (!refused || !upload.reopen || attempt >= this.files.maxRetries) throw err;
           await sleep(backoffDelay(attempt, err.retryAfter), call.signal).catch(() => {
-            throw new SpeechApiError({ vendor: 'unisound', code: 'Aborted', message: 'Request cancelled because the node was stopped or redeployed.' });
+            throw new SpeechApiError({
+              vendor: 'unisound',
+              code: 'Aborted',
+              message: 'Request cancelled because the node was stopped or redeployed.',
+            });
           });
         }
       }
@@ -105,24 +125,33 @@ export class UnisoundClient {
     const body = this.json(res);
     const file = (body.file && typeof body.file === 'object' ? body.file : body) as Record<string, unknown>;
     const fileId = Number(file.file_id);
-    if (!Number.isSafeInteger(fileId) || fileId <= 0) throw invalid('Unisound accepted the upload but returned no file_id.', res);
+    if (!Number.isSafeInteger(fileId) || fileId <= 0)
+      throw invalid('Unisound accepted the upload but returned no file_id.', res);
     return { fileId, bytes: typeof file.bytes === 'number' ? file.bytes : undefined, traceId: traceOf(res), raw: body };
   }
 
   /** `POST /v1/audio/asr/tasks` with a validated body; retried only when refused (100501). */
   async createTask(body: CreateTaskBody, call: CallOptions = {}): Promise<{ taskId: string; traceId?: string }> {
-    const res = await this.tasks.send(() => this.jsonRequest('POST', '/v1/audio/asr/tasks', body), { idempotent: false, signal: call.signal });
+    const res = await this.tasks.send(() => this.jsonRequest('POST', '/v1/audio/asr/tasks', body), {
+      idempotent: false,
+      signal: call.signal,
+    });
     const parsed = this.json(res);
     const task = parsed.task && typeof parsed.task === 'object' ? (parsed.task as Record<string, unknown>) : {};
     const taskId = parsed.task_id ?? task.task_id;
-    if ((typeof taskId !== 'string' && typeof taskId !== 'number') || String(taskId) === '') throw invalid('Unisound accepted the task but returned no task_id.', res);
+    if ((typeof taskId !== 'string' && typeof taskId !== 'number') || String(taskId) === '')
+      throw invalid('Unisound accepted the task but returned no task_id.', res);
     return { taskId: String(taskId), traceId: traceOf(res) };
   }
 
   /** One poll: the task's status and the whole body (the result, when it succeeded). */
   async getTask(taskId: string, call: CallOptions = {}): Promise<TaskState> {
     const res = await this.tasks.send(
-      () => ({ method: 'GET', path: `/v1/audio/asr/tasks/${encodeURIComponent(taskId)}`, headers: { ...this.auth(), accept: 'application/json' } }),
+      () => ({
+        method: 'GET',
+        path: `/v1/audio/asr/tasks/${encodeURIComponent(taskId)}`,
+        headers: { ...this.auth(), accept: 'application/json' },
+      }),
       { idempotent: true, signal: call.signal },
     );
     const body = this.json(res);
@@ -133,17 +162,35 @@ export class UnisoundClient {
   static failure(state: TaskState): SpeechApiError {
     const base = baseRespOf(state.body);
     const code = typeof base?.status_code === 'number' && base.status_code !== 0 ? base.status_code : undefined;
-    const msg = typeof base?.status_msg === 'string' ? base.status_msg : typeof state.body.status_msg === 'string' ? state.body.status_msg : '';
+    const msg =
+      typeof base?.status_msg === 'string'
+        ? base.status_msg
+        : typeof state.body.status_msg === 'string'
+          ? state.body.status_msg
+          : '';
     if (code !== undefined) {
       const e = unisoundError(code, msg, undefined, state.traceId);
-      return new SpeechApiError({ vendor: 'unisound', code: e.code, requestId: e.requestId, message: `The transcription failed: ${e.message}` });
+      return new SpeechApiError({
+        vendor: 'unisound',
+        code: e.code,
+        requestId: e.requestId,
+        message: `The transcription failed: ${e.message}`,
+      });
     }
-    return new SpeechApiError({ vendor: 'unisound', code: 'TaskFailed', requestId: state.traceId, message: `The transcription failed${msg ? `: ${msg}` : ''}.` });
+    return new SpeechApiError({
+      vendor: 'unisound',
+      code: 'TaskFailed',
+      requestId: state.traceId,
+      message: `The transcription failed${msg ? `: ${msg}` : ''}.`,
+    });
   }
 
   /** `POST /v1/files/delete`; deleting one file twice is harmless, so it may be retried. */
   async deleteFile(fileId: number, call: CallOptions = {}): Promise<void> {
-    await this.files.send(() => this.jsonRequest('POST', '/v1/files/delete', { file_id: fileId, purpose: UPLOAD_PURPOSE }), { idempotent: true, signal: call.signal });
+    await this.files.send(
+      () => this.jsonRequest('POST', '/v1/files/delete', { file_id: fileId, purpose: UPLOAD_PURPOSE }),
+      { idempotent: true, signal: call.signal },
+    );
   }
 
   /** A harmless authenticated read for "Test connection": polling a task that cannot exist. */
@@ -169,7 +216,13 @@ export class UnisoundClient {
     const form = new FormData();
     form.append('purpose', UPLOAD_PURPOSE);
     const contentType = upload.format ? CONTENT_TYPES[upload.format] : 'application/octet-stream';
-    form.append('file', body, upload.size !== undefined ? { filename: upload.filename, contentType, knownLength: upload.size } : { filename: upload.filename, contentType });
+    form.append(
+      'file',
+      body,
+      upload.size !== undefined
+        ? { filename: upload.filename, contentType, knownLength: upload.size }
+        : { filename: upload.filename, contentType },
+    );
     const headers: Record<string, string> = { ...(form.getHeaders() as Record<string, string>), ...this.auth() };
     if (upload.size !== undefined) headers['content-length'] = String(form.getLengthSync());
     // form-data is a legacy Stream; the HTTP layer streams it and never retries it itself.
@@ -181,12 +234,18 @@ export class UnisoundClient {
   }
 
   private jsonRequest(method: 'POST', path: string, body: unknown): OutgoingRequest {
-    return { method, path, headers: { ...this.auth(), 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) };
+    return {
+      method,
+      path,
+      headers: { ...this.auth(), 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+    };
   }
 
   private json(res: RawResponse): Record<string, unknown> {
     const body = parseJson(res.body);
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('Unisound answered with a body that is not a JSON object.', res);
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw invalid('Unisound answered with a body that is not a JSON object.', res);
     return body as Record<string, unknown>;
   }
 }
@@ -206,12 +265,24 @@ function traceOf(res: RawResponse): string | undefined {
 }
 
 function invalid(message: string, res: RawResponse): SpeechApiError {
-  return new SpeechApiError({ vendor: 'unisound', code: 'InvalidResponse', httpStatus: res.status, requestId: traceOf(res), message });
+  return new SpeechApiError({
+    vendor: 'unisound',
+    code: 'InvalidResponse',
+    httpStatus: res.status,
+    requestId: traceOf(res),
+    message,
+  });
 }
 
 function optionProblems(opts: UnisoundClientOptions): Problem[] {
   const problems: Problem[] = [];
-  if (!opts.apiKey) problems.push({ field: 'apiKey', rule: 'required', message: 'The Unisound account config node has no API key.', params: { field: 'apiKey' } });
+  if (!opts.apiKey)
+    problems.push({
+      field: 'apiKey',
+      rule: 'required',
+      message: 'The Unisound account config node has no API key.',
+      params: { field: 'apiKey' },
+    });
   if (opts.endpoint) {
     let url: URL | undefined;
     try {
@@ -220,7 +291,12 @@ function optionProblems(opts: UnisoundClientOptions): Problem[] {
       url = undefined;
     }
     if (!url || !/^https?:$/.test(url.protocol)) {
-      problems.push({ field: 'endpoint', rule: 'url', message: 'The endpoint must be an http(s) URL such as https://maas-api.unisound.com.', params: { field: 'endpoint', schemes: 'http/https', value: String(opts.endpoint).slice(0, 40) } });
+      problems.push({
+        field: 'endpoint',
+        rule: 'url',
+        message: 'The endpoint must be an http(s) URL such as https://maas-api.unisound.com.',
+        params: { field: 'endpoint', schemes: 'http/https', value: String(opts.endpoint).slice(0, 40) },
+      });
     }
   }
   return problems;

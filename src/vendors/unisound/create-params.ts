@@ -4,14 +4,42 @@ import { isBlank, normalize } from '../../lib/validate';
 export const MODEL = 'u2-asr';
 export const FORMATS = ['mp3', 'opus', 'wav', 'amr', 'm4a', 'ogg'] as const;
 export type AudioFormat = (typeof FORMATS)[number];
-export const LANGUAGES = ['zh-CN', 'en-US', 'ar-SA', 'de-DE', 'es-MX', 'fr-FR', 'id-ID', 'ja-JP', 'ko-KR', 'pt-BR', 'ru-RU', 'tr-TR', 'vi-VN', 'th-TH', 'it-IT'] as const;
+export const LANGUAGES = [
+  'zh-CN',
+  'en-US',
+  'ar-SA',
+  'de-DE',
+  'es-MX',
+  'fr-FR',
+  'id-ID',
+  'ja-JP',
+  'ko-KR',
+  'pt-BR',
+  'ru-RU',
+  'tr-TR',
+  'vi-VN',
+  'th-TH',
+  'it-IT',
+] as const;
 
 export const LIMITS = { context: 500, hotwords: 200, hotwordLength: 5, speakerIds: 10, fileUrl: 2048 };
 
 /** Every option `POST /v1/audio/asr/tasks` documents, by its documented name (msg.payload uses these). */
 export const CREATE_PARAM_NAMES = [
-  'file_id', 'file_url', 'format', 'sample_rate', 'channel', 'enable_itn', 'enable_speaker', 'speaker_num',
-  'speaker_ids', 'word_info', 'context', 'hotwords', 'language', 'enable_auto_lang',
+  'file_id',
+  'file_url',
+  'format',
+  'sample_rate',
+  'channel',
+  'enable_itn',
+  'enable_speaker',
+  'speaker_num',
+  'speaker_ids',
+  'word_info',
+  'context',
+  'hotwords',
+  'language',
+  'enable_auto_lang',
 ] as const;
 
 export interface CreateTaskBody {
@@ -39,7 +67,10 @@ const BOOLS = ['enable_itn', 'enable_speaker', 'word_info', 'enable_auto_lang'] 
  * reported at once; `needsSource: false` checks the options alone (before an upload, when
  * the file_id does not exist yet).
  */
-export function validateCreate(input: Record<string, unknown>, needsSource = true): { body: CreateTaskBody; problems: Problem[] } {
+export function validateCreate(
+  input: Record<string, unknown>,
+  needsSource = true,
+): { body: CreateTaskBody; problems: Problem[] } {
   const problems: Problem[] = [];
   const body = { model: MODEL } as CreateTaskBody;
   const add = (field: string, rule: string, message: string, params: Record<string, string | number> = {}): void => {
@@ -52,18 +83,40 @@ export function validateCreate(input: Record<string, unknown>, needsSource = tru
     add('file_id', 'oneSource', 'Give exactly one audio source: a file to upload, a file_id or a file_url.');
   }
   if (hasId) {
-    const n = typeof input.file_id === 'number' ? input.file_id : typeof input.file_id === 'string' && /^\s*\d+\s*$/.test(input.file_id) ? Number(input.file_id) : NaN;
-    if (!Number.isSafeInteger(n) || n <= 0) add('file_id', 'positiveInt', 'file_id must be a positive whole number (the id the upload returned).');
+    const n =
+      typeof input.file_id === 'number'
+        ? input.file_id
+        : typeof input.file_id === 'string' && /^\s*\d+\s*$/.test(input.file_id)
+          ? Number(input.file_id)
+          : NaN;
+    if (!Number.isSafeInteger(n) || n <= 0)
+      add('file_id', 'positiveInt', 'file_id must be a positive whole number (the id the upload returned).');
     else body.file_id = n;
   }
   if (hasUrl) {
-    const url = normalize('file_url', input.file_url, { kind: 'url', schemes: ['http', 'https'], maxLength: LIMITS.fileUrl }, problems);
+    const url = normalize(
+      'file_url',
+      input.file_url,
+      { kind: 'url', schemes: ['http', 'https'], maxLength: LIMITS.fileUrl },
+      problems,
+    );
     if (url !== undefined) body.file_url = url;
   }
 
-  if (isBlank(input.format)) add('format', 'format', `format is required (one of ${FORMATS.join(', ')}) and could not be inferred from the file.`, { values: FORMATS.join(', ') });
+  if (isBlank(input.format))
+    add(
+      'format',
+      'format',
+      `format is required (one of ${FORMATS.join(', ')}) and could not be inferred from the file.`,
+      { values: FORMATS.join(', ') },
+    );
   else {
-    const f = normalize('format', typeof input.format === 'string' ? input.format.toLowerCase() : input.format, { kind: 'enum', values: FORMATS }, problems);
+    const f = normalize(
+      'format',
+      typeof input.format === 'string' ? input.format.toLowerCase() : input.format,
+      { kind: 'enum', values: FORMATS },
+      problems,
+    );
     if (f !== undefined) body.format = f as AudioFormat;
   }
 
@@ -91,12 +144,19 @@ export function validateCreate(input: Record<string, unknown>, needsSource = tru
   if (!isBlank(input.hotwords)) {
     const words = stringList('hotwords', input.hotwords, LIMITS.hotwords, problems);
     const long = words?.filter((w) => [...w].length > LIMITS.hotwordLength) ?? [];
-    if (long.length) add('hotwords', 'itemLength', `Each hotword may have at most ${LIMITS.hotwordLength} characters; too long: ${long.slice(0, 5).join(', ')}.`, { max: LIMITS.hotwordLength, value: long.slice(0, 5).join(', ') });
+    if (long.length)
+      add(
+        'hotwords',
+        'itemLength',
+        `Each hotword may have at most ${LIMITS.hotwordLength} characters; too long: ${long.slice(0, 5).join(', ')}.`,
+        { max: LIMITS.hotwordLength, value: long.slice(0, 5).join(', ') },
+      );
     else if (words?.length) body.hotwords = words;
   }
 
   const speakerOn = body.enable_speaker === true;
-  if (speakerOn && body.channel === 2) add('enable_speaker', 'mono', 'enable_speaker works only with one channel (channel 1).');
+  if (speakerOn && body.channel === 2)
+    add('enable_speaker', 'mono', 'enable_speaker works only with one channel (channel 1).');
   if (!isBlank(input.speaker_num)) {
     const n = normalize('speaker_num', input.speaker_num, { kind: 'int', min: 1, max: 100 }, problems);
     if (!speakerOn) add('speaker_num', 'needsSpeaker', 'speaker_num needs enable_speaker set to true.');
@@ -119,7 +179,12 @@ function stringList(field: string, value: unknown, max: number, problems: Proble
   }
   const words = (list as string[]).map((w) => w.trim()).filter((w) => w !== '');
   if (words.length > max) {
-    problems.push({ field, rule: 'maxItems', message: `${field} has ${words.length} entries; at most ${max} are allowed.`, params: { field, max, count: words.length } });
+    problems.push({
+      field,
+      rule: 'maxItems',
+      message: `${field} has ${words.length} entries; at most ${max} are allowed.`,
+      params: { field, max, count: words.length },
+    });
     return undefined;
   }
   return words;

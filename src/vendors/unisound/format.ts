@@ -4,11 +4,24 @@ import { AudioFormat } from './create-params';
 export const SNIFF_BYTES = 64;
 
 const EXTENSIONS: Record<string, AudioFormat> = {
-  mp3: 'mp3', opus: 'opus', wav: 'wav', wave: 'wav', amr: 'amr', m4a: 'm4a', mp4: 'm4a', ogg: 'ogg', oga: 'ogg',
+  mp3: 'mp3',
+  opus: 'opus',
+  wav: 'wav',
+  wave: 'wav',
+  amr: 'amr',
+  m4a: 'm4a',
+  mp4: 'm4a',
+  ogg: 'ogg',
+  oga: 'ogg',
 };
 
 export const CONTENT_TYPES: Record<AudioFormat, string> = {
-  mp3: 'audio/mpeg', opus: 'audio/ogg', wav: 'audio/wav', amr: 'audio/amr', m4a: 'audio/mp4', ogg: 'audio/ogg',
+  mp3: 'audio/mpeg',
+  opus: 'audio/ogg',
+  wav: 'audio/wav',
+  amr: 'audio/amr',
+  m4a: 'audio/mp4',
+  ogg: 'audio/ogg',
 };
 
 /** The format a file name's extension names, if it is one Unisound accepts. */

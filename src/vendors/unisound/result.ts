@@ -31,7 +31,8 @@ const LANGUAGE = ['language', 'lang', 'detected_language', 'languageCode'];
 
 export function toTranscriptDocument(taskId: string, body: unknown): TranscriptDocument {
   const root = isObj(body) ? body : {};
-  const container = isObj(root.result) && !Array.isArray(root.result) ? root.result : isObj(root.data) ? root.data : root;
+  const container =
+    isObj(root.result) && !Array.isArray(root.result) ? root.result : isObj(root.data) ? root.data : root;
   const list = firstArray(container, SEGMENT_LISTS) ?? firstArray(root, SEGMENT_LISTS) ?? [];
   const language = firstString(container, LANGUAGE) ?? firstString(root, LANGUAGE);
   const segments: TranscriptEvent[] = [];
@@ -41,19 +42,46 @@ export function toTranscriptDocument(taskId: string, body: unknown): TranscriptD
   });
   const given = firstString(container, ['text', 'transcript', 'full_text']);
   const text = given ?? joinTexts(segments.map((s) => s.text));
-  const duration = durationMs(firstNumber(container, ['duration', 'audio_duration', 'duration_ms']) ?? firstNumber(root, ['duration', 'audio_duration', 'duration_ms']));
+  const duration = durationMs(
+    firstNumber(container, ['duration', 'audio_duration', 'duration_ms']) ??
+      firstNumber(root, ['duration', 'audio_duration', 'duration_ms']),
+  );
   const doc: TranscriptDocument = { vendor: 'unisound', taskId, text, segments, raw: body };
   if (language) doc.language = language;
   if (duration !== undefined) doc.duration = duration;
   return doc;
 }
 
-function toSegment(taskId: string, item: unknown, index: number, language: string | undefined): TranscriptEvent | undefined {
-  if (typeof item === 'string') return { vendor: 'unisound', taskId, event: 'result', sentenceIndex: index, text: item, final: true, words: [], raw: item };
+function toSegment(
+  taskId: string,
+  item: unknown,
+  index: number,
+  language: string | undefined,
+): TranscriptEvent | undefined {
+  if (typeof item === 'string')
+    return {
+      vendor: 'unisound',
+      taskId,
+      event: 'result',
+      sentenceIndex: index,
+      text: item,
+      final: true,
+      words: [],
+      raw: item,
+    };
   if (!isObj(item)) return undefined;
   const words = toWords(firstArray(item, WORDS) ?? []);
   const text = firstString(item, TEXT) ?? joinTexts(words.map((w) => w.text));
-  const seg: TranscriptEvent = { vendor: 'unisound', taskId, event: 'result', sentenceIndex: index, text, final: true, words, raw: item };
+  const seg: TranscriptEvent = {
+    vendor: 'unisound',
+    taskId,
+    event: 'result',
+    sentenceIndex: index,
+    text,
+    final: true,
+    words,
+    raw: item,
+  };
   const [start, end] = span(item);
   if (start !== undefined) seg.start = start;
   if (end !== undefined) seg.end = end;

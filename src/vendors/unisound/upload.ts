@@ -40,7 +40,14 @@ export async function prepareUpload(source: UploadSource, maxBytes = MAX_UPLOAD_
     checkSize(source.buffer.length, maxBytes);
     const filename = safeName(source.filename) ?? 'audio';
     const buffer = source.buffer;
-    return { filename, size: buffer.length, format: formatFromName(filename) ?? formatFromBytes(buffer.subarray(0, SNIFF_BYTES)), body: buffer, reopen: () => buffer, dispose: () => undefined };
+    return {
+      filename,
+      size: buffer.length,
+      format: formatFromName(filename) ?? formatFromBytes(buffer.subarray(0, SNIFF_BYTES)),
+      body: buffer,
+      reopen: () => buffer,
+      dispose: () => undefined,
+    };
   }
   if (source.kind === 'path') {
     let stat: fs.Stats;
@@ -120,18 +127,35 @@ export function tooLargeError(size: number | undefined, maxBytes: number): Speec
 
 function checkSize(size: number, maxBytes: number): void {
   if (size > maxBytes) throw tooLargeError(size, maxBytes);
-  if (size === 0) throw new SpeechApiError({ vendor: 'unisound', code: 'EmptyFile', message: 'The audio is empty (0 bytes).' });
+  if (size === 0)
+    throw new SpeechApiError({ vendor: 'unisound', code: 'EmptyFile', message: 'The audio is empty (0 bytes).' });
 }
 
 function fileError(file: string, code: string | undefined): SpeechApiError {
   const name = path.basename(file);
-  const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)' : code === 'EISDIR' ? 'is not a file' : `cannot be read (${code ?? 'error'})`;
-  return new SpeechApiError({ vendor: 'unisound', code: code === 'ENOENT' ? 'FileNotFound' : 'FileUnreadable', message: `The audio file ${name} ${why}.` });
+  const why =
+    code === 'ENOENT'
+      ? 'does not exist'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'cannot be read (permission denied)'
+        : code === 'EISDIR'
+          ? 'is not a file'
+          : `cannot be read (${code ?? 'error'})`;
+  return new SpeechApiError({
+    vendor: 'unisound',
+    code: code === 'ENOENT' ? 'FileNotFound' : 'FileUnreadable',
+    message: `The audio file ${name} ${why}.`,
+  });
 }
 
 /** A file name fit for the multipart header (no path, no quotes or control characters). */
 function safeName(name: string | undefined): string | undefined {
-  const base = name ? path.basename(String(name)).replace(/[\x00-\x1f"\\]/g, '_').slice(0, 200) : '';
+  const base = name
+    ? path
+        .basename(String(name))
+        .replace(/[\x00-\x1f"\\]/g, '_')
+        .slice(0, 200)
+    : '';
   return base || undefined;
 }
 

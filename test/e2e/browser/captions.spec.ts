@@ -24,21 +24,40 @@ declare const getComputedStyle: any;
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ROOT = path.join(__dirname, '..', '..', '..');
-const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? path.join(ROOT, 'test', 'e2e', 'screenshots') : path.join(ROOT, '.tmp', 'screenshots');
-const VENDOR_JS = path.join(path.dirname(require.resolve('@node-red/editor-client/package.json')), 'public', 'vendor', 'vendor.js');
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
+  ? path.join(ROOT, 'test', 'e2e', 'screenshots')
+  : path.join(ROOT, '.tmp', 'screenshots');
+const VENDOR_JS = path.join(
+  path.dirname(require.resolve('@node-red/editor-client/package.json')),
+  'public',
+  'vendor',
+  'vendor.js',
+);
 
 type Msg = Record<string, any>;
 const ev = (room: string, i: number, text: string, final: boolean, extra: Msg = {}): Msg => ({
-  vendor: 'aliyun', taskId: room, event: final ? 'SentenceEnd' : 'TranscriptionResultChanged', sentenceIndex: i, text, final,
-  start: i * 3000, end: i * 3000 + 2500, words: [], raw: {}, ...extra,
+  vendor: 'aliyun',
+  taskId: room,
+  event: final ? 'SentenceEnd' : 'TranscriptionResultChanged',
+  sentenceIndex: i,
+  text,
+  final,
+  start: i * 3000,
+  end: i * 3000 + 2500,
+  words: [],
+  raw: {},
+  ...extra,
 });
 
-const FLOW = (lines: number) => tab([{ id: 'cap', type: 'transcript-captions', path: '/captions', lines, clearAfter: 0, wires: [] }]);
+const FLOW = (lines: number) =>
+  tab([{ id: 'cap', type: 'transcript-captions', path: '/captions', lines, clearAfter: 0, wires: [] }]);
 
 /** A test page holding the dialog (template + script) with a stand-in for the editor's RED. */
 function builderPage(): string {
   const html = fs.readFileSync(path.join(ROOT, 'nodes', 'transcript-captions.html'), 'utf8');
-  const template = /<script type="text\/html" data-template-name="transcript-captions">([\s\S]*?)<\/script>/.exec(html)![1];
+  const template = /<script type="text\/html" data-template-name="transcript-captions">([\s\S]*?)<\/script>/.exec(
+    html,
+  )![1];
   const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
   return `<!doctype html><meta charset="utf-8"><script src="/__test/vendor.js"></script>
 <script>window.RED = { _: function (k) { return k; }, settings: { httpNodeRoot: '/' },
@@ -83,31 +102,52 @@ describe('e2e (browser): the caption page', function () {
     return page;
   }
   const rows = (page: Page, sel = '#original') =>
-    page.$$eval(`${sel} .cap`, (els: any[]) => els.map((e) => ({ text: e.textContent, interim: e.classList.contains('interim') })));
+    page.$$eval(`${sel} .cap`, (els: any[]) =>
+      els.map((e) => ({ text: e.textContent, interim: e.classList.contains('interim') })),
+    );
 
   before(async function () {
     this.timeout(90000);
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run "bash test/e2e/browser/install-chromium.sh" first, or set CHROMIUM_PATH.`);
+    if (!fs.existsSync(CHROMIUM))
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: run "bash test/e2e/browser/install-chromium.sh" first, or set CHROMIUM_PATH.`,
+      );
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     await helper.startServer();
     await helper.load([(r: any) => (RED = r), captions], FLOW(3), {});
     // Test pages beside the node's routes (same origin, no CSP of their own).
     RED.httpNode.get('/__test/vendor.js', (_q: any, s: any) => s.type('js').send(fs.readFileSync(VENDOR_JS)));
-    RED.httpNode.get('/__test/editor.js', (_q: any, s: any) => s.type('js').send(fs.readFileSync(path.join(ROOT, 'resources', 'editor.js'))));
+    RED.httpNode.get('/__test/editor.js', (_q: any, s: any) =>
+      s.type('js').send(fs.readFileSync(path.join(ROOT, 'resources', 'editor.js'))),
+    );
     RED.httpNode.get('/__test/builder', (_q: any, s: any) => s.type('html').send(builderPage()));
     // What the editor serves from the module's resources/ (the preview is relative to the editor's page).
     RED.httpNode.get('/__test/resources/@speech-pipelines/node-red-speech/captions/:file', (q: any, s: any) =>
-      s.sendFile(path.join(ROOT, 'resources', 'captions', path.basename(q.params.file))));
+      s.sendFile(path.join(ROOT, 'resources', 'captions', path.basename(q.params.file))),
+    );
     RED.httpNode.get('/__test/obs', (_q: any, s: any) => s.type('html').send(OBS_PAGE));
     RED.httpNode.get('/__test/track', (q: any, s: any) =>
-      s.type('html').send(`<!doctype html><video id="v" muted preload="auto"><track id="t" kind="subtitles" default src="/captions/captions.vtt?room=${encodeURIComponent(String(q.query.room))}"></video>`));
+      s
+        .type('html')
+        .send(
+          `<!doctype html><video id="v" muted preload="auto"><track id="t" kind="subtitles" default src="/captions/captions.vtt?room=${encodeURIComponent(String(q.query.room))}"></video>`,
+        ),
+    );
     server = http.createServer(RED.httpNode);
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -123,7 +163,7 @@ describe('e2e (browser): the caption page', function () {
     assert.deepEqual(pageErrors.splice(0), [], 'no page errors or console errors');
   });
 
-  it('shows a sentence\'s interim text apart, then only its final text in its place', async () => {
+  it("shows a sentence's interim text apart, then only its final text in its place", async () => {
     const page = await open('?room=r1');
     send(ev('r1', 0, 'hello wor', false));
     await page.waitForSelector('#original .cap.interim');
@@ -138,11 +178,23 @@ describe('e2e (browser): the caption page', function () {
 
   it('shows the translation line under the original, and speaker labels', async () => {
     const page = await open('?room=r2&lang=zh');
-    send(ev('r2', 0, 'Good morning.', true, { speaker: 'Ann', translations: [{ language: 'zh', text: '早上好。', final: true }, { language: 'ja', text: 'おはよう。', final: true }] }));
+    send(
+      ev('r2', 0, 'Good morning.', true, {
+        speaker: 'Ann',
+        translations: [
+          { language: 'zh', text: '早上好。', final: true },
+          { language: 'ja', text: 'おはよう。', final: true },
+        ],
+      }),
+    );
     await page.waitForSelector('#translation .cap');
     assert.equal(await page.$eval('#translation', (e: any) => e.textContent), '早上好。');
     assert.equal(await page.$eval('#original .spk', (e: any) => e.textContent), 'Ann: ');
-    const below = await page.evaluate(() => document.getElementById('translation').getBoundingClientRect().top >= document.getElementById('original').getBoundingClientRect().bottom);
+    const below = await page.evaluate(
+      () =>
+        document.getElementById('translation').getBoundingClientRect().top >=
+        document.getElementById('original').getBoundingClientRect().bottom,
+    );
     assert.ok(below, 'the translation is under the original');
     await page.close();
   });
@@ -161,11 +213,19 @@ describe('e2e (browser): the caption page', function () {
   it('shows markup in caption text as text, never as HTML', async () => {
     const page = await open('?room=r4');
     const hostile = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2"> & <b>bold</b>';
-    send(ev('r4', 0, hostile, true, { speaker: '<i>Eve</i>', translations: [{ language: 'en', text: '<svg onload="window.pwned=3">', final: true }] }));
+    send(
+      ev('r4', 0, hostile, true, {
+        speaker: '<i>Eve</i>',
+        translations: [{ language: 'en', text: '<svg onload="window.pwned=3">', final: true }],
+      }),
+    );
     await page.waitForSelector('#original .cap');
     const txt = await page.$$eval('#original .txt', (els: any[]) => els.map((e) => e.textContent).join(' '));
     assert.equal(txt.replace(/\s+/g, ' ').trim(), hostile.replace(/\s+/g, ' '));
-    assert.equal(await page.$$eval('#stage img, #stage script, #stage b, #stage svg, #stage i', (e: any[]) => e.length), 0);
+    assert.equal(
+      await page.$$eval('#stage img, #stage script, #stage b, #stage svg, #stage i', (e: any[]) => e.length),
+      0,
+    );
     await page.waitForTimeout(200);
     assert.equal(await page.evaluate(() => window.pwned), undefined);
     await page.close();
@@ -177,8 +237,15 @@ describe('e2e (browser): the caption page', function () {
     await page.waitForSelector('#original .cap');
     await helper.setFlows(FLOW(3), 'full');
     send(ev('r5', 1, 'After the deploy.', true));
-    await page.waitForFunction(() => document.querySelector('#original').textContent.includes('After the deploy.'), undefined, { timeout: 10000 });
-    assert.deepEqual((await rows(page)).map((r) => r.text), ['Before the deploy.', 'After the deploy.']);
+    await page.waitForFunction(
+      () => document.querySelector('#original').textContent.includes('After the deploy.'),
+      undefined,
+      { timeout: 10000 },
+    );
+    assert.deepEqual(
+      (await rows(page)).map((r) => r.text),
+      ['Before the deploy.', 'After the deploy.'],
+    );
     assert.equal((RED.httpNode._router.stack as any[]).filter((l) => l.route?.path === '/captions/events').length, 1);
     await page.close();
   });
@@ -189,13 +256,22 @@ describe('e2e (browser): the caption page', function () {
     await plain.waitForSelector('#original .cap');
     assert.equal(await plain.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgba(0, 0, 0, 0)');
     await plain.close();
-    const page = await open('?room=r6&font=Courier%20New&size=50&color=ff0000&box=0000ff&align=left&pos=top&outline=0&shadow=0&lines=1&chars=20&bg=00ff00');
+    const page = await open(
+      '?room=r6&font=Courier%20New&size=50&color=ff0000&box=0000ff&align=left&pos=top&outline=0&shadow=0&lines=1&chars=20&bg=00ff00',
+    );
     const s = await page.evaluate(() => {
       const stage = getComputedStyle(document.getElementById('stage'));
       const cap = getComputedStyle(document.querySelector('#original .cap'));
       return {
-        font: stage.fontFamily, size: stage.fontSize, color: stage.color, align: stage.textAlign, top: stage.top, shadow: stage.textShadow,
-        box: cap.backgroundColor, body: getComputedStyle(document.body).backgroundColor, rows: document.querySelectorAll('#original .row').length,
+        font: stage.fontFamily,
+        size: stage.fontSize,
+        color: stage.color,
+        align: stage.textAlign,
+        top: stage.top,
+        shadow: stage.textShadow,
+        box: cap.backgroundColor,
+        body: getComputedStyle(document.body).backgroundColor,
+        rows: document.querySelectorAll('#original .row').length,
         text: document.querySelector('#original .txt').textContent,
       };
     });
@@ -208,7 +284,10 @@ describe('e2e (browser): the caption page', function () {
     assert.equal(s.box, 'rgb(0, 0, 255)');
     assert.equal(s.body, 'rgb(0, 255, 0)');
     assert.equal(s.rows, 1);
-    assert.ok(s.text.length <= 20 && 'the caption area.'.endsWith(s.text.trim()), `last row of at most 20 characters, got "${s.text}"`);
+    assert.ok(
+      s.text.length <= 20 && 'the caption area.'.endsWith(s.text.trim()),
+      `last row of at most 20 characters, got "${s.text}"`,
+    );
     await page.close();
   });
 
@@ -220,11 +299,19 @@ describe('e2e (browser): the caption page', function () {
     send(ev('A', 1, 'Room A again.', true));
     await a.waitForFunction(() => document.querySelectorAll('#original .cap').length === 2);
     await b.waitForSelector('#original .cap');
-    assert.deepEqual((await rows(b)).map((r) => r.text), ['Room B speaks.']);
+    assert.deepEqual(
+      (await rows(b)).map((r) => r.text),
+      ['Room B speaks.'],
+    );
     const late = await browser!.newPage();
     await late.goto(`${base}/captions`); // no room: the latest
-    await late.waitForFunction(() => document.querySelectorAll('#original .cap').length === 2, undefined, { timeout: 5000 });
-    assert.deepEqual((await rows(late)).map((r) => r.text), ['Room A speaks.', 'Room A again.']);
+    await late.waitForFunction(() => document.querySelectorAll('#original .cap').length === 2, undefined, {
+      timeout: 5000,
+    });
+    assert.deepEqual(
+      (await rows(late)).map((r) => r.text),
+      ['Room A speaks.', 'Room A again.'],
+    );
     await Promise.all([a.close(), b.close(), late.close()]);
   });
 
@@ -234,15 +321,28 @@ describe('e2e (browser): the caption page', function () {
     await new Promise((r) => setTimeout(r, 100));
     const page = await browser!.newPage();
     await page.goto(`${base}/__test/track?room=vt`);
-    const cues = await page.evaluate(() => new Promise<any[]>((resolve, reject) => {
-      const el = document.getElementById('t');
-      el.track.mode = 'hidden';
-      const read = () => resolve(Array.from(el.track.cues).map((c: any) => ({ start: c.startTime, end: c.endTime, text: c.getCueAsHTML().textContent })));
-      if (el.readyState === 2) read();
-      el.addEventListener('load', read);
-      el.addEventListener('error', () => reject(new Error('track failed')));
-    }));
-    assert.deepEqual(cues, [{ start: 0, end: 2.5, text: 'First cue & more.' }, { start: 3, end: 5.5, text: 'Second <cue>.' }]);
+    const cues = await page.evaluate(
+      () =>
+        new Promise<any[]>((resolve, reject) => {
+          const el = document.getElementById('t');
+          el.track.mode = 'hidden';
+          const read = () =>
+            resolve(
+              Array.from(el.track.cues).map((c: any) => ({
+                start: c.startTime,
+                end: c.endTime,
+                text: c.getCueAsHTML().textContent,
+              })),
+            );
+          if (el.readyState === 2) read();
+          el.addEventListener('load', read);
+          el.addEventListener('error', () => reject(new Error('track failed')));
+        }),
+    );
+    assert.deepEqual(cues, [
+      { start: 0, end: 2.5, text: 'First cue & more.' },
+      { start: 3, end: 5.5, text: 'Second <cue>.' },
+    ]);
     await page.close();
   });
 
@@ -267,25 +367,49 @@ describe('e2e (browser): the caption page', function () {
     await frame!.waitForSelector('body[data-state="demo"] #original .cap');
     const style = await frame!.evaluate(() => {
       const st = getComputedStyle(document.getElementById('stage'));
-      return { font: st.fontFamily, size: st.fontSize, align: st.textAlign, box: getComputedStyle(document.querySelector('.cap')).backgroundColor };
+      return {
+        font: st.fontFamily,
+        size: st.fontSize,
+        align: st.textAlign,
+        box: getComputedStyle(document.querySelector('.cap')).backgroundColor,
+      };
     });
     assert.match(style.font, /Georgia/);
     assert.equal(style.size, '30px');
     assert.equal(style.align, 'right');
     assert.equal(style.box, 'rgba(0, 0, 0, 0.8)');
-    await page.screenshot({ path: path.join(ROOT, '.tmp', 'screenshots', 'captions-builder.png') }).catch(() => undefined);
+    await page
+      .screenshot({ path: path.join(ROOT, '.tmp', 'screenshots', 'captions-builder.png') })
+      .catch(() => undefined);
     await page.close();
   });
 
   it('shows captions over a video frame (the README picture)', async () => {
     const page = await browser!.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${base}/__test/obs`);
-    await page.evaluate((src: string) => { document.getElementById('cc').src = src; }, `/captions?room=show&lang=en&size=44&box=00000099`);
+    await page.evaluate((src: string) => {
+      document.getElementById('cc').src = src;
+    }, `/captions?room=show&lang=en&size=44&box=00000099`);
     const frame = await (await page.waitForSelector('#cc'))!.contentFrame();
     await frame!.waitForSelector('body[data-state="open"]');
-    send(ev('show', 0, 'Welcome back to the morning show.', true, { speaker: 'Ann', translations: [{ language: 'en', text: 'Welcome back to the morning show.', final: true }] }));
-    send(ev('show', 1, '今天聊聊新公园。', true, { speaker: 'Li', translations: [{ language: 'en', text: 'Today: the new parks.', final: true }] }));
-    send(ev('show', 2, '第一个公园在河边', false, { speaker: 'Li', translations: [{ language: 'en', text: 'The first one is by the river', final: false }] }));
+    send(
+      ev('show', 0, 'Welcome back to the morning show.', true, {
+        speaker: 'Ann',
+        translations: [{ language: 'en', text: 'Welcome back to the morning show.', final: true }],
+      }),
+    );
+    send(
+      ev('show', 1, '今天聊聊新公园。', true, {
+        speaker: 'Li',
+        translations: [{ language: 'en', text: 'Today: the new parks.', final: true }],
+      }),
+    );
+    send(
+      ev('show', 2, '第一个公园在河边', false, {
+        speaker: 'Li',
+        translations: [{ language: 'en', text: 'The first one is by the river', final: false }],
+      }),
+    );
     await frame!.waitForFunction(() => document.querySelector('#original .interim') !== null);
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'captions-obs.png') });

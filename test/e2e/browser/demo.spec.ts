@@ -44,21 +44,43 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
   const consoleErrors: string[] = [];
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run "bash test/e2e/browser/install-chromium.sh".`);
+    if (!fs.existsSync(CHROMIUM))
+      throw new Error(`Chromium not found at ${CHROMIUM}: run "bash test/e2e/browser/install-chromium.sh".`);
     fs.mkdirSync(SHOTS, { recursive: true });
     demoFiles();
     // Short pauses: the scripted sessions, subtitles and batch jobs finish in a second or two.
-    emus = await startEmulators({ callbackIntervalMs: 20, agora: { subtitleIntervalMs: 50 }, unisound: { processingMs: 300 } });
+    emus = await startEmulators({
+      callbackIntervalMs: 20,
+      agora: { subtitleIntervalMs: 50 },
+      unisound: { processingMs: 300 },
+    });
     red = await startNodeRedInstance({ install: 'link' });
-    flows = pointAtEmulator(mergeFlows(shareConfigNodes(readExamples()).map((e) => e.flows)), demoTargets(emus, red.url, 'demo-authkey'));
+    flows = pointAtEmulator(
+      mergeFlows(shareConfigNodes(readExamples()).map((e) => e.flows)),
+      demoTargets(emus, red.url, 'demo-authkey'),
+    );
     await red.deploy(flows);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
     page = await (await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' })).newPage();
     page.setDefaultTimeout(15000);
     page.on('pageerror', (err: Error) => consoleErrors.push(err.message));
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
     await page.goto(`${red.adminUrl}/`);
-    await page.waitForFunction(() => typeof RED !== 'undefined' && RED.workspaces && RED.workspaces.active() && document.querySelector('.red-ui-palette-node'), null, { timeout: 30000 });
+    await page.waitForFunction(
+      () =>
+        typeof RED !== 'undefined' &&
+        RED.workspaces &&
+        RED.workspaces.active() &&
+        document.querySelector('.red-ui-palette-node'),
+      null,
+      { timeout: 30000 },
+    );
     await page.evaluate(() => RED.actions.invoke('core:toggle-show-tips', false));
     await page.evaluate(() => RED.sidebar.show('debug'));
   });
@@ -88,32 +110,62 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
     assert.ok(tab, `no tab "${label}"`);
     return tab;
   };
-  const injectsOf = (tab: FlowNode) => flows.filter((n) => n.type === 'inject' && n.z === tab.id).sort((a, b) => (a.y ?? 0) - (b.y ?? 0));
+  const injectsOf = (tab: FlowNode) =>
+    flows.filter((n) => n.type === 'inject' && n.z === tab.id).sort((a, b) => (a.y ?? 0) - (b.y ?? 0));
 
-  interface Shown { flow: string; name: string; text: string; level: string; visible: boolean }
+  interface Shown {
+    flow: string;
+    name: string;
+    text: string;
+    level: string;
+    visible: boolean;
+  }
   /** Every message in the Debug sidebar; `visible` as the "current flow" filter leaves it. */
-  const sidebar = (): Promise<Shown[]> => page.evaluate(() => $('.red-ui-debug-msg').toArray().map((e: any) => ({
-    flow: (/red-ui-debug-msg-flow-(\S+)/.exec(e.className) || [])[1] || '',
-    name: $(e).find('.red-ui-debug-msg-name').text(),
-    text: $(e).find('.red-ui-debug-msg-payload').text(),
-    level: (/red-ui-debug-msg-level-(\d+)/.exec(e.className) || [])[1] || '',
-    visible: !$(e).hasClass('hide'),
-  })));
-  const debugCount = async (tab: FlowNode, name: string): Promise<number> => (await sidebar()).filter((m) => m.flow === tab.id && m.name === `node: ${name}`).length;
+  const sidebar = (): Promise<Shown[]> =>
+    page.evaluate(() =>
+      $('.red-ui-debug-msg')
+        .toArray()
+        .map((e: any) => ({
+          flow: (/red-ui-debug-msg-flow-(\S+)/.exec(e.className) || [])[1] || '',
+          name: $(e).find('.red-ui-debug-msg-name').text(),
+          text: $(e).find('.red-ui-debug-msg-payload').text(),
+          level: (/red-ui-debug-msg-level-(\d+)/.exec(e.className) || [])[1] || '',
+          visible: !$(e).hasClass('hide'),
+        })),
+    );
+  const debugCount = async (tab: FlowNode, name: string): Promise<number> =>
+    (await sidebar()).filter((m) => m.flow === tab.id && m.name === `node: ${name}`).length;
 
   /** Shows the tab as a click on it would, and checks that node labels, as drawn, do not overlap. */
   async function openTab(tab: FlowNode): Promise<void> {
     await page.evaluate((id: string) => RED.workspaces.show(id), tab.id);
     await page.waitForTimeout(300);
-    const boxes: { id: string; name: string; x: number; y: number; w: number; h: number }[] = await page.evaluate((z: string) =>
-      RED.nodes.filterNodes({ z }).map((n: any) => ({ id: n.id, name: n.name || n.type, x: n.x - n.w / 2, y: n.y - n.h / 2, w: n.w, h: n.h })), tab.id);
+    const boxes: { id: string; name: string; x: number; y: number; w: number; h: number }[] = await page.evaluate(
+      (z: string) =>
+        RED.nodes
+          .filterNodes({ z })
+          .map((n: any) => ({ id: n.id, name: n.name || n.type, x: n.x - n.w / 2, y: n.y - n.h / 2, w: n.w, h: n.h })),
+      tab.id,
+    );
     const overlaps: string[] = [];
-    boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => {
-      if (a.x < b.x + b.w + 4 && b.x < a.x + a.w + 4 && a.y < b.y + b.h && b.y < a.y + a.h) overlaps.push(`${a.name} (x ${Math.round(a.x)}-${Math.round(a.x + a.w)}) / ${b.name} (x ${Math.round(b.x)}-${Math.round(b.x + b.w)})`);
-    }));
+    boxes.forEach((a, i) =>
+      boxes.slice(i + 1).forEach((b) => {
+        if (a.x < b.x + b.w + 4 && b.x < a.x + a.w + 4 && a.y < b.y + b.h && b.y < a.y + a.h)
+          overlaps.push(
+            `${a.name} (x ${Math.round(a.x)}-${Math.round(a.x + a.w)}) / ${b.name} (x ${Math.round(b.x)}-${Math.round(b.x + b.w)})`,
+          );
+      }),
+    );
     assert.deepEqual(overlaps, [], `nodes overlap on "${tab.label}"`);
     // The editor's red triangle: a property its dialog would reject (e.g. one the example leaves out).
-    const invalid: string[] = await page.evaluate((z: string) => RED.nodes.filterNodes({ z }).filter((n: any) => n.valid === false).map((n: any) => n.name || n.type), tab.id);
+    const invalid: string[] = await page.evaluate(
+      (z: string) =>
+        RED.nodes
+          .filterNodes({ z })
+          .filter((n: any) => n.valid === false)
+          .map((n: any) => n.name || n.type),
+      tab.id,
+    );
     assert.deepEqual(invalid, [], `nodes marked invalid on "${tab.label}"`);
   }
 
@@ -123,7 +175,12 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
     assert.ok(inj, `no button [${name}] on "${tab.label}"`);
     const before = await debugCount(tab, shows);
     await page.evaluate((id: string) => $.post(`inject/${id}`), inj.id);
-    await waitFor(async () => (await debugCount(tab, shows)) > before, `"${shows}" after [${name}] on "${tab.label}"`, timeoutMs, 50);
+    await waitFor(
+      async () => (await debugCount(tab, shows)) > before,
+      `"${shows}" after [${name}] on "${tab.label}"`,
+      timeoutMs,
+      50,
+    );
   }
 
   /**
@@ -135,11 +192,29 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
   async function story(tab: FlowNode, linked: string[] = []): Promise<Shown[]> {
     const all = await sidebar();
     const visible = all.filter((m) => m.visible);
-    assert.deepEqual(visible.filter((m) => m.flow !== tab.id).map((m) => m.name), [], 'the filter shows messages of another tab');
+    assert.deepEqual(
+      visible.filter((m) => m.flow !== tab.id).map((m) => m.name),
+      [],
+      'the filter shows messages of another tab',
+    );
     const allowed = new Set([tab.id, ...linked.map((l) => tabNamed(l).id)]);
-    assert.deepEqual(all.filter((m) => !allowed.has(m.flow)).map((m) => `${m.flow} ${m.name}`), [], 'messages of another tab');
-    assert.deepEqual(all.filter((m) => /node: (errors|decode errors)/.test(m.name) || m.level === '20' || m.level === '30').map((m) => `${m.name} ${m.text}`), [], 'errors or warnings');
-    assert.deepEqual(all.filter((m) => /rejected/.test(m.name)).map((m) => m.text), [], 'rejected callbacks');
+    assert.deepEqual(
+      all.filter((m) => !allowed.has(m.flow)).map((m) => `${m.flow} ${m.name}`),
+      [],
+      'messages of another tab',
+    );
+    assert.deepEqual(
+      all
+        .filter((m) => /node: (errors|decode errors)/.test(m.name) || m.level === '20' || m.level === '30')
+        .map((m) => `${m.name} ${m.text}`),
+      [],
+      'errors or warnings',
+    );
+    assert.deepEqual(
+      all.filter((m) => /rejected/.test(m.name)).map((m) => m.text),
+      [],
+      'rejected callbacks',
+    );
     return visible;
   }
 
@@ -148,14 +223,18 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
 
   const shot = async (name: string) => {
     await page.mouse.move(700, 700); // no tooltip of the last button clicked
-    await page.screenshot({ path: path.join(SHOTS, `${name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}.png`) });
+    await page.screenshot({
+      path: path.join(SHOTS, `${name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}.png`),
+    });
   };
 
   it('the Debug sidebar is filtered to the current flow, as the banner says', async () => {
     await page.locator('#red-ui-sidebar-debug-filter').click();
     await page.locator('input[name="filter-type"][value="filterCurrent"]').click();
     await page.keyboard.press('Escape');
-    await waitFor(() => page.evaluate(() => RED.settings.get('debug.filter')), 'the filter setting', 5000, 50).then((v) => assert.equal(v, 'filterCurrent'));
+    await waitFor(() => page.evaluate(() => RED.settings.get('debug.filter')), 'the filter setting', 5000, 50).then(
+      (v) => assert.equal(v, 'filterCurrent'),
+    );
   });
 
   for (const label of ['Live ASR: create, query, stop', 'Live subtitles']) {
@@ -166,16 +245,31 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
       for (const inj of injectsOf(tab)) {
         const before = await page.locator('.red-ui-debug-msg').count();
         await page.evaluate((id: string) => $.post(`inject/${id}`), inj.id);
-        await waitFor(async () => (await page.locator('.red-ui-debug-msg').count()) > before, `a debug message after [${inj.name}]`, 10000, 50);
+        await waitFor(
+          async () => (await page.locator('.red-ui-debug-msg').count()) > before,
+          `a debug message after [${inj.name}]`,
+          10000,
+          50,
+        );
         await page.waitForTimeout(inj.name === 'start subtitles' ? 1500 : 300);
       }
       const shown = await story(tab);
       if (label === 'Live ASR: create, query, stop') {
         // The results the buttons produce, not buried under transcripts (this tab's transcript shows as a status).
-        assert.deepEqual([...new Set(shown.map((m) => m.name))].sort(), ['node: create result', 'node: query result', 'node: stop result']);
+        assert.deepEqual([...new Set(shown.map((m) => m.name))].sort(), [
+          'node: create result',
+          'node: query result',
+          'node: stop result',
+        ]);
       } else {
-        assert.ok(shown.some((m) => /node: transcript events/.test(m.name)), 'no transcript event');
-        assert.ok(shown.some((m) => /node: task results/.test(m.name)), 'no task result');
+        assert.ok(
+          shown.some((m) => /node: transcript events/.test(m.name)),
+          'no transcript event',
+        );
+        assert.ok(
+          shown.some((m) => /node: task results/.test(m.name)),
+          'no task result',
+        );
       }
       await shot(label);
     });
@@ -193,11 +287,19 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
     await waitFor(async () => (await debugCount(decode, SUBTITLES)) > 0, 'subtitles on the decode tab', 10000, 50);
     await shot('agora-v7-running');
     // The README's picture of the Agora demo, refreshed only on request.
-    if (process.env.UPDATE_SCREENSHOTS) fs.copyFileSync(path.join(SHOTS, 'agora-v7-running.png'), path.join(REPO_ROOT, 'test', 'e2e', 'screenshots', 'agora-demo.png'));
+    if (process.env.UPDATE_SCREENSHOTS)
+      fs.copyFileSync(
+        path.join(SHOTS, 'agora-v7-running.png'),
+        path.join(REPO_ROOT, 'test', 'e2e', 'screenshots', 'agora-demo.png'),
+      );
     await press(tab, 'stop', 'stopped task id');
     const shown = await story(tab, ['Agora subtitles over WebSocket']);
-    assert.deepEqual([...new Set(shown.map((m) => m.name))].sort(),
-      ['node: started task (msg.agora)', 'node: stopped task id', 'node: task status', 'node: updated task (msg.agora)']);
+    assert.deepEqual([...new Set(shown.map((m) => m.name))].sort(), [
+      'node: started task (msg.agora)',
+      'node: stopped task id',
+      'node: task status',
+      'node: updated task (msg.agora)',
+    ]);
     await shot(tab.label);
   });
 
@@ -207,7 +309,8 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
     assert.deepEqual(injectsOf(tab), [], 'a button on the decode tab');
     const shown = await story(tab, ['Agora STT: start, query, update, stop (v7)']);
     const finals = shown.filter((m) => m.name === `node: ${SUBTITLES}`).map((m) => m.text.replace(/^"|"$/g, ''));
-    for (const line of ['Hello everyone, welcome to the meeting.', 'Today we test live captions.']) assert.ok(finals.includes(line), `"${line}" in ${JSON.stringify(finals)}`);
+    for (const line of ['Hello everyone, welcome to the meeting.', 'Today we test live captions.'])
+      assert.ok(finals.includes(line), `"${line}" in ${JSON.stringify(finals)}`);
     await shot(tab.label);
   });
 
@@ -220,11 +323,20 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
     await press(tab, 'update', 'updated task (msg.agora)', 15000);
     // Same channel: the decode tab shows this task's subtitles too, as the tab's info says.
     const decode = tabNamed('Agora subtitles over WebSocket');
-    await waitFor(async () => (await debugCount(decode, SUBTITLES)) > 0, 'subtitles of the v6 task on the decode tab', 10000, 50);
+    await waitFor(
+      async () => (await debugCount(decode, SUBTITLES)) > 0,
+      'subtitles of the v6 task on the decode tab',
+      10000,
+      50,
+    );
     await press(tab, 'stop', 'stopped task id');
     const shown = await story(tab, ['Agora subtitles over WebSocket']);
-    assert.deepEqual([...new Set(shown.map((m) => m.name))].sort(),
-      ['node: started task (msg.agora)', 'node: stopped task id', 'node: task status', 'node: updated task (msg.agora)']);
+    assert.deepEqual([...new Set(shown.map((m) => m.name))].sort(), [
+      'node: started task (msg.agora)',
+      'node: stopped task id',
+      'node: task status',
+      'node: updated task (msg.agora)',
+    ]);
     await shot(tab.label);
   });
 
@@ -235,9 +347,17 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
     fs.rmSync('/tmp/meeting.srt', { force: true });
     await press(tab, '/tmp/meeting.wav', 'SRT text', 20000);
     const shown = await story(tab);
-    const srt = await waitFor(() => (fs.existsSync('/tmp/meeting.srt') ? fs.readFileSync('/tmp/meeting.srt', 'utf8') : '') || undefined, '/tmp/meeting.srt', 5000, 50);
+    const srt = await waitFor(
+      () => (fs.existsSync('/tmp/meeting.srt') ? fs.readFileSync('/tmp/meeting.srt', 'utf8') : '') || undefined,
+      '/tmp/meeting.srt',
+      5000,
+      50,
+    );
     assert.match(srt, /^1\r?\n\d\d:\d\d:\d\d,\d{3} --> /);
-    assert.ok(shown.some((m) => m.name === 'node: SRT text' && m.text.includes(srt.split(/\r?\n/)[2])), 'the SRT text in the debug');
+    assert.ok(
+      shown.some((m) => m.name === 'node: SRT text' && m.text.includes(srt.split(/\r?\n/)[2])),
+      'the SRT text in the debug',
+    );
     await shot(tab.label);
   });
 
@@ -255,14 +375,23 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
     fs.writeSync(fd, wav.subarray(20000));
     fs.closeSync(fd);
     try {
-      await waitFor(async () => (await debugCount(tab, 'transcript text')) > before, 'the transcript of the dropped file', 20000, 100);
+      await waitFor(
+        async () => (await debugCount(tab, 'transcript text')) > before,
+        'the transcript of the dropped file',
+        20000,
+        100,
+      );
       await page.waitForTimeout(500);
     } finally {
       fs.rmSync(dropped, { force: true });
     }
     await page.waitForTimeout(2500); // the removal is an event too: it must not end in an error
     const shown = await story(tab);
-    assert.equal(shown.filter((m) => m.name === 'node: submitted task ID').length, 1, `one task per copied file: ${JSON.stringify(shown)}`);
+    assert.equal(
+      shown.filter((m) => m.name === 'node: submitted task ID').length,
+      1,
+      `one task per copied file: ${JSON.stringify(shown)}`,
+    );
     assert.equal(shown.filter((m) => m.name === 'node: transcript text').length, 1);
     await shot(tab.label);
   });
@@ -271,16 +400,27 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
     const tab = tabNamed('Live subtitles to WebVTT');
     await openTab(tab);
     await clearSidebar();
-    assert.deepEqual(injectsOf(tab).map((n) => n.name), ['start subtitles']);
+    assert.deepEqual(
+      injectsOf(tab).map((n) => n.name),
+      ['start subtitles'],
+    );
     await press(tab, 'start subtitles', 'WebVTT file text', 20000);
     const shown = await story(tab);
     const taskId = [...emus!.aliyun.tasks.keys()].pop()!; // the newest task
-    assert.ok(shown.some((m) => m.name === 'node: created task (msg.taskId)' && m.text.includes(taskId)), 'the created task');
+    assert.ok(
+      shown.some((m) => m.name === 'node: created task (msg.taskId)' && m.text.includes(taskId)),
+      'the created task',
+    );
     const file = `/tmp/${taskId}.vtt`;
     try {
       const vtt = fs.readFileSync(file, 'utf8');
       assert.match(vtt, /^WEBVTT/);
-      assert.ok(shown.some((m) => m.name === 'node: WebVTT file text' && m.text.includes(vtt.split(/\r?\n/).find((l) => /-->/.test(l))!)), 'the file text in the debug');
+      assert.ok(
+        shown.some(
+          (m) => m.name === 'node: WebVTT file text' && m.text.includes(vtt.split(/\r?\n/).find((l) => /-->/.test(l))!),
+        ),
+        'the file text in the debug',
+      );
     } finally {
       fs.rmSync(file, { force: true });
     }
@@ -298,7 +438,12 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
       const [inj] = injectsOf(tab);
       assert.equal(inj.name, 'start subtitles');
       await page.evaluate((id: string) => $.post(`inject/${id}`), inj.id);
-      const text = await waitFor(async () => (await viewer.locator('#original').textContent())?.trim() || undefined, 'captions on the page', 15000, 50);
+      const text = await waitFor(
+        async () => (await viewer.locator('#original').textContent())?.trim() || undefined,
+        'captions on the page',
+        15000,
+        50,
+      );
       assert.ok(text.length > 3, text);
       await viewer.screenshot({ path: path.join(SHOTS, 'Live-captions-page-viewer.png') });
     } finally {
@@ -321,7 +466,12 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
     const pushes = (id: string) => emu.callbackLog.filter((d) => d.taskId === id);
 
     const left = await newTask();
-    await waitFor(() => pushes(left).some((d) => d.event === 'TranscriptionCompleted'), 'TranscriptionCompleted', 20000, 100);
+    await waitFor(
+      () => pushes(left).some((d) => d.event === 'TranscriptionCompleted'),
+      'TranscriptionCompleted',
+      20000,
+      100,
+    );
     const count = pushes(left).length;
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(pushes(left).length, count, 'pushes after TranscriptionCompleted');
@@ -331,12 +481,21 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
     await waitFor(() => pushes(stopped).length >= 3, 'three pushes', 10000, 20);
     const stops = emu.requests.filter((r) => r.action === 'StopRtcAsrTask').length;
     await red!.inject(stop.id);
-    await waitFor(() => emu.requests.filter((r) => r.action === 'StopRtcAsrTask' && r.status === 200).length > stops, 'StopRtcAsrTask answered', 10000, 20);
+    await waitFor(
+      () => emu.requests.filter((r) => r.action === 'StopRtcAsrTask' && r.status === 200).length > stops,
+      'StopRtcAsrTask answered',
+      10000,
+      20,
+    );
     const atStop = pushes(stopped).length;
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(pushes(stopped).length, atStop, 'pushes after the stop');
     assert.ok(!pushes(stopped).some((d) => d.event === 'TranscriptionCompleted'));
-    assert.deepEqual(emu.callbackLog.filter((d) => d.status !== 200).map((d) => `${d.url} ${d.status}`), [], 'failed pushes');
+    assert.deepEqual(
+      emu.callbackLog.filter((d) => d.status !== 200).map((d) => `${d.url} ${d.status}`),
+      [],
+      'failed pushes',
+    );
   });
 
   it('a second callback node on a path in use shows an error status and a warning naming the first', async () => {
@@ -351,8 +510,15 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
     assert.match(line, new RegExp(`"${first.name}" \\(${first.id}\\)`));
     // The flows were deployed behind the editor's back: reload it to see the copy.
     await page.reload();
-    await page.waitForFunction(() => typeof RED !== 'undefined' && RED.workspaces && RED.workspaces.active(), null, { timeout: 30000 });
-    const shown = await waitFor(() => page.evaluate((id: string) => RED.nodes.node(id)?.status, copy.id), 'the copy\'s status', 10000, 100);
+    await page.waitForFunction(() => typeof RED !== 'undefined' && RED.workspaces && RED.workspaces.active(), null, {
+      timeout: 30000,
+    });
+    const shown = await waitFor(
+      () => page.evaluate((id: string) => RED.nodes.node(id)?.status, copy.id),
+      "the copy's status",
+      10000,
+      100,
+    );
     assert.equal(shown.fill, 'red');
     assert.equal(shown.text, 'path already in use');
     await red!.deploy(flows);

@@ -18,10 +18,30 @@ import { editorDefinitions } from '../../support/editor-definitions';
 import assert from 'assert/strict';
 import fs from 'fs';
 import path from 'path';
-import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page, type Response } from 'playwright-core';
-import { startEmulators, AGORA_DEFAULTS, DEFAULT_CREDENTIALS, UNISOUND_DEFAULTS, type RunningEmulators } from '../../emulator';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type ConsoleMessage,
+  type Page,
+  type Response,
+} from 'playwright-core';
+import {
+  startEmulators,
+  AGORA_DEFAULTS,
+  DEFAULT_CREDENTIALS,
+  UNISOUND_DEFAULTS,
+  type RunningEmulators,
+} from '../../emulator';
 import { injectNamed, pointAtEmulator, readExample } from '../example-flows';
-import { PACKAGE_NAME, REPO_ROOT, waitFor, startNodeRedInstance, type FlowNode, type NodeRedProcess } from '../node-red-process';
+import {
+  PACKAGE_NAME,
+  REPO_ROOT,
+  waitFor,
+  startNodeRedInstance,
+  type FlowNode,
+  type NodeRedProcess,
+} from '../node-red-process';
 
 // The editor's globals, as seen from page.evaluate() callbacks (the test tsconfig has no DOM lib).
 declare const RED: any;
@@ -31,7 +51,9 @@ declare const document: any;
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const INSTALL_SCRIPT = 'test/e2e/browser/install-chromium.sh';
 /** Committed pictures are refreshed only on request (UPDATE_SCREENSHOTS=1); ordinary runs write under .tmp/. */
-const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? path.join(REPO_ROOT, 'test', 'e2e', 'screenshots') : path.join(REPO_ROOT, '.tmp', 'screenshots');
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
+  ? path.join(REPO_ROOT, 'test', 'e2e', 'screenshots')
+  : path.join(REPO_ROOT, '.tmp', 'screenshots');
 const VIEWPORT = { width: 1400, height: 900 };
 const [[ACCESS_KEY_ID, ACCESS_KEY_SECRET]] = Object.entries(DEFAULT_CREDENTIALS);
 const WRONG_SECRET = 'wrong-secret-8c1f37e2d4';
@@ -76,7 +98,9 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
   before(async function () {
     this.timeout(90000);
     if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: run "bash ${INSTALL_SCRIPT}" first (it installs Debian's chromium), or set CHROMIUM_PATH.`);
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: run "bash ${INSTALL_SCRIPT}" first (it installs Debian's chromium), or set CHROMIUM_PATH.`,
+      );
     }
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     // A slower push interval than the default 50 ms, so the example's debug sidebar reads like a live transcript.
@@ -85,7 +109,15 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     context = await browser.newContext({ viewport: VIEWPORT, locale: 'en-US', timezoneId: 'UTC' });
     page = await context.newPage();
@@ -98,7 +130,11 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
       if (BENIGN_CONSOLE.some((re) => re.test(line))) ignoredConsole.push(line);
       else consoleErrors.push(line);
     });
-    page.on('pageerror', (err: Error) => consoleErrors.push(`pageerror: ${err.message}${err.stack ? `\n${err.stack.split('\n').slice(1, 4).join('\n')}` : ''}`));
+    page.on('pageerror', (err: Error) =>
+      consoleErrors.push(
+        `pageerror: ${err.message}${err.stack ? `\n${err.stack.split('\n').slice(1, 4).join('\n')}` : ''}`,
+      ),
+    );
     // Every answer of the Node-RED server (admin routes, editor assets, comms) is kept to
     // look for secrets in it.
     page.on('response', (res: Response) => {
@@ -119,7 +155,12 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
   /** Waits until the editor has loaded the palette and a flow, then hides the tip box (it covers the sidebar in screenshots). */
   async function editorReady(): Promise<void> {
     await page.waitForFunction(
-      () => typeof RED !== 'undefined' && RED.nodes && RED.nodes.getType('aliyun-live-asr-create') && document.querySelector('.red-ui-palette-node[data-palette-type="inject"]') && RED.workspaces.active(),
+      () =>
+        typeof RED !== 'undefined' &&
+        RED.nodes &&
+        RED.nodes.getType('aliyun-live-asr-create') &&
+        document.querySelector('.red-ui-palette-node[data-palette-type="inject"]') &&
+        RED.workspaces.active(),
       null,
       { timeout: 30000 },
     );
@@ -137,16 +178,25 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
         await emus?.close();
       }
     }
-    if (ignoredConsole.length) process.stdout.write(`    ignored browser console errors:\n${ignoredConsole.map((l) => `      ${l}`).join('\n')}\n`);
-    if (consoleWarnings.length) process.stdout.write(`    browser console warnings (not failures):\n${consoleWarnings.map((l) => `      ${l}`).join('\n')}\n`);
+    if (ignoredConsole.length)
+      process.stdout.write(
+        `    ignored browser console errors:\n${ignoredConsole.map((l) => `      ${l}`).join('\n')}\n`,
+      );
+    if (consoleWarnings.length)
+      process.stdout.write(
+        `    browser console warnings (not failures):\n${consoleWarnings.map((l) => `      ${l}`).join('\n')}\n`,
+      );
   });
 
   afterEach(async function () {
     if (this.currentTest?.state !== 'failed') return;
     if (red) process.stdout.write(`--- Node-RED output (last lines) ---\n${red.tail(40)}\n---\n`);
-    if (consoleErrors.length) process.stdout.write(`--- browser console errors ---\n${consoleErrors.join('\n')}\n---\n`);
+    if (consoleErrors.length)
+      process.stdout.write(`--- browser console errors ---\n${consoleErrors.join('\n')}\n---\n`);
     try {
-      await page.screenshot({ path: path.join(SCREENSHOTS, `failed-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`) });
+      await page.screenshot({
+        path: path.join(SCREENSHOTS, `failed-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`),
+      });
     } catch {
       // the browser may be gone
     }
@@ -162,11 +212,14 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
   async function addNode(type: string, props: Record<string, unknown> = {}, x = 200, y = 120): Promise<string> {
     return page.evaluate(
       ({ type, props, x, y }) => {
-        const result = RED.nodes.import([{ id: RED.nodes.id(), type, x, y, z: RED.workspaces.active(), wires: [], ...props }], {
-          generateIds: false,
-          markChanged: true,
-          applyNodeDefaults: true,
-        });
+        const result = RED.nodes.import(
+          [{ id: RED.nodes.id(), type, x, y, z: RED.workspaces.active(), wires: [], ...props }],
+          {
+            generateIds: false,
+            markChanged: true,
+            applyNodeDefaults: true,
+          },
+        );
         RED.nodes.dirty(true);
         RED.view.redraw(true);
         return result.nodes[0].id as string;
@@ -191,7 +244,9 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     return page.evaluate(() => RED.editor.getEditStack().length);
   }
 
-  async function closeTray(button: '#node-dialog-ok' | '#node-dialog-cancel' | '#node-config-dialog-ok' | '#node-config-dialog-cancel'): Promise<void> {
+  async function closeTray(
+    button: '#node-dialog-ok' | '#node-dialog-cancel' | '#node-config-dialog-ok' | '#node-config-dialog-cancel',
+  ): Promise<void> {
     const before = await editDepth();
     await page.locator(button).click();
     await waitFor(async () => (await editDepth()) < before, `the dialog to close after ${button}`, 10000, 50);
@@ -204,7 +259,9 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
    */
   async function typeInto(selector: string, value: string): Promise<void> {
     const typed = await page.evaluate((sel) => $(sel).next('.red-ui-typedInput-container').length > 0, selector);
-    const input = typed ? page.locator(`${selector} + .red-ui-typedInput-container input.red-ui-typedInput-input`) : page.locator(selector);
+    const input = typed
+      ? page.locator(`${selector} + .red-ui-typedInput-container input.red-ui-typedInput-input`)
+      : page.locator(selector);
     await input.fill(value);
     await input.press('Tab');
   }
@@ -235,7 +292,14 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     const entry = page.locator(`#red-ui-palette-container .red-ui-palette-node[data-palette-type="${type}"]`);
     await entry.waitFor({ state: 'visible' });
     await waitFor(
-      () => page.evaluate((type) => $('#red-ui-palette-container .red-ui-palette-node:visible').get().every((e: any) => e.getAttribute('data-palette-type') === type), type),
+      () =>
+        page.evaluate(
+          (type) =>
+            $('#red-ui-palette-container .red-ui-palette-node:visible')
+              .get()
+              .every((e: any) => e.getAttribute('data-palette-type') === type),
+          type,
+        ),
       `the palette filter "${filter}" to leave only ${type}`,
       5000,
       50,
@@ -251,7 +315,15 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     await search.fill('');
     await search.press('Backspace');
     const id = await waitFor(
-      () => page.evaluate(({ type, before }) => RED.nodes.filterNodes({ type }).map((n: any) => n.id).find((i: string) => !before.includes(i)), { type, before }),
+      () =>
+        page.evaluate(
+          ({ type, before }) =>
+            RED.nodes
+              .filterNodes({ type })
+              .map((n: any) => n.id)
+              .find((i: string) => !before.includes(i)),
+          { type, before },
+        ),
       `a new ${type} node on the workspace`,
       5000,
     );
@@ -260,13 +332,19 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
 
   /** Wires output 0 of `from` to the input of `to` by dragging between the ports. */
   async function wire(from: string, to: string): Promise<void> {
-    const out = (await page.locator(`g[id="${from}"] .red-ui-flow-port-output .red-ui-flow-port`).first().boundingBox())!;
+    const out = (await page
+      .locator(`g[id="${from}"] .red-ui-flow-port-output .red-ui-flow-port`)
+      .first()
+      .boundingBox())!;
     const inp = (await page.locator(`g[id="${to}"] .red-ui-flow-port-input .red-ui-flow-port`).first().boundingBox())!;
     await page.mouse.move(out.x + out.width / 2, out.y + out.height / 2);
     await page.mouse.down();
     await page.mouse.move(inp.x + inp.width / 2, inp.y + inp.height / 2, { steps: 15 });
     await page.mouse.up();
-    const linked = await page.evaluate(({ from, to }) => RED.nodes.filterLinks({ source: { id: from }, target: { id: to } }).length, { from, to });
+    const linked = await page.evaluate(
+      ({ from, to }) => RED.nodes.filterLinks({ source: { id: from }, target: { id: to } }).length,
+      { from, to },
+    );
     assert.equal(linked, 1, `no wire from ${from} to ${to}`);
   }
 
@@ -274,7 +352,12 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
   async function deploy(): Promise<void> {
     const started = red!.grep(/\[info\] Started flows$/).length;
     await page.locator('#red-ui-header-button-deploy').click();
-    await waitFor(() => red!.grep(/\[info\] Started flows$/).length > started, '"Started flows" after pressing Deploy', 15000, 50);
+    await waitFor(
+      () => red!.grep(/\[info\] Started flows$/).length > started,
+      '"Started flows" after pressing Deploy',
+      15000,
+      50,
+    );
     await waitFor(() => page.evaluate(() => !RED.nodes.dirty()), 'the editor to leave the dirty state', 5000, 50);
   }
 
@@ -303,30 +386,61 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     for (const type of [...PACKAGE_NODES, ...CONFIG_NODES]) {
       const def = await page.evaluate((type) => {
         const d = RED.nodes.getType(type);
-        return d ? { category: d.category, paletteLabel: typeof d.paletteLabel === 'function' ? d.paletteLabel.call(d) : d.paletteLabel } : null;
+        return d
+          ? {
+              category: d.category,
+              paletteLabel: typeof d.paletteLabel === 'function' ? d.paletteLabel.call(d) : d.paletteLabel,
+            }
+          : null;
       }, type);
       assert.ok(def, `RED.nodes.getType('${type}') is not registered`);
       assert.equal(def.category, CONFIG_NODES.includes(type) ? 'config' : 'speech', `category of ${type}`);
       // A missing locale shows the raw key (e.g. "…:paletteLabel") instead of a label.
-      assert.doesNotMatch(String(def.paletteLabel), /paletteLabel|node-red-speech/, `palette label of ${type} is not translated`);
+      assert.doesNotMatch(
+        String(def.paletteLabel),
+        /paletteLabel|node-red-speech/,
+        `palette label of ${type} is not translated`,
+      );
     }
     // The package's own icons, not the editor's fallback arrow (shown when an icon is missing).
-    const icons: string[] = await page.evaluate((types) => types.map((t: string) => $(`#red-ui-palette-container .red-ui-palette-node[data-palette-type="${t}"] .red-ui-palette-icon`).css('background-image')), PACKAGE_NODES);
-    icons.forEach((icon, i) => assert.match(icon, /\/icons\/@speech-pipelines\/node-red-speech\/speech-[a-z-]+\.svg/, `palette icon of ${PACKAGE_NODES[i]}: ${icon}`));
+    const icons: string[] = await page.evaluate(
+      (types) =>
+        types.map((t: string) =>
+          $(`#red-ui-palette-container .red-ui-palette-node[data-palette-type="${t}"] .red-ui-palette-icon`).css(
+            'background-image',
+          ),
+        ),
+      PACKAGE_NODES,
+    );
+    icons.forEach((icon, i) =>
+      assert.match(
+        icon,
+        /\/icons\/@speech-pipelines\/node-red-speech\/speech-[a-z-]+\.svg/,
+        `palette icon of ${PACKAGE_NODES[i]}: ${icon}`,
+      ),
+    );
     // Config nodes never appear in the palette itself.
     for (const type of CONFIG_NODES) {
-      assert.equal(await page.locator(`#red-ui-palette-container .red-ui-palette-node[data-palette-type="${type}"]`).count(), 0, `${type} is in the palette`);
+      assert.equal(
+        await page.locator(`#red-ui-palette-container .red-ui-palette-node[data-palette-type="${type}"]`).count(),
+        0,
+        `${type} is in the palette`,
+      );
     }
     // The runtime loaded all six types from this package without an error.
     const sets = (await red!.nodeSets()).filter((s) => s.module === PACKAGE_NAME);
-    assert.deepEqual(sets.filter((s) => s.err).map((s) => `${s.name}: ${s.err}`), []);
+    assert.deepEqual(
+      sets.filter((s) => s.err).map((s) => `${s.name}: ${s.err}`),
+      [],
+    );
     assert.deepEqual(sets.flatMap((s) => s.types).sort(), [...PACKAGE_NODES, ...CONFIG_NODES].sort());
 
     // Screenshot: every category collapsed except speech.
     await page.evaluate(() => {
       $('#red-ui-palette-container .red-ui-palette-category').each((_i: number, e: any) => {
         const cat = e.id.replace('red-ui-palette-container-', '');
-        if (cat !== 'speech' && $('#red-ui-palette-base-category-' + cat).is(':visible')) $(e).find('.red-ui-palette-header').trigger('click');
+        if (cat !== 'speech' && $('#red-ui-palette-base-category-' + cat).is(':visible'))
+          $(e).find('.red-ui-palette-header').trigger('click');
       });
       const speech = $('#red-ui-palette-base-category-speech');
       if (!speech.is(':visible')) $('#red-ui-palette-container-speech .red-ui-palette-header').trigger('click');
@@ -334,14 +448,20 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     await page.waitForTimeout(600);
     await page.locator('#red-ui-palette-container-speech').scrollIntoViewIfNeeded();
     for (const type of PACKAGE_NODES) {
-      assert.ok(await page.locator(`#red-ui-palette-container-speech .red-ui-palette-node[data-palette-type="${type}"]`).isVisible(), `${type} is not visible in the speech category`);
+      assert.ok(
+        await page
+          .locator(`#red-ui-palette-container-speech .red-ui-palette-node[data-palette-type="${type}"]`)
+          .isVisible(),
+        `${type} is not visible in the speech category`,
+      );
     }
     await shot('palette.png');
     // Back to every category expanded, as the other tests expect.
     await page.evaluate(() => {
       $('#red-ui-palette-container .red-ui-palette-category').each((_i: number, e: any) => {
         const cat = e.id.replace('red-ui-palette-container-', '');
-        if (!$('#red-ui-palette-base-category-' + cat).is(':visible')) $(e).find('.red-ui-palette-header').trigger('click');
+        if (!$('#red-ui-palette-base-category-' + cat).is(':visible'))
+          $(e).find('.red-ui-palette-header').trigger('click');
       });
     });
     await page.waitForTimeout(600);
@@ -360,12 +480,22 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
       // oneditprepare ran: the typedInputs and config selects exist.
       assert.ok(await page.locator('.red-ui-tray #node-input-name').isVisible(), `${type}: no name field`);
       // The account property: the one default whose type is a config node of the package.
-      const accountProp = Object.entries(DEFINITIONS.get(type)!.defaults).find(([, d]) => d && typeof d.type === 'string' && CONFIG_NODES.includes(d.type) && d.required)?.[0];
+      const accountProp = Object.entries(DEFINITIONS.get(type)!.defaults).find(
+        ([, d]) => d && typeof d.type === 'string' && CONFIG_NODES.includes(d.type) && d.required,
+      )?.[0];
       if (accountProp) {
-        assert.equal(await page.locator(`#node-input-${accountProp}`).evaluate((e: any) => e.tagName), 'SELECT', `${type}: the Account field is not a config select`);
+        assert.equal(
+          await page.locator(`#node-input-${accountProp}`).evaluate((e: any) => e.tagName),
+          'SELECT',
+          `${type}: the Account field is not a config select`,
+        );
       }
       if (type === 'aliyun-live-asr-create') {
-        assert.equal(await page.locator('.red-ui-tray .red-ui-typedInput-container').count(), 12, 'create: twelve typed inputs');
+        assert.equal(
+          await page.locator('.red-ui-tray .red-ui-typedInput-container').count(),
+          12,
+          'create: twelve typed inputs',
+        );
         // Mode "live": the ARTC rows are hidden, the stream URL row is shown.
         assert.equal(await page.locator('#node-input-streamUrl + .red-ui-typedInput-container').isVisible(), true);
         assert.equal(await page.locator('#node-input-sdkAppId + .red-ui-typedInput-container').isVisible(), false);
@@ -379,7 +509,15 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
           await page.locator(firstInput).waitFor({ state: 'visible' });
           await page.locator('#node-config-dialog-ok').waitFor({ state: 'visible' });
           await settle();
-          assert.equal(await page.evaluate(() => RED.editor.getEditStack().map((n: any) => n.type).pop()), cfgType);
+          assert.equal(
+            await page.evaluate(() =>
+              RED.editor
+                .getEditStack()
+                .map((n: any) => n.type)
+                .pop(),
+            ),
+            cfgType,
+          );
           await closeTray('#node-config-dialog-cancel');
         }
       }
@@ -391,17 +529,36 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
 
   it('marks invalid values in the create and callback dialogs', async () => {
     // create: Report interval 999 (allowed: -1 to 500) and an ftp:// stream URL.
-    const create = await addNode('aliyun-live-asr-create', { streamUrl: 'rtmp://push.example.com/live/demo', streamUrlType: 'str', callbackUrl: 'https://example.com/cb', callbackUrlType: 'str' });
+    const create = await addNode('aliyun-live-asr-create', {
+      streamUrl: 'rtmp://push.example.com/live/demo',
+      streamUrlType: 'str',
+      callbackUrl: 'https://example.com/cb',
+      callbackUrlType: 'str',
+    });
     await openEditor(create);
-    assert.equal(await hasInputError('#node-input-reportInterval'), false, 'an empty report interval is marked invalid');
+    assert.equal(
+      await hasInputError('#node-input-reportInterval'),
+      false,
+      'an empty report interval is marked invalid',
+    );
     assert.equal(await hasInputError('#node-input-streamUrl'), false, 'a valid rtmp:// stream URL is marked invalid');
     await typeInto('#node-input-reportInterval', '999');
-    await waitFor(() => hasInputError('#node-input-reportInterval'), 'report interval 999 marked input-error', 3000, 50);
+    await waitFor(
+      () => hasInputError('#node-input-reportInterval'),
+      'report interval 999 marked input-error',
+      3000,
+      50,
+    );
     await typeInto('#node-input-streamUrl', 'ftp://files.example.com/a.flv');
     await waitFor(() => hasInputError('#node-input-streamUrl'), 'an ftp:// stream URL marked input-error', 3000, 50);
     // A valid value clears the mark again.
     await typeInto('#node-input-reportInterval', '500');
-    await waitFor(async () => !(await hasInputError('#node-input-reportInterval')), 'report interval 500 accepted', 3000, 50);
+    await waitFor(
+      async () => !(await hasInputError('#node-input-reportInterval')),
+      'report interval 500 accepted',
+      3000,
+      50,
+    );
     await typeInto('#node-input-reportInterval', '999');
     await waitFor(() => hasInputError('#node-input-reportInterval'), 'report interval 999 marked again', 3000, 50);
     await page.locator('#node-input-reportInterval + .red-ui-typedInput-container').scrollIntoViewIfNeeded();
@@ -410,15 +567,23 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     const state = await page.evaluate((id) => {
       const n = RED.nodes.node(id);
       const badge = document.querySelector(`g[id="${id}"] .red-ui-flow-node-error`);
-      return { valid: n.valid, errors: n.validationErrors, reportInterval: n.reportInterval, badgeShown: !!badge && !badge.classList.contains('hide') };
+      return {
+        valid: n.valid,
+        errors: n.validationErrors,
+        reportInterval: n.reportInterval,
+        badgeShown: !!badge && !badge.classList.contains('hide'),
+      };
     }, create);
     assert.equal(state.valid, false);
     assert.equal(state.reportInterval, '999');
     // The validators' messages (shown in the error badge's tooltip), in the runtime's wording.
-    assert.deepEqual(state.errors.filter((e: string) => e !== 'live'), [
-      'Stream URL must be a rtmp/rtmps/http/https/rtsp/srt/artc URL (got "ftp://files.example.com/a.flv").',
-      'Report interval must be from -1 to 500 (got 999).',
-    ]);
+    assert.deepEqual(
+      state.errors.filter((e: string) => e !== 'live'),
+      [
+        'Stream URL must be a rtmp/rtmps/http/https/rtsp/srt/artc URL (got "ftp://files.example.com/a.flv").',
+        'Report interval must be from -1 to 500 (got 999).',
+      ],
+    );
     assert.ok(state.errors.includes('live'), 'no account selected, yet the node is not marked for it');
     assert.ok(state.badgeShown, 'the node shows no error badge');
 
@@ -437,11 +602,19 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     await page.waitForTimeout(400); // the tooltip fades in
     await shot('invalid-cidr.png');
     await typeInto('#node-input-trustedProxies', 'localhost');
-    await waitFor(() => hasInputError('#node-input-trustedProxies'), 'a host name in Trusted proxies marked input-error', 3000, 50);
+    await waitFor(
+      () => hasInputError('#node-input-trustedProxies'),
+      'a host name in Trusted proxies marked input-error',
+      3000,
+      50,
+    );
     await typeInto('#node-input-maxAge', '5');
     await waitFor(() => hasInputError('#node-input-maxAge'), 'a 5 s time window marked input-error', 3000, 50);
     await closeTray('#node-dialog-ok');
-    const cbState = await page.evaluate((id) => ({ valid: RED.nodes.node(id).valid, errors: RED.nodes.node(id).validationErrors }), cb);
+    const cbState = await page.evaluate(
+      (id) => ({ valid: RED.nodes.node(id).valid, errors: RED.nodes.node(id).validationErrors }),
+      cb,
+    );
     assert.equal(cbState.valid, false);
     assert.deepEqual(cbState.errors, [
       'Must be a whole number from 10 to 3600.',
@@ -485,7 +658,11 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     assert.match(failure, /Check the AccessKey secret/);
     await waitFor(() => queries().length > before, 'the second QueryRtcAsrTasks', 3000, 50);
     assert.equal(queries().pop()!.code, 'SignatureDoesNotMatch');
-    assert.equal(await page.locator('#node-config-aliyun-live-test').isEnabled(), true, 'the button stays disabled after the test');
+    assert.equal(
+      await page.locator('#node-config-aliyun-live-test').isEnabled(),
+      true,
+      'the button stays disabled after the test',
+    );
     await shot('test-connection.png');
 
     await closeTray('#node-config-dialog-cancel');
@@ -497,30 +674,63 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     const tests = captured.filter((r) => r.url.endsWith('/aliyun-live-config/test'));
     assert.equal(tests.length, 2, `captured ${tests.length} answers of aliyun-live-config/test`);
     for (const secret of [ACCESS_KEY_SECRET, WRONG_SECRET]) {
-      assert.deepEqual(captured.filter((r) => r.body.includes(secret)).map((r) => r.url), [], `a response holds the secret "${secret}"`);
-      assert.deepEqual(wsFrames.filter((f) => f.includes(secret)), [], `a comms frame holds the secret "${secret}"`);
+      assert.deepEqual(
+        captured.filter((r) => r.body.includes(secret)).map((r) => r.url),
+        [],
+        `a response holds the secret "${secret}"`,
+      );
+      assert.deepEqual(
+        wsFrames.filter((f) => f.includes(secret)),
+        [],
+        `a comms frame holds the secret "${secret}"`,
+      );
     }
     assert.deepEqual(consoleErrors, []);
   });
 
   for (const vendor of [
     {
-      name: 'Agora', action: 'agora-stt-start', prop: 'agora', test: '#node-config-agora-test',
+      name: 'Agora',
+      action: 'agora-stt-start',
+      prop: 'agora',
+      test: '#node-config-agora-test',
       // Five languages (at most four) and a bot uid that is not a number.
-      invalid: [['#node-input-languages', 'en-US,zh-CN,ja-JP,ko-KR,fr-FR'], ['#node-input-pubBotUid', 'bot-1']],
-      valid: [['#node-input-languages', 'en-US,zh-CN'], ['#node-input-pubBotUid', '88222']],
-      fill: () => [['#node-config-input-endpoint', emus!.agora.url], ['#node-config-input-appId', AGORA_DEFAULTS.appId],
-        ['#node-config-input-customerId', AGORA_DEFAULTS.customerId], ['#node-config-input-customerSecret', AGORA_DEFAULTS.customerSecret]],
+      invalid: [
+        ['#node-input-languages', 'en-US,zh-CN,ja-JP,ko-KR,fr-FR'],
+        ['#node-input-pubBotUid', 'bot-1'],
+      ],
+      valid: [
+        ['#node-input-languages', 'en-US,zh-CN'],
+        ['#node-input-pubBotUid', '88222'],
+      ],
+      fill: () => [
+        ['#node-config-input-endpoint', emus!.agora.url],
+        ['#node-config-input-appId', AGORA_DEFAULTS.appId],
+        ['#node-config-input-customerId', AGORA_DEFAULTS.customerId],
+        ['#node-config-input-customerSecret', AGORA_DEFAULTS.customerSecret],
+      ],
       secret: '#node-config-input-customerSecret',
       calls: () => emus!.agora.requests.filter((r) => r.action === 'list'),
       refused: /InvalidCredentials|401/,
     },
     {
-      name: 'Unisound', action: 'unisound-asr-submit', prop: 'unisound', test: '#node-config-unisound-test',
+      name: 'Unisound',
+      action: 'unisound-asr-submit',
+      prop: 'unisound',
+      test: '#node-config-unisound-test',
       // A sample rate of zero, and a hotword longer than five characters.
-      invalid: [['#node-input-sample_rate', '0'], ['#node-input-hotwords', 'speechpipelines']],
-      valid: [['#node-input-sample_rate', '16000'], ['#node-input-hotwords', 'Node']],
-      fill: () => [['#node-config-input-endpoint', emus!.unisound.url], ['#node-config-input-apiKey', UNISOUND_DEFAULTS.apiKey]],
+      invalid: [
+        ['#node-input-sample_rate', '0'],
+        ['#node-input-hotwords', 'speechpipelines'],
+      ],
+      valid: [
+        ['#node-input-sample_rate', '16000'],
+        ['#node-input-hotwords', 'Node'],
+      ],
+      fill: () => [
+        ['#node-config-input-endpoint', emus!.unisound.url],
+        ['#node-config-input-apiKey', UNISOUND_DEFAULTS.apiKey],
+      ],
       secret: '#node-config-input-apiKey',
       calls: () => emus!.unisound.requests,
       refused: /100103|key/i,
@@ -545,7 +755,10 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
       const before = vendor.calls().length;
       await page.locator(vendor.test).click();
       await result.locator('.fa-check, .fa-exclamation-triangle').waitFor({ state: 'visible', timeout: 15000 });
-      assert.ok(await result.locator('.fa-check').isVisible(), `${vendor.name} Test connection failed: ${await result.innerText()}`);
+      assert.ok(
+        await result.locator('.fa-check').isVisible(),
+        `${vendor.name} Test connection failed: ${await result.innerText()}`,
+      );
       assert.ok(vendor.calls().length > before, `the ${vendor.name} emulator saw no request`);
       await typeInto(vendor.secret, WRONG_SECRET);
       await page.locator(vendor.test).click();
@@ -591,24 +804,51 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     await typeInto('#node-input-streamUrl', streamUrl);
     // Language: pick English from the typed input's option menu.
     await page.locator('#node-input-language + .red-ui-typedInput-container .red-ui-typedInput-option-trigger').click();
-    await page.locator('.red-ui-typedInput-options:visible a').filter({ hasText: /^en: English$/ }).click();
+    await page
+      .locator('.red-ui-typedInput-options:visible a')
+      .filter({ hasText: /^en: English$/ })
+      .click();
     assert.equal(await page.evaluate(() => $('#node-input-language').typedInput('value')), 'en');
-    assert.equal(await page.locator('#aliyun-live-create-row-callbackUrl').isVisible(), true, 'the Callback URL row is hidden without a callback config');
+    assert.equal(
+      await page.locator('#aliyun-live-create-row-callbackUrl').isVisible(),
+      true,
+      'the Callback URL row is hidden without a callback config',
+    );
     await typeInto('#node-input-callbackUrl', callbackUrl);
     assert.equal(await hasInputError('#node-input-callbackUrl'), false);
     await closeTray('#node-dialog-ok');
     const saved = await page.evaluate((id) => {
       const n = RED.nodes.node(id);
-      return { valid: n.valid, errors: n.validationErrors, live: n.live, streamUrl: n.streamUrl, language: n.language, callbackUrl: n.callbackUrl, callback: n.callback };
+      return {
+        valid: n.valid,
+        errors: n.validationErrors,
+        live: n.live,
+        streamUrl: n.streamUrl,
+        language: n.language,
+        callbackUrl: n.callbackUrl,
+        callback: n.callback,
+      };
     }, create);
-    assert.deepEqual(saved, { valid: true, errors: [], live: liveId, streamUrl, language: 'en', callbackUrl, callback: '' });
+    assert.deepEqual(saved, {
+      valid: true,
+      errors: [],
+      live: liveId,
+      streamUrl,
+      language: 'en',
+      callbackUrl,
+      callback: '',
+    });
 
     await deploy();
     await showDebugSidebar();
     await page.locator('#red-ui-sidebar-debug-clear').click();
     await clickInjectButton(inject);
 
-    const message = await waitFor(async () => (await debugTexts()).find((t) => /RetCode/.test(t)), 'a debug message with RetCode', 10000);
+    const message = await waitFor(
+      async () => (await debugTexts()).find((t) => /RetCode/.test(t)),
+      'a debug message with RetCode',
+      10000,
+    );
     assert.match(message, /RetCode: 2000/);
     assert.match(message, /TaskId: "asr-[^"]+"/);
     assert.match(message, /Description: "success"/);
@@ -625,12 +865,20 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     const shown = /TaskId: "(asr-[^"]+)"/.exec(message)![1].replace(/…$/, '');
     const tasks = [...emu().tasks.values()].filter((t) => t.callbackUrl === callbackUrl);
     assert.equal(tasks.length, 1, `${tasks.length} tasks at the emulator for ${callbackUrl}`);
-    assert.ok(tasks[0].taskId.startsWith(shown), `the debug sidebar shows TaskId "${shown}", the emulator created ${tasks[0].taskId}`);
+    assert.ok(
+      tasks[0].taskId.startsWith(shown),
+      `the debug sidebar shows TaskId "${shown}", the emulator created ${tasks[0].taskId}`,
+    );
 
     // Expanded, the message shows the whole answer, the full TaskId included.
     const debugMsg = page.locator('.red-ui-debug-content .red-ui-debug-msg').filter({ hasText: 'RetCode' });
     await debugMsg.locator('.red-ui-debug-msg-expandable').first().click();
-    await waitFor(async () => (await debugMsg.innerText()).includes(tasks[0].taskId), `the expanded message to show TaskId ${tasks[0].taskId}`, 3000, 50);
+    await waitFor(
+      async () => (await debugMsg.innerText()).includes(tasks[0].taskId),
+      `the expanded message to show TaskId ${tasks[0].taskId}`,
+      3000,
+      50,
+    );
     await page.mouse.move(700, 700);
     await shot('flow-debug.png');
     assert.deepEqual(consoleErrors, []);
@@ -673,7 +921,11 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     assert.deepEqual(await page.evaluate(() => RED.nodes.getWorkspaceOrder()), [tab]);
 
     const invalid = await page.evaluate(
-      (tab) => RED.nodes.filterNodes({ z: tab }).filter((n: any) => !n.valid).map((n: any) => `${n.type} ${n.id}: ${n.validationErrors}`),
+      (tab) =>
+        RED.nodes
+          .filterNodes({ z: tab })
+          .filter((n: any) => !n.valid)
+          .map((n: any) => `${n.type} ${n.id}: ${n.validationErrors}`),
       tab,
     );
     assert.deepEqual(invalid, [], 'the imported example has invalid nodes');
@@ -686,25 +938,49 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     await clickInjectButton(injectNamed(flows, 'start subtitles').id);
 
     const created = await waitFor(
-      () => emu().requests.filter((r) => r.action === 'CreateRtcAsrTask').slice(createsBefore).find((r) => r.status !== 0),
-      'the example\'s CreateRtcAsrTask',
+      () =>
+        emu()
+          .requests.filter((r) => r.action === 'CreateRtcAsrTask')
+          .slice(createsBefore)
+          .find((r) => r.status !== 0),
+      "the example's CreateRtcAsrTask",
       10000,
     );
     assert.equal(created.status, 200, `CreateRtcAsrTask answered ${created.status} ${created.code ?? ''}`);
     assert.equal(emu().tasks.size, tasksBefore + 1);
     const task = [...emu().tasks.values()].find((t) => t.callbackUrl === `${red!.url}/aliyun/live-subtitles`);
-    assert.ok(task, 'no task with the example\'s callback URL');
+    assert.ok(task, "no task with the example's callback URL");
     assert.equal(task.authKey, AUTH_KEY);
 
     // Two complete sentences arrive in the debug sidebar.
-    await waitFor(async () => (await debugTexts()).filter((t) => /event: "SentenceEnd"/.test(t)).length >= 2, 'two SentenceEnd messages in the debug sidebar', 20000, 100);
+    await waitFor(
+      async () => (await debugTexts()).filter((t) => /event: "SentenceEnd"/.test(t)).length >= 2,
+      'two SentenceEnd messages in the debug sidebar',
+      20000,
+      100,
+    );
     await clickInjectButton(injectNamed(flows, 'stop subtitles').id);
-    await waitFor(() => emu().requests.some((r) => r.action === 'StopRtcAsrTask' && r.status === 200), 'StopRtcAsrTask', 10000, 50);
+    await waitFor(
+      () => emu().requests.some((r) => r.action === 'StopRtcAsrTask' && r.status === 200),
+      'StopRtcAsrTask',
+      10000,
+      50,
+    );
     await page.waitForTimeout(500);
     const texts = await debugTexts();
-    assert.ok(texts.some((t) => /transcript events/.test(t) && /event: "TranscriptionResultChanged"/.test(t)), 'no partial result in the debug sidebar');
-    assert.deepEqual(texts.filter((t) => /rejected callbacks/.test(t)), [], 'the callback node rejected callbacks');
-    assert.deepEqual(texts.filter((t) => /\berrors\b/.test(t) && /node: errors/.test(t)), []);
+    assert.ok(
+      texts.some((t) => /transcript events/.test(t) && /event: "TranscriptionResultChanged"/.test(t)),
+      'no partial result in the debug sidebar',
+    );
+    assert.deepEqual(
+      texts.filter((t) => /rejected callbacks/.test(t)),
+      [],
+      'the callback node rejected callbacks',
+    );
+    assert.deepEqual(
+      texts.filter((t) => /\berrors\b/.test(t) && /node: errors/.test(t)),
+      [],
+    );
     assert.deepEqual(red!.grep(/\[error\]/), []);
 
     // The README picture: a wider debug sidebar (dragged), the flow scrolled to its top, no toasts.
@@ -719,7 +995,12 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
       // Closed the editor's own way (removing them would break their slide-up callback).
       $('.red-ui-notification').each((_i: number, e: any) => e.close && e.close());
     });
-    await waitFor(() => page.evaluate(() => $('.red-ui-notification:visible').length === 0), 'the notifications to close', 3000, 50);
+    await waitFor(
+      () => page.evaluate(() => $('.red-ui-notification:visible').length === 0),
+      'the notifications to close',
+      3000,
+      50,
+    );
     await page.waitForTimeout(200);
     await shot('example-flows.png');
     assert.deepEqual(consoleErrors, []);
@@ -727,15 +1008,21 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
 
   it('a deployed account config: the dialog gets no secret back, and Test connection uses the stored one for its own endpoint only', async () => {
     const configId = 'a0c0nf1g00000001';
-    assert.equal(await page.evaluate((id) => RED.nodes.node(id)?.type, configId), 'aliyun-live-config', 'the example\'s account config is not there');
+    assert.equal(
+      await page.evaluate((id) => RED.nodes.node(id)?.type, configId),
+      'aliyun-live-config',
+      "the example's account config is not there",
+    );
     await page.evaluate((id) => RED.editor.editConfig('', 'aliyun-live-config', id), configId);
     await page.locator('#node-config-input-accessKeySecret').waitFor({ state: 'visible' });
     await settle();
     // The editor knows only that a secret is stored: the field holds Node-RED's placeholder.
     assert.equal(await page.locator('#node-config-input-accessKeyId').inputValue(), ACCESS_KEY_ID);
     assert.equal(await page.locator('#node-config-input-accessKeySecret').inputValue(), '__PWRD__');
-    const credentials = (await Promise.all(responses)).filter((r): r is Captured => !!r && r.url.includes(`/credentials/aliyun-live-config/${configId}`));
-    assert.ok(credentials.length >= 1, 'the dialog did not fetch the node\'s credentials');
+    const credentials = (await Promise.all(responses)).filter(
+      (r): r is Captured => !!r && r.url.includes(`/credentials/aliyun-live-config/${configId}`),
+    );
+    assert.ok(credentials.length >= 1, "the dialog did not fetch the node's credentials");
     assert.equal(JSON.parse(credentials[0].body).has_accessKeySecret, true);
 
     const result = page.locator('#node-config-aliyun-live-test-result');
@@ -755,7 +1042,11 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     assert.match(await result.innerText(), /Re-enter the AccessKey secret to test a different endpoint\./);
     assert.equal(queries(), before);
     await closeTray('#node-config-dialog-cancel');
-    assert.equal(await page.evaluate((id) => RED.nodes.node(id).endpoint, configId), emu().url, 'Cancel kept the typed endpoint');
+    assert.equal(
+      await page.evaluate((id) => RED.nodes.node(id).endpoint, configId),
+      emu().url,
+      'Cancel kept the typed endpoint',
+    );
     assert.equal(ignoredConsole.length, 0, `ignored console errors: ${ignoredConsole.join('; ')}`);
     assert.deepEqual(consoleErrors, []);
   });
@@ -764,8 +1055,16 @@ describe('e2e (browser): the Node-RED editor with this package', function () {
     assert.deepEqual(consoleErrors, []);
     const captured = (await Promise.all(responses)).filter((r): r is Captured => !!r);
     for (const secret of [ACCESS_KEY_SECRET, WRONG_SECRET, AUTH_KEY]) {
-      assert.deepEqual(captured.filter((r) => r.body.includes(secret)).map((r) => r.url), [], `a response holds "${secret}"`);
-      assert.deepEqual(wsFrames.filter((f) => f.includes(secret)), [], `a comms frame holds "${secret}"`);
+      assert.deepEqual(
+        captured.filter((r) => r.body.includes(secret)).map((r) => r.url),
+        [],
+        `a response holds "${secret}"`,
+      );
+      assert.deepEqual(
+        wsFrames.filter((f) => f.includes(secret)),
+        [],
+        `a comms frame holds "${secret}"`,
+      );
     }
   });
 });

@@ -29,7 +29,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = path.join(REPO_ROOT, '.tmp', 'screenshots', 'every-node');
 const LANGS = ['en-US', 'zh-CN', 'ja'];
 /** Catalogue keys shown as text: "label.path", "tip.callbackUrl", … */
-const RAW_KEY = /(^|[\s(])(label|tip|placeholder|invalid|status|errors|button|unit|result|validation|field)\.[a-zA-Z_]+\b/;
+const RAW_KEY =
+  /(^|[\s(])(label|tip|placeholder|invalid|status|errors|button|unit|result|validation|field)\.[a-zA-Z_]+\b/;
 const RAW_PLACEHOLDER = /__[A-Za-z0-9]+__/;
 
 interface DialogFacts {
@@ -47,10 +48,15 @@ describe('e2e (browser): every node type of the package, in every language', fun
   const english = new Map<string, string[]>();
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run "bash test/e2e/browser/install-chromium.sh".`);
+    if (!fs.existsSync(CHROMIUM))
+      throw new Error(`Chromium not found at ${CHROMIUM}: run "bash test/e2e/browser/install-chromium.sh".`);
     fs.mkdirSync(SHOTS, { recursive: true });
     red = await startNodeRedInstance({ install: 'link' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
   });
 
   after(async function () {
@@ -59,12 +65,25 @@ describe('e2e (browser): every node type of the package, in every language', fun
   });
 
   async function openEditor(lang: string): Promise<Page> {
-    const context = await browser!.newContext({ viewport: { width: 1400, height: 900 }, locale: lang, timezoneId: 'UTC' });
+    const context = await browser!.newContext({
+      viewport: { width: 1400, height: 900 },
+      locale: lang,
+      timezoneId: 'UTC',
+    });
     await context.addInitScript((l: string) => localStorage.setItem('editor-language', l), lang);
     const page = await context.newPage();
     page.setDefaultTimeout(15000);
     await page.goto(`${red!.adminUrl}/`);
-    await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes && RED.workspaces && RED.workspaces.active() && document.querySelector('.red-ui-palette-node'), null, { timeout: 30000 });
+    await page.waitForFunction(
+      () =>
+        typeof RED !== 'undefined' &&
+        RED.nodes &&
+        RED.workspaces &&
+        RED.workspaces.active() &&
+        document.querySelector('.red-ui-palette-node'),
+      null,
+      { timeout: 30000 },
+    );
     await page.evaluate(() => RED.actions.invoke('core:toggle-show-tips', false));
     return page;
   }
@@ -84,19 +103,53 @@ describe('e2e (browser): every node type of the package, in every language', fun
     return page.evaluate((config: boolean) => {
       const form = config ? $('#node-config-dialog-edit-form') : $('form#dialog-form').last();
       const visible = (e: any) => $(e).is(':visible');
-      const labels = form.find('.form-row > label:first-child').filter((_i: number, e: any) => visible(e) && $(e).text().trim() !== '').toArray().map((e: any) => ({
-        text: $(e).text().trim(),
-        wraps: e.getBoundingClientRect().height > 30,
-        cut: e.scrollWidth > e.clientWidth + 1,
-      }));
+      const labels = form
+        .find('.form-row > label:first-child')
+        .filter((_i: number, e: any) => visible(e) && $(e).text().trim() !== '')
+        .toArray()
+        .map((e: any) => ({
+          text: $(e).text().trim(),
+          wraps: e.getBoundingClientRect().height > 30,
+          cut: e.scrollWidth > e.clientWidth + 1,
+        }));
       // A row whose field is as wide as the row allows: where its last part (field, or field and button) ends.
-      const rows = form.find('.form-row').filter((_i: number, r: any) => visible(r) && $(r).children('label:first-child').length > 0).toArray();
-      const wideRows = rows.filter((r: any) => [...r.children].some((c: any) => c.tagName !== 'LABEL' && visible(c) && c.getBoundingClientRect().width > r.getBoundingClientRect().width * 0.4));
-      const fields = wideRows.map((r: any) => ({ getBoundingClientRect: () => ({ right: Math.max(...[...r.children].filter((c: any) => visible(c)).map((c: any) => c.getBoundingClientRect().right)) }) }));
-      const tips = form.find('.form-tips').filter((_i: number, e: any) => visible(e)).toArray();
+      const rows = form
+        .find('.form-row')
+        .filter((_i: number, r: any) => visible(r) && $(r).children('label:first-child').length > 0)
+        .toArray();
+      const wideRows = rows.filter((r: any) =>
+        [...r.children].some(
+          (c: any) =>
+            c.tagName !== 'LABEL' &&
+            visible(c) &&
+            c.getBoundingClientRect().width > r.getBoundingClientRect().width * 0.4,
+        ),
+      );
+      const fields = wideRows.map((r: any) => ({
+        getBoundingClientRect: () => ({
+          right: Math.max(
+            ...[...r.children].filter((c: any) => visible(c)).map((c: any) => c.getBoundingClientRect().right),
+          ),
+        }),
+      }));
+      const tips = form
+        .find('.form-tips')
+        .filter((_i: number, e: any) => visible(e))
+        .toArray();
       const body = form.closest('.red-ui-tray-body')[0] || form[0];
-      const text = form.find('label, .form-tips, button, span, option').filter((_i: number, e: any) => visible(e)).toArray().map((e: any) => $(e).text()).join('\n')
-        + '\n' + form.find('input[placeholder]').toArray().map((e: any) => e.getAttribute('placeholder')).join('\n');
+      const text =
+        form
+          .find('label, .form-tips, button, span, option')
+          .filter((_i: number, e: any) => visible(e))
+          .toArray()
+          .map((e: any) => $(e).text())
+          .join('\n') +
+        '\n' +
+        form
+          .find('input[placeholder]')
+          .toArray()
+          .map((e: any) => e.getAttribute('placeholder'))
+          .join('\n');
       return {
         labels,
         fieldRights: fields.map((e: any) => Math.round(e.getBoundingClientRect().right)),
@@ -121,10 +174,20 @@ describe('e2e (browser): every node type of the package, in every language', fun
         await page.evaluate((type: string) => RED.sidebar.help.show(type), type);
         await page.waitForTimeout(150);
         const help = await page.evaluate(() => {
-          const box = document.querySelector('.red-ui-sidebar-help-stack .red-ui-help') || document.querySelector('.red-ui-help');
+          const box =
+            document.querySelector('.red-ui-sidebar-help-stack .red-ui-help') || document.querySelector('.red-ui-help');
           const panel = box ? box.closest('.red-ui-panel') || box.parentElement : null;
-          const wide = box ? [...box.querySelectorAll('*')].filter((e: any) => e.scrollWidth > e.clientWidth + 2 && getComputedStyle(e).overflowX !== 'visible').map((e: any) => `${e.tagName}: ${e.scrollWidth - e.clientWidth}px`) : ['no help'];
-          return { text: box ? box.innerText : '', wide, overflow: panel ? panel.scrollWidth - panel.clientWidth : -1, width: box ? box.getBoundingClientRect().width : 0 };
+          const wide = box
+            ? [...box.querySelectorAll('*')]
+                .filter((e: any) => e.scrollWidth > e.clientWidth + 2 && getComputedStyle(e).overflowX !== 'visible')
+                .map((e: any) => `${e.tagName}: ${e.scrollWidth - e.clientWidth}px`)
+            : ['no help'];
+          return {
+            text: box ? box.innerText : '',
+            wide,
+            overflow: panel ? panel.scrollWidth - panel.clientWidth : -1,
+            width: box ? box.getBoundingClientRect().width : 0,
+          };
         });
         if (help.overflow > 1) problems.push(`${type} help scrolls sideways by ${help.overflow}px`);
         for (const w of help.wide) problems.push(`${type} help: ${w} of hidden overflow`);
@@ -137,7 +200,10 @@ describe('e2e (browser): every node type of the package, in every language', fun
           await page.locator('#node-config-dialog-ok').waitFor({ state: 'visible' });
         } else {
           const id: string = await page.evaluate((type: string) => {
-            const r = RED.nodes.import([{ id: RED.nodes.id(), type, x: 300, y: 200, z: RED.workspaces.active(), wires: [] }], { generateIds: false, applyNodeDefaults: true });
+            const r = RED.nodes.import(
+              [{ id: RED.nodes.id(), type, x: 300, y: 200, z: RED.workspaces.active(), wires: [] }],
+              { generateIds: false, applyNodeDefaults: true },
+            );
             RED.view.redraw(true);
             return r.nodes[0].id;
           }, type);
@@ -153,8 +219,10 @@ describe('e2e (browser): every node type of the package, in every language', fun
           if (l.cut) problems.push(`${type}: label "${l.text}" is cut off`);
         }
         const right = Math.max(...facts.fieldRights);
-        if (facts.fieldRights.some((r) => Math.abs(r - right) > 2)) problems.push(`${type}: fields end at different edges ${[...new Set(facts.fieldRights)].join(', ')}`);
-        if (facts.tipRights.some((r) => r > right + 2)) problems.push(`${type}: a tip box ends at ${Math.max(...facts.tipRights)}, the fields at ${right}`);
+        if (facts.fieldRights.some((r) => Math.abs(r - right) > 2))
+          problems.push(`${type}: fields end at different edges ${[...new Set(facts.fieldRights)].join(', ')}`);
+        if (facts.tipRights.some((r) => r > right + 2))
+          problems.push(`${type}: a tip box ends at ${Math.max(...facts.tipRights)}, the fields at ${right}`);
         if (facts.overflow > 1) problems.push(`${type}: the dialog scrolls sideways by ${facts.overflow}px`);
         for (const re of [RAW_PLACEHOLDER, RAW_KEY]) {
           const m = re.exec(facts.text);
@@ -164,7 +232,8 @@ describe('e2e (browser): every node type of the package, in every language', fun
         if (lang === 'en-US') english.set(type, labels);
         else {
           for (const text of labels) {
-            if ((english.get(type) ?? []).includes(text) && /\b[a-z]{4,}\b/.test(text)) problems.push(`${type}: label "${text}" is not translated`);
+            if ((english.get(type) ?? []).includes(text) && /\b[a-z]{4,}\b/.test(text))
+              problems.push(`${type}: label "${text}" is not translated`);
           }
         }
         await page.locator(config ? '#node-config-dialog-cancel' : '#node-dialog-cancel').click();
@@ -172,15 +241,30 @@ describe('e2e (browser): every node type of the package, in every language', fun
         await page.waitForTimeout(300);
       }
       // Test connection answers in the editor's language, with the value where a placeholder was.
-      const answer = await page.evaluate(() => new Promise<any>((resolve) => $.ajax({
-        url: 'aliyun-live-config/test', type: 'POST', contentType: 'application/json', dataType: 'json',
-        headers: { 'Accept-Language': RED.i18n.lang() },
-        data: JSON.stringify({ endpoint: 'not a url', accessKeyId: 'k', accessKeySecret: 's' }),
-      }).always((res: any) => resolve(res))));
+      const answer = await page.evaluate(
+        () =>
+          new Promise<any>((resolve) =>
+            $.ajax({
+              url: 'aliyun-live-config/test',
+              type: 'POST',
+              contentType: 'application/json',
+              dataType: 'json',
+              headers: { 'Accept-Language': RED.i18n.lang() },
+              data: JSON.stringify({ endpoint: 'not a url', accessKeyId: 'k', accessKeySecret: 's' }),
+            }).always((res: any) => resolve(res)),
+          ),
+      );
       if (RAW_PLACEHOLDER.test(String(answer?.message))) problems.push(`Test connection shows ${answer.message}`);
-      if (!String(answer?.message).includes('not a url')) problems.push(`Test connection does not name the value: ${answer?.message}`);
-      if (lang !== 'en-US' && !/[\u3040-\u30ff\u3400-\u9fff]/.test(String(answer?.message))) problems.push(`Test connection answers in English: ${answer?.message}`);
-      const palette = await page.evaluate(() => $('#red-ui-palette-container-speech .red-ui-palette-label').toArray().map((e: any) => $(e).text()).join('\n'));
+      if (!String(answer?.message).includes('not a url'))
+        problems.push(`Test connection does not name the value: ${answer?.message}`);
+      if (lang !== 'en-US' && !/[\u3040-\u30ff\u3400-\u9fff]/.test(String(answer?.message)))
+        problems.push(`Test connection answers in English: ${answer?.message}`);
+      const palette = await page.evaluate(() =>
+        $('#red-ui-palette-container-speech .red-ui-palette-label')
+          .toArray()
+          .map((e: any) => $(e).text())
+          .join('\n'),
+      );
       if (RAW_PLACEHOLDER.test(palette) || RAW_KEY.test(palette)) problems.push(`palette shows ${palette}`);
       await page.context().close();
       assert.deepEqual(problems, []);

@@ -17,9 +17,28 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 const SENTENCES: Sentence[] = [
   { vendor: 'aliyun', text: 'Hello and welcome to the show.', start: 0, end: 2100, words: [], speaker: 'Ann' },
-  { vendor: 'aliyun', text: 'Today we are going to talk about the history of the printing press, and why it changed the world.', start: 2500, end: 9800, words: [] },
-  { vendor: 'agora', text: 'Tom & Jerry <script>alert(1)</script> --> end', start: 10000, end: 12000, words: [], speaker: 'B<o>b' },
-  { vendor: 'aliyun', text: '大家好，欢迎收看今天的节目。我们今天要讨论印刷术的历史。', start: 12500, end: 18000, words: [] },
+  {
+    vendor: 'aliyun',
+    text: 'Today we are going to talk about the history of the printing press, and why it changed the world.',
+    start: 2500,
+    end: 9800,
+    words: [],
+  },
+  {
+    vendor: 'agora',
+    text: 'Tom & Jerry <script>alert(1)</script> --> end',
+    start: 10000,
+    end: 12000,
+    words: [],
+    speaker: 'B<o>b',
+  },
+  {
+    vendor: 'aliyun',
+    text: '大家好，欢迎收看今天的节目。我们今天要讨论印刷术的历史。',
+    start: 12500,
+    end: 18000,
+    words: [],
+  },
 ];
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>vtt</title>
@@ -35,7 +54,10 @@ describe('e2e (browser): generated WebVTT in a <track>', function () {
   const vtt = formatTranscript(SENTENCES, { ...FORMAT_DEFAULTS, format: 'vtt' });
 
   before(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run "bash test/e2e/browser/install-chromium.sh" first, or set CHROMIUM_PATH.`);
+    if (!fs.existsSync(CHROMIUM))
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: run "bash test/e2e/browser/install-chromium.sh" first, or set CHROMIUM_PATH.`,
+      );
     server = http.createServer((req, res) => {
       if (req.url === '/') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -52,7 +74,15 @@ describe('e2e (browser): generated WebVTT in a <track>', function () {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -79,11 +109,18 @@ describe('e2e (browser): generated WebVTT in a <track>', function () {
           if (track.mode === 'disabled') track.mode = 'hidden';
           const read = () => {
             const list = Array.from(track.cues ?? []) as any[];
-            resolve(list.map((c) => {
-              const html = c.getCueAsHTML();
-              const span = html.querySelector ? html.querySelector('span[title]') : null;
-              return { start: c.startTime, end: c.endTime, text: html.textContent, voice: span ? span.getAttribute('title') : null };
-            }));
+            resolve(
+              list.map((c) => {
+                const html = c.getCueAsHTML();
+                const span = html.querySelector ? html.querySelector('span[title]') : null;
+                return {
+                  start: c.startTime,
+                  end: c.endTime,
+                  text: html.textContent,
+                  voice: span ? span.getAttribute('title') : null,
+                };
+              }),
+            );
           };
           if (el.readyState === 2) read();
           el.addEventListener('load', read);

@@ -12,7 +12,10 @@ export interface RedisServerOptions {
 
 export class RedisServer {
   private child: ChildProcess | undefined;
-  private constructor(readonly port: number, private readonly opts: RedisServerOptions) {}
+  private constructor(
+    readonly port: number,
+    private readonly opts: RedisServerOptions,
+  ) {}
 
   static async start(opts: RedisServerOptions = {}): Promise<RedisServer> {
     const server = new RedisServer(await freePort(), opts);
@@ -31,7 +34,20 @@ export class RedisServer {
 
   async start(): Promise<void> {
     if (this.running) return;
-    const args = ['--port', String(this.port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      HOST,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'warning',
+    ];
     if (this.opts.password) args.push('--requirepass', this.opts.password);
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

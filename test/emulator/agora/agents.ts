@@ -6,10 +6,19 @@
 import { randomBytes, randomUUID } from 'crypto';
 import type { Json } from './validate-body';
 
-export type AgentStatus = 'IDLE' | 'STARTING' | 'RUNNING' | 'IN_PROGRESS' | 'STOPPING' | 'STOPPED' | 'RECOVERING' | 'FAILED';
+export type AgentStatus =
+  'IDLE' | 'STARTING' | 'RUNNING' | 'IN_PROGRESS' | 'STOPPING' | 'STOPPED' | 'RECOVERING' | 'FAILED';
 
 /** The list `state` filter, 0..6 in this order (list.mdx). */
-export const V7_STATES: readonly AgentStatus[] = ['IDLE', 'STARTING', 'RUNNING', 'STOPPING', 'STOPPED', 'RECOVERING', 'FAILED'];
+export const V7_STATES: readonly AgentStatus[] = [
+  'IDLE',
+  'STARTING',
+  'RUNNING',
+  'STOPPING',
+  'STOPPED',
+  'RECOVERING',
+  'FAILED',
+];
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -57,7 +66,11 @@ export class EmulatedAgent {
   readonly updates: Array<{ at: number; sequenceId?: number; mask: string[]; body: Json }> = [];
   stopRequestedAt?: number;
 
-  constructor(init: AgentInit, private readonly clock: () => number, private readonly stepMs: number) {
+  constructor(
+    init: AgentInit,
+    private readonly clock: () => number,
+    private readonly stepMs: number,
+  ) {
     this.id = init.id;
     this.apiVersion = init.apiVersion;
     this.appId = init.appId;

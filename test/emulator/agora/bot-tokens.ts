@@ -29,7 +29,7 @@ interface AccessToken2Module {
 let cached: AccessToken2Module | undefined;
 function parser(): AccessToken2Module {
   // Deep import: the package ships no typings for its parser.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   cached ??= require('agora-token/src/AccessToken2.js') as AccessToken2Module;
   return cached;
 }
@@ -46,7 +46,14 @@ function text(v: Buffer | string | undefined): string {
  * doc: "the privilege is limited by the token expiration time"); a token expiry of 0
  * or in the past is expired.
  */
-export function checkRtcToken(token: unknown, appId: string, certificate: string, channel: string, uid: string, nowSec: number): TokenProblem | undefined {
+export function checkRtcToken(
+  token: unknown,
+  appId: string,
+  certificate: string,
+  channel: string,
+  uid: string,
+  nowSec: number,
+): TokenProblem | undefined {
   if (typeof token !== 'string' || token === '') return 'Invalid token';
   const mod = parser();
   const parsed = new mod.AccessToken2();

@@ -34,9 +34,12 @@ export const Errors = {
   unauthorized: () => v6Message(401, INVALID_CREDENTIALS),
   /** STT not enabled for this App ID; v6 adds code 62 (acquire's "not enabled") [I]. */
   invalidAppId: (api: ApiVersion) =>
-    api === 'v7' ? v6Message(400, 'invalid_appid!') : new AgoraError(400, { code: 62, message: 'invalid_appid!' }, 'invalid_appid!'),
+    api === 'v7'
+      ? v6Message(400, 'invalid_appid!')
+      : new AgoraError(400, { code: 62, message: 'invalid_appid!' }, 'invalid_appid!'),
   /** [I] Unknown route or method. */
-  notFoundRoute: (api: ApiVersion | undefined) => (api === 'v7' ? v7(404, 'Not Found', 'NotFound') : v6Message(404, 'Not Found')),
+  notFoundRoute: (api: ApiVersion | undefined) =>
+    api === 'v7' ? v7(404, 'Not Found', 'NotFound') : v6Message(404, 'Not Found'),
 
   // v7
   /** [I] Validation failures: the docs give the envelope, not the reason string. */
@@ -48,7 +51,8 @@ export const Errors = {
   /** [I] Unknown agent, and leave/update of an agent that already stopped. */
   agentNotFound: () => v7(404, 'agent not found', 'NotFound'),
   /** [I] Update sooner than the documented 5 s after join or the previous update. */
-  v7UpdateTooSoon: (waitMs: number) => v7(429, `update too frequent, retry after ${Math.ceil(waitMs)} ms`, 'TooManyRequests'),
+  v7UpdateTooSoon: (waitMs: number) =>
+    v7(429, `update too frequent, retry after ${Math.ceil(waitMs)} ms`, 'TooManyRequests'),
 
   // v6
   schema: (which: string) => v6Message(400, `body schema check fail, ${which}`),
@@ -56,7 +60,8 @@ export const Errors = {
   builderTokenUnparseable: () => v6Code(400, 1001, 'tokenName can not be parsed'),
   builderTokenOtherApp: () => v6Code(400, 1003, 'appId or taskId does not match with tokenName'),
   /** [I] 409 with the documented text (201 and code 49 are the other documented answers). */
-  alreadyStarted: (taskId: string) => v6Message(409, `The task has been started, current status is STARTED, taskId is ${taskId}`),
+  alreadyStarted: (taskId: string) =>
+    v6Message(409, `The task has been started, current status is STARTED, taskId is ${taskId}`),
   taskTokenMismatch: () => v6Code(400, 53, 'The taskId does not match with builderToken.'),
   /** [I] status 400 for a repeated stop. */
   stopRepeated: () => v6Code(400, 49, 'The task has been stopped.'),

@@ -30,7 +30,8 @@ function ownedTask(ctx: OpsContext, r: OpRequest): EmulatedAgent {
 
 export function acquire(ctx: OpsContext, r: OpRequest): OpResult {
   const body = r.body;
-  if (!isObject(body) || typeof body.instanceId !== 'string' || !INSTANCE_ID.test(body.instanceId)) throw Errors.schema('instanceId');
+  if (!isObject(body) || typeof body.instanceId !== 'string' || !INSTANCE_ID.test(body.instanceId))
+    throw Errors.schema('instanceId');
   const t = ctx.builderTokens.issue(r.appId, body.instanceId, ctx.now());
   return { createTs: Math.floor(t.createdAt / 1000), instanceId: t.instanceId, tokenName: t.tokenName };
 }
@@ -46,8 +47,12 @@ export function start(ctx: OpsContext, r: OpRequest): OpResult {
   const cert = ctx.apps[r.appId]?.certificate;
   if (cert) {
     const nowSec = Math.floor(ctx.now() / 1000);
-    for (const [tokenKey, uidKey] of [['subBotToken', 'subBotUid'], ['pubBotToken', 'pubBotUid']] as const) {
-      if (rtc[tokenKey] === undefined) throw Errors.schema(`rtcConfig.${tokenKey}: required when the App Certificate is enabled`);
+    for (const [tokenKey, uidKey] of [
+      ['subBotToken', 'subBotUid'],
+      ['pubBotToken', 'pubBotUid'],
+    ] as const) {
+      if (rtc[tokenKey] === undefined)
+        throw Errors.schema(`rtcConfig.${tokenKey}: required when the App Certificate is enabled`);
       const p = checkRtcToken(rtc[tokenKey], r.appId, cert, String(rtc.channelName), String(rtc[uidKey]), nowSec);
       if (p) throw Errors.schema(`rtcConfig.${tokenKey}: ${p}`);
     }
@@ -82,7 +87,10 @@ export function update(ctx: OpsContext, r: OpRequest): OpResult {
   if (seq === undefined) throw Errors.schema('sequenceId: required non-negative integer');
   if (seq <= a.sequenceId) throw Errors.v6SequenceId(a.sequenceId);
   if (r.params.updateMask === undefined) throw Errors.schema('updateMask: required');
-  const mask = r.params.updateMask.split(',').map((s) => s.trim()).filter(Boolean);
+  const mask = r.params.updateMask
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const problems = updateProblems(r.body, mask, V6_UPDATE);
   if (problems.length) throw Errors.schema(problems[0]);
   const wait = (a.lastUpdateAt ?? a.createdAt) + ctx.updateSpacingMs - ctx.now();

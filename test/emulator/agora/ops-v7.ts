@@ -26,17 +26,32 @@ export function join(ctx: OpsContext, r: OpRequest): OpResult {
   const cert = ctx.apps[r.appId]?.certificate;
   if (cert) {
     const nowSec = Math.floor(ctx.now() / 1000);
-    if (rtc.pubBotToken === undefined) throw Errors.v7Invalid('rtcConfig.pubBotToken: required when the App Certificate is enabled');
+    if (rtc.pubBotToken === undefined)
+      throw Errors.v7Invalid('rtcConfig.pubBotToken: required when the App Certificate is enabled');
     const pub = checkRtcToken(rtc.pubBotToken, r.appId, cert, channel, String(rtc.pubBotUid), nowSec);
     if (pub) throw Errors.v7InvalidToken(`rtcConfig.pubBotToken: ${pub}`);
     if (rtc.subBotToken !== undefined) {
-      const sub = checkRtcToken(rtc.subBotToken, r.appId, cert, channel, String(rtc.subBotUid ?? rtc.pubBotUid), nowSec);
+      const sub = checkRtcToken(
+        rtc.subBotToken,
+        r.appId,
+        cert,
+        channel,
+        String(rtc.subBotUid ?? rtc.pubBotUid),
+        nowSec,
+      );
       if (sub) throw Errors.v7InvalidToken(`rtcConfig.subBotToken: ${sub}`);
     }
   }
   // "it dedupes tasks per channel": a name is taken while its agent has not stopped.
   for (const a of ctx.agents.values()) {
-    if (a.apiVersion === 'v7' && a.appId === r.appId && a.channel === channel && a.name === body.name && a.status !== 'STOPPED') throw Errors.taskConflict();
+    if (
+      a.apiVersion === 'v7' &&
+      a.appId === r.appId &&
+      a.channel === channel &&
+      a.name === body.name &&
+      a.status !== 'STOPPED'
+    )
+      throw Errors.taskConflict();
   }
   const agent = new EmulatedAgent(
     { id: newAgentId(), apiVersion: 'v7', appId: r.appId, name: String(body.name), body, createdAt: ctx.now() },
@@ -72,11 +87,15 @@ export function update(ctx: OpsContext, r: OpRequest): OpResult {
   const rawSeq = r.params.sequenceId;
   const seq = rawSeq === undefined ? undefined : parseSequenceId(rawSeq);
   if (rawSeq !== undefined && seq === undefined) throw Errors.v7Invalid('sequenceId: must be a non-negative integer');
-  if (seq !== undefined && seq <= a.sequenceId) throw Errors.v7Invalid(`sequenceId: must be greater than ${a.sequenceId}`);
+  if (seq !== undefined && seq <= a.sequenceId)
+    throw Errors.v7Invalid(`sequenceId: must be greater than ${a.sequenceId}`);
   const body = r.body;
   const mask =
     r.params.updateMask !== undefined
-      ? r.params.updateMask.split(',').map((s) => s.trim()).filter(Boolean)
+      ? r.params.updateMask
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
       : isObject(body)
         ? Object.keys(body)
         : [];
@@ -94,7 +113,8 @@ export function update(ctx: OpsContext, r: OpRequest): OpResult {
 function intParam(params: Record<string, string>, name: string, min: number, max: number): number | undefined {
   const raw = params[name];
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw Errors.v7Invalid(`${name}: integer ${min} to ${max}`);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw Errors.v7Invalid(`${name}: integer ${min} to ${max}`);
   return Number(raw);
 }
 

@@ -23,7 +23,8 @@ export function matchRoute(method: string, pathname: string): Route {
     let a: RegExpExecArray | null;
     if (method === 'POST' && rest === '/join') return { api: 'v7', action: 'join', appId };
     if (method === 'GET' && rest === '/agents') return { api: 'v7', action: 'list', appId };
-    if (method === 'GET' && (a = /^\/agents\/([^/]+)$/.exec(rest))) return { api: 'v7', action: 'get', appId, id: decodeURIComponent(a[1]) };
+    if (method === 'GET' && (a = /^\/agents\/([^/]+)$/.exec(rest)))
+      return { api: 'v7', action: 'get', appId, id: decodeURIComponent(a[1]) };
     if (method === 'POST' && (a = /^\/agents\/([^/]+)\/(leave|update)$/.exec(rest))) {
       return { api: 'v7', action: a[2] as Action, appId, id: decodeURIComponent(a[1]) };
     }

@@ -177,7 +177,13 @@ export class AgoraEmulator {
     });
   }
 
-  private applyFault(fault: Fault, req: http.IncomingMessage, res: http.ServerResponse, record: AgoraRequestRecord, route: Route): boolean {
+  private applyFault(
+    fault: Fault,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    record: AgoraRequestRecord,
+    route: Route,
+  ): boolean {
     switch (fault.kind) {
       case 'drop':
         dropConnection(req);
@@ -222,7 +228,10 @@ export class AgoraEmulator {
       if (HAS_BODY.has(action)) {
         // The docs' examples send JSON; [I] anything else is refused like a bad body.
         const type = String(req.headers['content-type'] ?? '');
-        if (!/^application\/json\b/i.test(type)) throw api === 'v7' ? Errors.v7Invalid('Content-Type: application/json required') : Errors.schema('Content-Type: application/json required');
+        if (!/^application\/json\b/i.test(type))
+          throw api === 'v7'
+            ? Errors.v7Invalid('Content-Type: application/json required')
+            : Errors.schema('Content-Type: application/json required');
       }
       const handler = HANDLERS[api][action];
       if (!handler) throw Errors.notFoundRoute(api);

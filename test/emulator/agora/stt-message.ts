@@ -50,7 +50,6 @@ let textType: Type | undefined;
 /** `Agora.SpeechToText.Text`, parsed on first use. */
 export function sttTextType(): Type {
   if (!textType) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const protobuf = require('protobufjs') as typeof import('protobufjs');
     textType = protobuf.parse(STT_MESSAGE_PROTO, { keepCase: true }).root.lookupType('Agora.SpeechToText.Text');
   }

@@ -21,7 +21,10 @@ export const SCRIPT: readonly ScriptSentence[] = [
 /** [I] Speakers: the subscribed uids when given, else 1001 and 1002. */
 function speakers(agent: EmulatedAgent): number[] {
   const rtc = agent.config.rtcConfig;
-  const subs = isObject(rtc) && Array.isArray(rtc.subscribeAudioUids) ? rtc.subscribeAudioUids.filter(isUidString).map(Number) : [];
+  const subs =
+    isObject(rtc) && Array.isArray(rtc.subscribeAudioUids)
+      ? rtc.subscribeAudioUids.filter(isUidString).map(Number)
+      : [];
   return subs.length ? [subs[0], subs[1] ?? subs[0]] : [1001, 1002];
 }
 
@@ -35,7 +38,12 @@ function targetsFor(agent: EmulatedAgent, culture: string): string[] {
   if (!isObject(tc) || tc.enable === false || !Array.isArray(tc.languages)) return [];
   const out: string[] = [];
   for (const item of tc.languages) {
-    if (isObject(item) && typeof item.source === 'string' && item.source.split(',').includes(culture) && Array.isArray(item.target)) {
+    if (
+      isObject(item) &&
+      typeof item.source === 'string' &&
+      item.source.split(',').includes(culture) &&
+      Array.isArray(item.target)
+    ) {
       for (const t of item.target) if (typeof t === 'string' && !out.includes(t)) out.push(t);
     }
   }
@@ -73,10 +81,44 @@ function steps(agent: EmulatedAgent, baseTs: number, culture: string): Step[] {
     const duration = s.words.length * 400;
     const uid = uids[s.uid];
     for (let n = 2; n < s.words.length; n += 2) {
-      out.push({ kind: 'transcribe', uid, sentence: i + 1, words: s.words.slice(0, n), stable: n - 1, final: false, offset, duration: n * 400, textTs, targets });
+      out.push({
+        kind: 'transcribe',
+        uid,
+        sentence: i + 1,
+        words: s.words.slice(0, n),
+        stable: n - 1,
+        final: false,
+        offset,
+        duration: n * 400,
+        textTs,
+        targets,
+      });
     }
-    out.push({ kind: 'transcribe', uid, sentence: i + 1, words: s.words, stable: s.words.length, final: true, offset, duration, textTs, targets });
-    if (targets.length) out.push({ kind: 'translate', uid, sentence: i + 1, words: s.words, stable: s.words.length, final: true, offset, duration, textTs, targets });
+    out.push({
+      kind: 'transcribe',
+      uid,
+      sentence: i + 1,
+      words: s.words,
+      stable: s.words.length,
+      final: true,
+      offset,
+      duration,
+      textTs,
+      targets,
+    });
+    if (targets.length)
+      out.push({
+        kind: 'translate',
+        uid,
+        sentence: i + 1,
+        words: s.words,
+        stable: s.words.length,
+        final: true,
+        offset,
+        duration,
+        textTs,
+        targets,
+      });
     offset += duration + 600;
   });
   return out;
@@ -92,11 +134,25 @@ function protobufFrame(step: Step, culture: string, seq: number): Buffer {
     uid: step.uid,
     flag: 0,
     time: step.final ? step.textTs : 0,
-    words: step.kind === 'transcribe' ? [{ text, start_ms: 0, duration_ms: step.duration, is_final: step.final, confidence: step.final ? 0.93 : 0.71 }] : [],
+    words:
+      step.kind === 'transcribe'
+        ? [
+            {
+              text,
+              start_ms: 0,
+              duration_ms: step.duration,
+              is_final: step.final,
+              confidence: step.final ? 0.93 : 0.71,
+            },
+          ]
+        : [],
     end_of_segment: step.final,
     duration_ms: step.duration,
     data_type: step.kind,
-    trans: step.kind === 'translate' ? step.targets.map((lang) => ({ is_final: true, lang, texts: [fakeTranslation(lang, text)] })) : [],
+    trans:
+      step.kind === 'translate'
+        ? step.targets.map((lang) => ({ is_final: true, lang, texts: [fakeTranslation(lang, text)] }))
+        : [],
     culture,
     text_ts: step.textTs,
   };
@@ -106,9 +162,20 @@ function protobufFrame(step: Step, culture: string, seq: number): Buffer {
 /** 7.2.3 JSON shape: `results[]` holds the settled prefix plus the interim segment. */
 function jsonMessages(step: Step, culture: string): unknown[] {
   const text = step.words.join(' ');
-  const head = { uid: step.uid, textTs: step.textTs, offset: step.offset, duration: step.duration, isFinal: step.final, sentenceId: step.sentence };
+  const head = {
+    uid: step.uid,
+    textTs: step.textTs,
+    offset: step.offset,
+    duration: step.duration,
+    isFinal: step.final,
+    sentenceId: step.sentence,
+  };
   if (step.kind === 'translate') {
-    const results = step.targets.map((language) => ({ language, texts: [fakeTranslation(language, text)], isFinal: true }));
+    const results = step.targets.map((language) => ({
+      language,
+      texts: [fakeTranslation(language, text)],
+      isFinal: true,
+    }));
     return [
       {
         translation: {
@@ -123,9 +190,18 @@ function jsonMessages(step: Step, culture: string): unknown[] {
   const stable = step.words.slice(0, step.stable).join(' ');
   const interim = step.words.slice(step.stable).join(' ');
   const results = [{ text: stable, isFinal: true, offset: step.offset, duration: step.stable * 400 }];
-  if (interim) results.push({ text: ` ${interim}`, isFinal: false, offset: step.offset + step.stable * 400, duration: (step.words.length - step.stable) * 400 });
+  if (interim)
+    results.push({
+      text: ` ${interim}`,
+      isFinal: false,
+      offset: step.offset + step.stable * 400,
+      duration: (step.words.length - step.stable) * 400,
+    });
   // [I] The follow-up repeats the header with empty text and `results: []`.
-  return [{ transcript: { ...head, language: culture, text, results } }, { transcript: { ...head, language: culture, text: '', results: [] } }];
+  return [
+    { transcript: { ...head, language: culture, text, results } },
+    { transcript: { ...head, language: culture, text: '', results: [] } },
+  ];
 }
 
 export function buildScript(agent: EmulatedAgent, baseTs: number): ScriptFrame[] {

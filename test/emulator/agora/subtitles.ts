@@ -25,7 +25,8 @@ const POLL_MS = 10;
 export class SubtitleHub {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head);
+  private readonly onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
+    this.upgrade(req, socket, head);
 
   constructor(
     server: http.Server,

@@ -20,7 +20,8 @@ export function isObject(v: unknown): v is Json {
 export const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const nonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
 /** RTC int uids sent as strings: 1 .. 2^32-1 ([I] no leading zeros, no "0"). */
-export const isUidString = (v: unknown): v is string => typeof v === 'string' && /^[1-9]\d{0,9}$/.test(v) && Number(v) <= 0xffffffff;
+export const isUidString = (v: unknown): v is string =>
+  typeof v === 'string' && /^[1-9]\d{0,9}$/.test(v) && Number(v) <= 0xffffffff;
 
 export function stringArray(problems: string[], path: string, v: unknown, min: number, max: number): v is string[] {
   if (!Array.isArray(v) || !v.every(nonEmptyString)) {
@@ -58,22 +59,34 @@ export function checkSubscription(problems: string[], rtc: Json): void {
   const unsub = rtc.unSubscribeAudioUids;
   if (sub !== undefined && stringArray(problems, 'rtcConfig.subscribeAudioUids', sub, 1, 32)) {
     const all = sub.length === 1 && sub[0] === 'all';
-    if (!all && !sub.every(isUidString)) problems.push('rtcConfig.subscribeAudioUids: items must be numeric strings or ["all"]');
+    if (!all && !sub.every(isUidString))
+      problems.push('rtcConfig.subscribeAudioUids: items must be numeric strings or ["all"]');
   }
   if (unsub !== undefined && stringArray(problems, 'rtcConfig.unSubscribeAudioUids', unsub, 1, 5)) {
     if (!unsub.every(isUidString)) problems.push('rtcConfig.unSubscribeAudioUids: items must be numeric strings');
   }
-  if (sub !== undefined && unsub !== undefined) problems.push('rtcConfig: subscribeAudioUids and unSubscribeAudioUids are exclusive');
+  if (sub !== undefined && unsub !== undefined)
+    problems.push('rtcConfig: subscribeAudioUids and unSubscribeAudioUids are exclusive');
 }
 
-export function checkTranslate(problems: string[], v: unknown, sources: number, targets: number, enableRequired = false): void {
+export function checkTranslate(
+  problems: string[],
+  v: unknown,
+  sources: number,
+  targets: number,
+  enableRequired = false,
+): void {
   if (!isObject(v)) {
     problems.push('translateConfig: must be an object');
     return;
   }
   if (enableRequired && typeof v.enable !== 'boolean') problems.push('translateConfig.enable: required boolean');
-  if (v.enable !== undefined && typeof v.enable !== 'boolean') problems.push('translateConfig.enable: must be a boolean');
-  if (v.forceTranslateInterval !== undefined && (!isInt(v.forceTranslateInterval) || v.forceTranslateInterval < 2 || v.forceTranslateInterval > 5)) {
+  if (v.enable !== undefined && typeof v.enable !== 'boolean')
+    problems.push('translateConfig.enable: must be a boolean');
+  if (
+    v.forceTranslateInterval !== undefined &&
+    (!isInt(v.forceTranslateInterval) || v.forceTranslateInterval < 2 || v.forceTranslateInterval > 5)
+  ) {
     problems.push('translateConfig.forceTranslateInterval: integer 2 to 5');
   }
   const langs = v.languages;
@@ -97,7 +110,8 @@ export function checkTranslate(problems: string[], v: unknown, sources: number, 
     // [I] A mixed-language source is written "zh-CN,en-US"; only a single-language
     // source may not translate into itself (join.mdx, v7.2.2).
     const source = typeof item.source === 'string' ? item.source.split(',').map((s) => s.trim()) : [];
-    if (source.length === 1 && item.target.includes(source[0])) problems.push(`${path}.target: must differ from the source language`);
+    if (source.length === 1 && item.target.includes(source[0]))
+      problems.push(`${path}.target: must differ from the source language`);
   });
 }
 
@@ -116,7 +130,11 @@ export function checkEncryption(problems: string[], rtc: Json): void {
   if (mode !== 0 && !nonEmptyString(rtc.secret)) problems.push('rtcConfig.secret: required when cryptionMode is not 0');
   if (mode === 7 || mode === 8) {
     const salt = rtc.salt;
-    const ok = typeof salt === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(salt) && salt.length % 4 === 0 && Buffer.from(salt, 'base64').length === 32;
+    const ok =
+      typeof salt === 'string' &&
+      /^[A-Za-z0-9+/]+={0,2}$/.test(salt) &&
+      salt.length % 4 === 0 &&
+      Buffer.from(salt, 'base64').length === 32;
     if (!ok) problems.push('rtcConfig.salt: Base64 of 32 bytes required when cryptionMode is 7 or 8');
   }
 }
@@ -126,7 +144,12 @@ function either(o: Json, a: string, b: string): unknown {
   return o[a] !== undefined ? o[a] : o[b];
 }
 
-export function checkCaption(problems: string[], v: unknown, vendors: readonly number[], topLevelExtension: unknown): void {
+export function checkCaption(
+  problems: string[],
+  v: unknown,
+  vendors: readonly number[],
+  topLevelExtension: unknown,
+): void {
   if (!isObject(v)) {
     problems.push('captionConfig: must be an object');
     return;
@@ -142,12 +165,18 @@ export function checkCaption(problems: string[], v: unknown, vendors: readonly n
   if (!nonEmptyString(either(s, 'accessKey', 'accesskey'))) problems.push('captionConfig.storage.accessKey: required');
   if (!nonEmptyString(either(s, 'secretKey', 'secretkey'))) problems.push('captionConfig.storage.secretKey: required');
   if (!nonEmptyString(s.bucket)) problems.push('captionConfig.storage.bucket: required');
-  if (!isInt(s.vendor) || !vendors.includes(s.vendor)) problems.push(`captionConfig.storage.vendor: one of ${vendors.join(', ')}`);
+  if (!isInt(s.vendor) || !vendors.includes(s.vendor))
+    problems.push(`captionConfig.storage.vendor: one of ${vendors.join(', ')}`);
   if (!isInt(s.region) || s.region < 0) problems.push('captionConfig.storage.region: required non-negative integer');
-  if (s.fileNamePrefix !== undefined && stringArray(problems, 'captionConfig.storage.fileNamePrefix', s.fileNamePrefix, 0, 128)) {
-    if (!s.fileNamePrefix.every((p) => /^[A-Za-z0-9]+$/.test(p))) problems.push('captionConfig.storage.fileNamePrefix: only A-Z, a-z and 0-9');
+  if (
+    s.fileNamePrefix !== undefined &&
+    stringArray(problems, 'captionConfig.storage.fileNamePrefix', s.fileNamePrefix, 0, 128)
+  ) {
+    if (!s.fileNamePrefix.every((p) => /^[A-Za-z0-9]+$/.test(p)))
+      problems.push('captionConfig.storage.fileNamePrefix: only A-Z, a-z and 0-9');
     // "The prefix length (including slashes)": the items joined with '/'.
-    if (s.fileNamePrefix.join('/').length > 128) problems.push('captionConfig.storage.fileNamePrefix: at most 128 characters in total');
+    if (s.fileNamePrefix.join('/').length > 128)
+      problems.push('captionConfig.storage.fileNamePrefix: at most 128 characters in total');
   }
   if (s.vendor === 11) {
     // [I] extensionParams inside captionConfig (release notes) or at top level (join.mdx).
@@ -175,12 +204,15 @@ export function checkCommonBody(problems: string[], body: Json, limits: BodyLimi
     else if (!isUidString(rtc.pubBotUid)) problems.push('rtcConfig.pubBotUid: must be a numeric string');
     checkSubscription(problems, rtc);
     checkEncryption(problems, rtc);
-    if (rtc.enableJsonProtocol !== undefined && typeof rtc.enableJsonProtocol !== 'boolean') problems.push('rtcConfig.enableJsonProtocol: must be a boolean');
+    if (rtc.enableJsonProtocol !== undefined && typeof rtc.enableJsonProtocol !== 'boolean')
+      problems.push('rtcConfig.enableJsonProtocol: must be a boolean');
     for (const k of ['pubBotToken', 'subBotToken'] as const) {
       if (rtc[k] !== undefined && typeof rtc[k] !== 'string') problems.push(`rtcConfig.${k}: must be a string`);
     }
   }
-  if (body.translateConfig !== undefined) checkTranslate(problems, body.translateConfig, limits.translateSources, limits.translateTargets);
-  if (body.captionConfig !== undefined) checkCaption(problems, body.captionConfig, limits.storageVendors, body.extensionParams);
+  if (body.translateConfig !== undefined)
+    checkTranslate(problems, body.translateConfig, limits.translateSources, limits.translateTargets);
+  if (body.captionConfig !== undefined)
+    checkCaption(problems, body.captionConfig, limits.storageVendors, body.extensionParams);
   return out;
 }

@@ -2,7 +2,14 @@
  * Update (v7 POST .../update, v6 PATCH): sequenceId and updateMask in the query, the
  * fields in the body (update-service.mdx, §2.4 update row).
  */
-import { checkLanguages, checkSubscription, checkTranslate, checkUidLanguagesConfig, isObject, type Json } from './validate-body';
+import {
+  checkLanguages,
+  checkSubscription,
+  checkTranslate,
+  checkUidLanguagesConfig,
+  isObject,
+  type Json,
+} from './validate-body';
 
 export const UPDATABLE = [
   'languages',
@@ -73,7 +80,13 @@ export function updateProblems(body: unknown, mask: string[], limits: UpdateLimi
     else checkSubscription(problems, body.rtcConfig);
   }
   if (body.translateConfig !== undefined) {
-    checkTranslate(problems, body.translateConfig, limits.translateSources, limits.translateTargets, limits.translateEnableRequired);
+    checkTranslate(
+      problems,
+      body.translateConfig,
+      limits.translateSources,
+      limits.translateTargets,
+      limits.translateEnableRequired,
+    );
   }
   return problems;
 }

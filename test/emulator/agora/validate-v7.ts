@@ -21,9 +21,11 @@ export function joinProblems(body: unknown): string[] {
     problems.push('rtcConfig.subBotUid: deprecated; must equal pubBotUid when sent');
   }
   if (body.keywords !== undefined) {
-    if (!Array.isArray(body.keywords) || !body.keywords.every((k) => typeof k === 'string' && k !== '')) problems.push('keywords: must be an array of strings');
+    if (!Array.isArray(body.keywords) || !body.keywords.every((k) => typeof k === 'string' && k !== ''))
+      problems.push('keywords: must be an array of strings');
     else if (body.keywords.length > 500) problems.push('keywords: at most 500 items');
   }
-  if (body.extensionParams !== undefined && !isObject(body.extensionParams)) problems.push('extensionParams: must be an object');
+  if (body.extensionParams !== undefined && !isObject(body.extensionParams))
+    problems.push('extensionParams: must be an object');
   return problems;
 }

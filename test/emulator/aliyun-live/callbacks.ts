@@ -187,7 +187,15 @@ export class CallbackPusher {
 
   /** Never rejects: failures are recorded and returned as a string, and the task goes on. */
   deliver(task: EmulatedTask, body: string, headers: Record<string, string>, event?: string): Promise<number | string> {
-    const entry: CallbackDelivery = { taskId: task.taskId, url: task.callbackUrl, status: 'pending', body, headers, event, at: this.now() };
+    const entry: CallbackDelivery = {
+      taskId: task.taskId,
+      url: task.callbackUrl,
+      status: 'pending',
+      body,
+      headers,
+      event,
+      at: this.now(),
+    };
     const generation = this.generation;
     const done = (status: number | string) => {
       entry.status = status;
@@ -223,7 +231,7 @@ export class CallbackPusher {
       this.inflight.add(req);
       req.on('close', () => this.inflight.delete(req));
       req.setTimeout(PUSH_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-      req.on('error', (err: NodeJS.ErrnoException) => finish(this.closed ? 'aborted' : err.code ?? err.message));
+      req.on('error', (err: NodeJS.ErrnoException) => finish(this.closed ? 'aborted' : (err.code ?? err.message)));
       req.end(body);
     });
   }

@@ -40,17 +40,22 @@ export function envelope(err: PopError, requestId: string): PopErrorBody {
 }
 
 export const Errors = {
-  incompleteSignature: () => new PopError(400, 'IncompleteSignature', 'The request signature does not conform to Aliyun standards.'),
+  incompleteSignature: () =>
+    new PopError(400, 'IncompleteSignature', 'The request signature does not conform to Aliyun standards.'),
   /** Gateway-level common params (V2) use the `Missing{Param}` code family. */
   missingCommon: (param: string) => new PopError(400, `Missing${param}`, `${param} is mandatory for this action.`),
   missing: (param: string) => new PopError(400, 'MissingParameter', `${param} is mandatory for this action.`),
   invalid: (param: string) => new PopError(400, 'InvalidParameter', `The specified parameter ${param} is not valid.`),
   accessKeyNotFound: () => new PopError(400, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.'),
-  securityTokenMismatch: () => new PopError(400, 'InvalidSecurityToken.Mismatch', 'Specified SecurityToken mismatch with the AccessKey.'),
-  timestampFormat: () => new PopError(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.'),
-  timestampExpired: () => new PopError(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.'),
+  securityTokenMismatch: () =>
+    new PopError(400, 'InvalidSecurityToken.Mismatch', 'Specified SecurityToken mismatch with the AccessKey.'),
+  timestampFormat: () =>
+    new PopError(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.'),
+  timestampExpired: () =>
+    new PopError(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.'),
   nonceUsed: () => new PopError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.'),
-  signatureMismatch: () => new PopError(400, 'SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.'),
+  signatureMismatch: () =>
+    new PopError(400, 'SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.'),
   throttlingUser: (retryAfterSeconds?: number) =>
     new PopError(
       400,
@@ -58,9 +63,17 @@ export const Errors = {
       'Request was denied due to user flow control.',
       retryAfterSeconds !== undefined ? { 'x-acs-retry-after': String(retryAfterSeconds) } : {},
     ),
-  internalError: () => new PopError(500, 'InternalError', 'The request processing has failed due to some unknown error, exception or failure.'),
-  serviceUnavailable: () => new PopError(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.'),
-  configNotFound: (taskId: string) => new PopError(400, 'ConfigNotFound', `TaskId ${taskId} not found, please check and try again later.`),
-  apiNotFound: () => new PopError(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.'),
+  internalError: () =>
+    new PopError(
+      500,
+      'InternalError',
+      'The request processing has failed due to some unknown error, exception or failure.',
+    ),
+  serviceUnavailable: () =>
+    new PopError(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.'),
+  configNotFound: (taskId: string) =>
+    new PopError(400, 'ConfigNotFound', `TaskId ${taskId} not found, please check and try again later.`),
+  apiNotFound: () =>
+    new PopError(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.'),
   bodyTooLarge: () => new PopError(400, 'InvalidParameter', 'The specified parameter body is not valid.'),
 };

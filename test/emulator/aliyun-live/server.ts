@@ -10,8 +10,24 @@ import { parseRequest, readBody, type ParsedRequest } from './request';
 import { checkTimestamp, readAuthFields, verifySignature, type AuthFields } from './signature-check';
 import { NonceStore, RateWindow } from './replay-guard';
 import { checkActionAndVersion, checkCreate, optionalTaskId, requireTaskId } from './validate';
-import { STATUS_RUNNING, STATUS_STOPPED, aliUidFor, createTask, ownedTask, taskView, type EmulatedTask, type TaskView } from './tasks';
-import { CallbackPusher, buildBody, buildHeaders, type CallbackDelivery, type CallbackEventSpec, type SendCallbackOptions } from './callbacks';
+import {
+  STATUS_RUNNING,
+  STATUS_STOPPED,
+  aliUidFor,
+  createTask,
+  ownedTask,
+  taskView,
+  type EmulatedTask,
+  type TaskView,
+} from './tasks';
+import {
+  CallbackPusher,
+  buildBody,
+  buildHeaders,
+  type CallbackDelivery,
+  type CallbackEventSpec,
+  type SendCallbackOptions,
+} from './callbacks';
 
 export interface AliyunLiveEmulatorOptions {
   /** accessKeyId -> accessKeySecret; default { 'LTAI-emulator': 'emulator-secret' }. */
@@ -46,7 +62,9 @@ export interface EmulatedRequest {
   fault?: string;
 }
 
-export const DEFAULT_CREDENTIALS: Readonly<Record<string, string>> = Object.freeze({ 'LTAI-emulator': 'emulator-secret' });
+export const DEFAULT_CREDENTIALS: Readonly<Record<string, string>> = Object.freeze({
+  'LTAI-emulator': 'emulator-secret',
+});
 
 type Json = Record<string, unknown>;
 
@@ -119,9 +137,24 @@ export class AliyunLiveEmulator {
     if (!task) throw new Error(`no such task: ${taskId}`);
     const now = this.now();
     const name = event.name ?? 'SentenceEnd';
-    const payload = { index: 0, time: 0, result: '', confidence: 0, words: [], fixed_result: '', unfixed_result: '', status: 0, ...event.payload };
+    const payload = {
+      index: 0,
+      time: 0,
+      result: '',
+      confidence: 0,
+      words: [],
+      fixed_result: '',
+      unfixed_result: '',
+      status: 0,
+      ...event.payload,
+    };
     const body = opts.rawBody ?? buildBody(task, { name, payload }, now, event);
-    const status = await this.pusher.deliver(task, body, buildHeaders(task, now, opts), opts.rawBody === undefined ? name : undefined);
+    const status = await this.pusher.deliver(
+      task,
+      body,
+      buildHeaders(task, now, opts),
+      opts.rawBody === undefined ? name : undefined,
+    );
     if (typeof status !== 'number') throw new Error(`callback push failed: ${status}`);
     return status;
   }
@@ -137,7 +170,9 @@ export class AliyunLiveEmulator {
 
   private process(req: http.IncomingMessage, res: http.ServerResponse, record: EmulatedRequest, delayMs: number): void {
     readBody(req)
-      .then((body) => (delayMs > 0 ? this.delay(delayMs) : Promise.resolve()).then(() => this.handle(req, body, record)))
+      .then((body) =>
+        (delayMs > 0 ? this.delay(delayMs) : Promise.resolve()).then(() => this.handle(req, body, record)),
+      )
       .catch((err: unknown): Outcome => ({ status: 0, error: err instanceof PopError ? err : Errors.internalError() }))
       .then((out) => Promise.resolve(out.settled).then(() => this.reply(res, record, out)));
   }
@@ -154,7 +189,12 @@ export class AliyunLiveEmulator {
   }
 
   /** True when the fault fully answered (or killed) the request. */
-  private applyFault(fault: Fault, req: http.IncomingMessage, res: http.ServerResponse, record: EmulatedRequest): boolean {
+  private applyFault(
+    fault: Fault,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    record: EmulatedRequest,
+  ): boolean {
     switch (fault.kind) {
       case 'drop':
         dropConnection(req);
@@ -174,7 +214,10 @@ export class AliyunLiveEmulator {
       case 'http500':
       case 'http503':
         req.resume();
-        this.reply(res, record, { status: 0, error: fault.kind === 'http500' ? Errors.internalError() : Errors.serviceUnavailable() });
+        this.reply(res, record, {
+          status: 0,
+          error: fault.kind === 'http500' ? Errors.internalError() : Errors.serviceUnavailable(),
+        });
         return true;
       case 'slow':
         return false;
@@ -220,9 +263,13 @@ export class AliyunLiveEmulator {
     record.scheme = auth.scheme;
     record.action = auth.action;
     record.accessKeyId = auth.accessKeyId;
-    const secret = Object.prototype.hasOwnProperty.call(this.credentials, auth.accessKeyId) ? this.credentials[auth.accessKeyId] : undefined;
+    const secret = Object.prototype.hasOwnProperty.call(this.credentials, auth.accessKeyId)
+      ? this.credentials[auth.accessKeyId]
+      : undefined;
     if (secret === undefined) throw Errors.accessKeyNotFound();
-    const token = Object.prototype.hasOwnProperty.call(this.stsTokens, auth.accessKeyId) ? this.stsTokens[auth.accessKeyId] : undefined;
+    const token = Object.prototype.hasOwnProperty.call(this.stsTokens, auth.accessKeyId)
+      ? this.stsTokens[auth.accessKeyId]
+      : undefined;
     if (token !== undefined && auth.securityToken !== token) throw Errors.securityTokenMismatch();
     const now = this.now();
     checkTimestamp(auth.timestamp, now, this.maxSkewMs);
@@ -230,7 +277,8 @@ export class AliyunLiveEmulator {
     verifySignature(req, parsed, auth, secret);
     // Remembered only once authenticated, so forged requests cannot burn a client's nonces.
     this.nonces.remember(auth.accessKeyId, auth.nonce, now);
-    if (!this.rate.tryAdmit(auth.accessKeyId, this.ratePerSecond, now)) throw Errors.throttlingUser(this.retryAfterSeconds);
+    if (!this.rate.tryAdmit(auth.accessKeyId, this.ratePerSecond, now))
+      throw Errors.throttlingUser(this.retryAfterSeconds);
     return auth;
   }
 
@@ -253,7 +301,8 @@ export class AliyunLiveEmulator {
           tasks[t.taskId] = taskView(t);
         } else {
           const uid = aliUidFor(accessKeyId);
-          for (const t of this.tasks.values()) if (t.aliUid === uid && t.status === STATUS_RUNNING) tasks[t.taskId] = taskView(t);
+          for (const t of this.tasks.values())
+            if (t.aliUid === uid && t.status === STATUS_RUNNING) tasks[t.taskId] = taskView(t);
         }
         return { ...ok, Tasks: tasks };
       }

@@ -19,7 +19,7 @@ export interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+
   json: any;
 }
 
@@ -88,7 +88,9 @@ export function signV3(baseUrl: string, o: V3Options): RawRequest {
   };
   const signed = { ...headers };
   if (o.signHost === false) delete signed.host;
-  const req = { method, pathname: '/', query, headers: signed } as unknown as Parameters<typeof OpenApiUtil.getAuthorization>[0];
+  const req = { method, pathname: '/', query, headers: signed } as unknown as Parameters<
+    typeof OpenApiUtil.getAuthorization
+  >[0];
   headers.Authorization = OpenApiUtil.getAuthorization(
     req,
     'ACS3-HMAC-SHA256',
@@ -141,28 +143,41 @@ export function signV2(baseUrl: string, o: V2Options): RawRequest {
   p.Signature = OpenApiUtil.getRPCSignature(p, method, o.secret ?? 'emulator-secret');
   const encoded = encodeQuery(p, o.encoding ?? 'rfc3986');
   if (o.form) {
-    return { method, url: `${u.origin}/`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: encoded };
+    return {
+      method,
+      url: `${u.origin}/`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: encoded,
+    };
   }
   return { method, url: `${u.origin}/?${encoded}`, headers: {}, body: '' };
 }
 
 export function send(r: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request(r.url, { method: r.method, headers: { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      r.url,
+      {
+        method: r.method,
+        headers: { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) },
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(r.body);
   });

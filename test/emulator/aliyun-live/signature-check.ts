@@ -55,7 +55,14 @@ export function readAuthFields(req: IncomingMessage, parsed: ParsedRequest): Aut
   const p = parsed.params;
   if (authorization !== undefined && authorization.startsWith('ACS3-')) {
     const v3 = parseV3Authorization(authorization);
-    for (const name of ['x-acs-action', 'x-acs-version', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-content-sha256', 'host']) {
+    for (const name of [
+      'x-acs-action',
+      'x-acs-version',
+      'x-acs-date',
+      'x-acs-signature-nonce',
+      'x-acs-content-sha256',
+      'host',
+    ]) {
       if (!header(req, name)) throw Errors.missing(name);
     }
     return {
@@ -96,7 +103,8 @@ export function checkTimestamp(value: string, now: number, maxSkewMs: number): v
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
   const back = new Date(ms);
   // Date.UTC silently rolls 2024-02-30 over to March; a real parser rejects it.
-  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) throw Errors.timestampFormat();
+  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
+    throw Errors.timestampFormat();
   if (Math.abs(now - ms) > maxSkewMs) throw Errors.timestampExpired();
 }
 
@@ -134,7 +142,12 @@ function verifyV3(req: IncomingMessage, parsed: ParsedRequest, auth: AuthFields,
     if (!values) throw Errors.signatureMismatch();
     values.forEach((v, i) => (headers[caseVariant(name, i)] = v));
   }
-  const request = { method: parsed.method, pathname: parsed.pathname, query: parsed.query, headers } as unknown as TeaRequest;
+  const request = {
+    method: parsed.method,
+    pathname: parsed.pathname,
+    query: parsed.query,
+    headers,
+  } as unknown as TeaRequest;
   const expected = OpenApiUtil.getAuthorization(request, V3_ALGORITHM, payloadHash, auth.accessKeyId, secret);
   const m = /SignedHeaders=([^,]*),Signature=([0-9a-f]+)$/.exec(expected);
   // The oracle only canonicalizes host, content-type and x-acs-*: any other signed

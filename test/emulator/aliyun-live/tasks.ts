@@ -83,7 +83,7 @@ export function taskView(t: EmulatedTask): TaskView {
     callbackUrl: t.callbackUrl,
     // The doc sample shows "10" for a task created without it; assume that default.
     autoTerminateDelay: t.params.AutoTerminateDelay || '10',
-    streamUrl: t.mode === 'live' ? t.params.StreamURL ?? '' : '',
+    streamUrl: t.mode === 'live' ? (t.params.StreamURL ?? '') : '',
     status: t.status,
     reportInterval: t.params.ReportInterval || '0',
     aliUid: t.aliUid,
@@ -92,7 +92,11 @@ export function taskView(t: EmulatedTask): TaskView {
 }
 
 /** Tasks belong to the account that created them; another key sees ConfigNotFound. */
-export function ownedTask(tasks: Map<string, EmulatedTask>, accessKeyId: string, taskId: string): EmulatedTask | undefined {
+export function ownedTask(
+  tasks: Map<string, EmulatedTask>,
+  accessKeyId: string,
+  taskId: string,
+): EmulatedTask | undefined {
   const t = tasks.get(taskId);
   return t && t.aliUid === aliUidFor(accessKeyId) ? t : undefined;
 }

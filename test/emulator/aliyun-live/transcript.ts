@@ -20,9 +20,21 @@ type ScriptLang = 'en' | 'cn' | 'ja';
 
 /** Non-ASCII text on purpose: receivers must keep UTF-8 intact end to end. */
 const SCRIPT: Record<ScriptLang, string[]>[] = [
-  { en: ['Meeting', 'with', 'you all', 'here'], cn: ['很高兴', '在这里', '见到', '大家'], ja: ['皆さんに', 'ここで', 'お会いできて', '嬉しいです'] },
-  { en: ['The', 'weather', 'is', 'nice', 'today'], cn: ['今天', '天气', '很', '好'], ja: ['今日は', 'いい', '天気', 'です'] },
-  { en: ['Thank', 'you', 'for', 'watching'], cn: ['感谢', '大家', '的', '收看'], ja: ['ご視聴', 'ありがとう', 'ございました'] },
+  {
+    en: ['Meeting', 'with', 'you all', 'here'],
+    cn: ['很高兴', '在这里', '见到', '大家'],
+    ja: ['皆さんに', 'ここで', 'お会いできて', '嬉しいです'],
+  },
+  {
+    en: ['The', 'weather', 'is', 'nice', 'today'],
+    cn: ['今天', '天气', '很', '好'],
+    ja: ['今日は', 'いい', '天気', 'です'],
+  },
+  {
+    en: ['Thank', 'you', 'for', 'watching'],
+    cn: ['感谢', '大家', '的', '收看'],
+    ja: ['ご視聴', 'ありがとう', 'ございました'],
+  },
 ];
 
 export const WORD_MS = 510;
@@ -62,7 +74,10 @@ export const DEFAULT_SESSION_SENTENCES = 6;
  * sends the session_id, like TranscriptionStarted, and leaves the task's status as it was
  * (Query keeps showing it until StopRtcAsrTask).
  */
-export function* transcriptEvents(task: EmulatedTask, sentences: number = DEFAULT_SESSION_SENTENCES): Generator<TranscriptEvent, void> {
+export function* transcriptEvents(
+  task: EmulatedTask,
+  sentences: number = DEFAULT_SESSION_SENTENCES,
+): Generator<TranscriptEvent, void> {
   const finalOnly = task.params.ReportInterval === '-1';
   const lang = task.language;
   yield { name: 'TranscriptionStarted', payload: { session_id: task.nlsTaskId } };
@@ -71,7 +86,11 @@ export function* transcriptEvents(task: EmulatedTask, sentences: number = DEFAUL
     const index = FIRST_SENTENCE_INDEX + n;
     const texts = SCRIPT[n % SCRIPT.length][scriptLang(lang)];
     const begin = clock;
-    const words: Word[] = texts.map((text, i) => ({ text, startTime: begin + i * WORD_MS, endTime: begin + (i + 1) * WORD_MS }));
+    const words: Word[] = texts.map((text, i) => ({
+      text,
+      startTime: begin + i * WORD_MS,
+      endTime: begin + (i + 1) * WORD_MS,
+    }));
     const base = { fixed_result: '', unfixed_result: '', status: 0 };
     if (!finalOnly) {
       yield { name: 'SentenceBegin', payload: { index, time: begin, result: '', confidence: 0, words: [], ...base } };
@@ -79,7 +98,14 @@ export function* transcriptEvents(task: EmulatedTask, sentences: number = DEFAUL
         const partial = words.slice(0, i);
         yield {
           name: 'TranscriptionResultChanged',
-          payload: { index, time: partial[i - 1].endTime, result: joinWords(lang, texts.slice(0, i)), confidence: 0, words: partial, ...base },
+          payload: {
+            index,
+            time: partial[i - 1].endTime,
+            result: joinWords(lang, texts.slice(0, i)),
+            confidence: 0,
+            words: partial,
+            ...base,
+          },
         };
       }
     }

@@ -163,7 +163,15 @@ export class UnisoundEmulator {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const method = req.method ?? 'GET';
     const r = route(method, url.pathname);
-    const record: UnisoundRequest = { action: r.action, method, path: url.pathname, status: 0, at: this.now(), params: {}, traceId: newTraceId() };
+    const record: UnisoundRequest = {
+      action: r.action,
+      method,
+      path: url.pathname,
+      status: 0,
+      at: this.now(),
+      params: {},
+      traceId: newTraceId(),
+    };
     for (const [k, v] of url.searchParams) record.params[k] = v;
     if (r.taskId !== undefined) record.params.task_id = r.taskId;
     this.requests.push(record);
@@ -188,7 +196,12 @@ export class UnisoundEmulator {
   }
 
   /** True when the fault fully answered (or killed) the request. */
-  private applyFault(fault: Fault, req: http.IncomingMessage, res: http.ServerResponse, record: UnisoundRequest): boolean {
+  private applyFault(
+    fault: Fault,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    record: UnisoundRequest,
+  ): boolean {
     switch (fault.kind) {
       case 'drop':
         this.dropMidBody(req, record);
@@ -200,7 +213,11 @@ export class UnisoundEmulator {
         req.resume();
         record.status = 200;
         const text = '{"base_resp":{"status_code":0,"status_msg":"succ';
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'trace-id': record.traceId });
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(text),
+          'trace-id': record.traceId,
+        });
         res.end(text);
         return true;
       }
@@ -209,7 +226,12 @@ export class UnisoundEmulator {
         return true;
       case 'http500':
       case 'http503':
-        this.reply(req, res, record, this.errorReply(fault.kind === 'http500' ? Errors.internal() : Errors.unavailable()));
+        this.reply(
+          req,
+          res,
+          record,
+          this.errorReply(fault.kind === 'http500' ? Errors.internal() : Errors.unavailable()),
+        );
         return true;
       case 'slow':
         return false;
@@ -235,18 +257,31 @@ export class UnisoundEmulator {
     return { status: e.status, code: e.code, body: { base_resp: e.baseResp } };
   }
 
-  private reply(req: http.IncomingMessage, res: http.ServerResponse, record: UnisoundRequest, out: Reply | undefined): void {
+  private reply(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    record: UnisoundRequest,
+    out: Reply | undefined,
+  ): void {
     if (!out || res.destroyed || res.writableEnded) return;
     // Nothing read the body (auth failure, fault, unknown route): discard it so the client can finish sending.
     if (!req.complete && req.readableFlowing !== true) req.resume();
     const text = JSON.stringify(out.body);
     record.status = out.status;
     record.code = out.code;
-    res.writeHead(out.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'trace-id': record.traceId });
+    res.writeHead(out.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'trace-id': record.traceId,
+    });
     res.end(text, out.afterReply);
   }
 
-  private async handle(req: http.IncomingMessage, record: UnisoundRequest, r: ReturnType<typeof route>): Promise<Reply | undefined> {
+  private async handle(
+    req: http.IncomingMessage,
+    record: UnisoundRequest,
+    r: ReturnType<typeof route>,
+  ): Promise<Reply | undefined> {
     const owner = authenticate(req.headers, this.keys);
     if (!r.action) throw Errors.noRoute(record.method, record.path);
     const counted = r.action === 'create' || (r.action === 'poll' && this.rateScope === 'tasks');
@@ -277,7 +312,11 @@ export class UnisoundEmulator {
   }
 
   private async upload(req: http.IncomingMessage, record: UnisoundRequest, owner: string): Promise<Reply | undefined> {
-    const out: UploadOutcome = await receiveUpload(req, { maxUploadBytes: this.maxUploadBytes, keep: this.keepUploads, oversize: this.oversize }, record.params);
+    const out: UploadOutcome = await receiveUpload(
+      req,
+      { maxUploadBytes: this.maxUploadBytes, keep: this.keepUploads, oversize: this.oversize },
+      record.params,
+    );
     if (!out.ok) return 'aborted' in out ? undefined : { ...this.errorReply(out.error), afterReply: out.afterReply };
     const now = this.now();
     const f: EmulatedFile = { fileId: this.nextFileId++, ...out.file, createdAt: now, owner };
@@ -299,7 +338,14 @@ export class UnisoundEmulator {
       const f = this.ownedFile(b.file_id, owner);
       if (!f || f.purpose !== UPLOAD_PURPOSE) throw Errors.notFound(`file_id ${String(b.file_id)}`);
     }
-    const task: EmulatedTask = { taskId: newTaskId(), owner, body: b, createdAt: this.now(), script: this.script.map((s) => ({ ...s })), failure: this.failures.shift() };
+    const task: EmulatedTask = {
+      taskId: newTaskId(),
+      owner,
+      body: b,
+      createdAt: this.now(),
+      script: this.script.map((s) => ({ ...s })),
+      failure: this.failures.shift(),
+    };
     this.tasks.set(task.taskId, task);
     return { task_id: task.taskId };
   }
@@ -328,12 +374,20 @@ export class UnisoundEmulator {
 
   /** [I] `{"files":[...]}`, this key's live files, optionally filtered by ?purpose=. */
   private list(query: Record<string, string>, owner: string): Json {
-    const files = [...this.files.values()].filter((f) => !f.deleted && f.owner === owner && (query.purpose === undefined || f.purpose === query.purpose));
+    const files = [...this.files.values()].filter(
+      (f) => !f.deleted && f.owner === owner && (query.purpose === undefined || f.purpose === query.purpose),
+    );
     return { files: files.map(fileView) };
   }
 }
 
 /** [I] created_at in Unix seconds, like other file APIs of this shape. */
 function fileView(f: EmulatedFile): Json {
-  return { file_id: f.fileId, bytes: f.bytes, filename: f.filename, purpose: f.purpose, created_at: Math.floor(f.createdAt / 1000) };
+  return {
+    file_id: f.fileId,
+    bytes: f.bytes,
+    filename: f.filename,
+    purpose: f.purpose,
+    created_at: Math.floor(f.createdAt / 1000),
+  };
 }

@@ -35,7 +35,11 @@ export function statusAt(task: EmulatedTask, now: number, processingMs: number):
   return elapsed < processingMs / 3 ? 'Waiting' : 'Processing';
 }
 
-export function pollView(task: EmulatedTask, now: number, processingMs: number): Record<string, unknown> & { base_resp: BaseResp } {
+export function pollView(
+  task: EmulatedTask,
+  now: number,
+  processingMs: number,
+): Record<string, unknown> & { base_resp: BaseResp } {
   const status = statusAt(task, now, processingMs);
   if (status === 'Failed') {
     const f = task.failure ?? DEFAULT_FAIL;

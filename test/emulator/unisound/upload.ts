@@ -39,7 +39,11 @@ export type UploadOutcome =
   /** The client went away mid-body: nobody to answer. */
   | { ok: false; aborted: true };
 
-export function receiveUpload(req: IncomingMessage, o: UploadOptions, seen: Record<string, string>): Promise<UploadOutcome> {
+export function receiveUpload(
+  req: IncomingMessage,
+  o: UploadOptions,
+  seen: Record<string, string>,
+): Promise<UploadOutcome> {
   return new Promise((resolve) => {
     let settled = false;
     const settle = (out: UploadOutcome) => {
@@ -84,7 +88,13 @@ export function receiveUpload(req: IncomingMessage, o: UploadOptions, seen: Reco
         stream.resume();
         return;
       }
-      const current: UploadedFile = { purpose: '', filename: info.filename ?? '', contentType: info.mimeType, bytes: 0, sha256: '' };
+      const current: UploadedFile = {
+        purpose: '',
+        filename: info.filename ?? '',
+        contentType: info.mimeType,
+        bytes: 0,
+        sha256: '',
+      };
       file = current;
       seen.filename = info.filename ?? '';
       const hash = createHash('sha256');

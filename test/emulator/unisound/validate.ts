@@ -16,8 +16,21 @@
 export const MODEL = 'u2-asr';
 export const FORMATS = ['mp3', 'opus', 'wav', 'amr', 'm4a', 'ogg'] as const;
 export const LANGUAGES = [
-  'zh-CN', 'en-US', 'ar-SA', 'de-DE', 'es-MX', 'fr-FR', 'id-ID', 'ja-JP',
-  'ko-KR', 'pt-BR', 'ru-RU', 'tr-TR', 'vi-VN', 'th-TH', 'it-IT',
+  'zh-CN',
+  'en-US',
+  'ar-SA',
+  'de-DE',
+  'es-MX',
+  'fr-FR',
+  'id-ID',
+  'ja-JP',
+  'ko-KR',
+  'pt-BR',
+  'ru-RU',
+  'tr-TR',
+  'vi-VN',
+  'th-TH',
+  'it-IT',
 ] as const;
 export const LIMITS = { fileUrl: 2048, context: 500, hotwords: 200, hotwordChars: 5, speakerIds: 10 } as const;
 
@@ -38,7 +51,8 @@ function checkFileUrl(v: unknown): string | undefined {
   } catch {
     return 'file_url must be an absolute http(s) URL';
   }
-  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname) return 'file_url must be an absolute http(s) URL';
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname)
+    return 'file_url must be an absolute http(s) URL';
   return undefined;
 }
 
@@ -47,7 +61,8 @@ function checkStringList(b: Body, key: string, max: number, maxChars?: number): 
   if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) return `${key} must be an array of strings`;
   if (v.length > max) return `${key} must have at most ${max} items`;
   if (v.some((s: string) => s === '')) return `${key} items must not be empty`;
-  if (maxChars !== undefined && v.some((s: string) => chars(s) > maxChars)) return `${key} items must be at most ${maxChars} characters`;
+  if (maxChars !== undefined && v.some((s: string) => chars(s) > maxChars))
+    return `${key} items must be at most ${maxChars} characters`;
   return undefined;
 }
 
@@ -76,7 +91,8 @@ export function createProblems(body: unknown): string[] {
   for (const k of ['enable_itn', 'enable_speaker', 'word_info', 'enable_auto_lang']) {
     if (has(b, k) && typeof b[k] !== 'boolean') p.push(`${k} must be a boolean`);
   }
-  if (has(b, 'language') && !(LANGUAGES as readonly unknown[]).includes(b.language)) p.push(`language must be one of ${LANGUAGES.join(', ')}`);
+  if (has(b, 'language') && !(LANGUAGES as readonly unknown[]).includes(b.language))
+    p.push(`language must be one of ${LANGUAGES.join(', ')}`);
 
   const mono = !has(b, 'channel') || b.channel === 1;
   if (b.enable_speaker === true && !mono) p.push('enable_speaker requires channel 1');
