@@ -1,14 +1,14 @@
 import type { Request, Response } from 'express';
 import { SpeechApiError } from './lib/errors';
-import { requireConfig } from './lib/action-node';
-import { localizeError, Translate, translator } from './lib/i18n';
-import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
+import { localizeError, translator } from './lib/i18n';
+import { adminBody, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
 import { AgoraSttClient, DEFAULT_ENDPOINT, DEFAULT_UPDATE_SPACING_MS } from './vendors/agora/client';
-import { AgoraApiVersion } from './vendors/agora/types';
+import { AGORA_CONFIG_TYPE, AgoraConfigNode, AgoraSettings, Credentials, isAgoraConfig } from './lib/accounts/agora';
+import { UpdateWatch } from './lib/agora/update-watch';
 import { sharedState, volatileStore } from './lib/state/shared';
 import type { StateStore } from './lib/state/store';
 
-export const TYPE = 'agora-config';
+export const TYPE = AGORA_CONFIG_TYPE;
 
 /** The dialog's defaults (nodes/agora-config.html), applied where a deployed node lacks a property. */
 export const DEFAULTS = {
@@ -20,20 +20,6 @@ export const DEFAULTS = {
   maxRetries: 3,
 };
 
-interface Credentials {
-  customerId?: string;
-  customerSecret?: string;
-  appCertificate?: string;
-}
-
-export interface AgoraSettings {
-  appId: string;
-  apiVersion: AgoraApiVersion;
-  endpoint: string;
-  timeoutMs: number;
-  maxRetries: number;
-}
-
 /**
  * Pacing Node-RED's settings file may change (`speechPipelinesAgora: {updateSpacingMs, startSpacingMs}`),
  * for emulators and tests; Agora's own rules (5 s, 1 s) apply otherwise.
@@ -41,57 +27,6 @@ export interface AgoraSettings {
 interface Pacing {
   updateSpacingMs?: number;
   startSpacingMs?: number;
-}
-
-export interface AgoraConfigNode extends Node<Credentials> {
-  settings: AgoraSettings;
-  /** One client per config node: its sockets, queues and lifetime follow the node. */
-  client(): AgoraSttClient;
-  /** Which updates will wait for Agora's spacing, as far as this config node has seen. */
-  updates: UpdateWatch;
-}
-
-export function isAgoraConfig(node: unknown): node is AgoraConfigNode {
-  return !!node && (node as Node).type === TYPE && typeof (node as AgoraConfigNode).client === 'function';
-}
-
-/** The Agora config node an action node names, or an error for done(). */
-export function agoraConfigOf(RED: NodeAPI, t: Translate, id: unknown): AgoraConfigNode {
-  return requireConfig('agora', (nodeId) => RED.nodes.getNode(nodeId), id, isAgoraConfig, t, 'Agora STT account');
-}
-
-/**
- * Remembers when each task was started or last updated through this config node, so the
- * update node can say "waiting" while the client holds an update for Agora's spacing.
- */
-export class UpdateWatch {
-  private readonly last = new Map<string, number>();
-  private readonly pending = new Map<string, number>();
-
-  constructor(private readonly spacingMs: number) {}
-
-  touched(taskId: string): void {
-    const now = Date.now();
-    for (const [id, at] of this.last) if (now - at >= this.spacingMs && !this.pending.get(id)) this.last.delete(id);
-    this.last.set(taskId, now);
-  }
-
-  willWait(taskId: string): boolean {
-    const at = this.last.get(taskId);
-    return (this.pending.get(taskId) ?? 0) > 0 || (at !== undefined && Date.now() - at < this.spacingMs);
-  }
-
-  begin(taskId: string): void {
-    this.pending.set(taskId, (this.pending.get(taskId) ?? 0) + 1);
-  }
-
-  /** `sent`: the update may have reached Agora (anything but a validation error or an abort). */
-  end(taskId: string, sent: boolean): void {
-    const n = (this.pending.get(taskId) ?? 1) - 1;
-    if (n > 0) this.pending.set(taskId, n);
-    else this.pending.delete(taskId);
-    if (sent) this.touched(taskId);
-  }
 }
 
 export function readSettings(def: Record<string, unknown>): AgoraSettings {

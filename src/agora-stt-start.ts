@@ -1,5 +1,5 @@
-import { agoraConfigOf } from './agora-config';
-import { jsonOf, listOf, translationsOf, uidListOf } from './agora-fields';
+import { agoraConfigOf } from './lib/accounts/agora';
+import { jsonOf, listOf, translationsOf, uidListOf } from './lib/agora/fields';
 import { onInput } from './lib/action-node';
 import { translator } from './lib/i18n';
 import { isPlainObject, mergeAllowed, payloadObject } from './lib/merge';

@@ -1,5 +1,5 @@
-import { agoraConfigOf } from './agora-config';
-import { taskRefOf } from './agora-fields';
+import { agoraConfigOf } from './lib/accounts/agora';
+import { taskRefOf } from './lib/agora/fields';
 import { onInput } from './lib/action-node';
 import { translator } from './lib/i18n';
 import { Node, NodeAPI, NodeDef, withDefaults } from './lib/node-red';

@@ -1,5 +1,5 @@
-import { agoraConfigOf } from './agora-config';
-import { jsonOf, listOf, taskRefOf, translationsOf, uidListOf } from './agora-fields';
+import { agoraConfigOf } from './lib/accounts/agora';
+import { jsonOf, listOf, taskRefOf, translationsOf, uidListOf } from './lib/agora/fields';
 import { onInput } from './lib/action-node';
 import { SpeechApiError } from './lib/errors';
 import { translator } from './lib/i18n';

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { isAliyunLiveCallbackConfig } from './aliyun-live-callback-config';
+import { isAliyunLiveCallbackConfig } from './lib/accounts/aliyun-live-callback';
 import { translator } from './lib/i18n';
 import { mountRoute, pathTaken } from './lib/http-route';
 import { CidrList, clientAddress } from './lib/ip-allow';

@@ -1,5 +1,5 @@
-import { isAliyunLiveCallbackConfig } from './aliyun-live-callback-config';
-import { liveConfigOf } from './aliyun-live-config';
+import { isAliyunLiveCallbackConfig } from './lib/accounts/aliyun-live-callback';
+import { liveConfigOf } from './lib/accounts/aliyun-live';
 import { onInput } from './lib/action-node';
 import { translator } from './lib/i18n';
 import { mergeAllowed } from './lib/merge';

@@ -1,4 +1,4 @@
-import { liveConfigOf } from './aliyun-live-config';
+import { liveConfigOf } from './lib/accounts/aliyun-live';
 import { onInput } from './lib/action-node';
 import { translator } from './lib/i18n';
 import { Node, NodeAPI, NodeDef, withDefaults } from './lib/node-red';

@@ -1,28 +1,20 @@
 import type { Request, Response } from 'express';
 import { requestLanguage, translator } from './lib/i18n';
-import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
+import { adminBody, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
 import { probeCallbackUrl } from './vendors/aliyun-live/callback-probe';
+import {
+  ALIYUN_LIVE_CALLBACK_CONFIG_TYPE,
+  AliyunLiveCallbackConfigNode,
+  isAliyunLiveCallbackConfig,
+} from './lib/accounts/aliyun-live-callback';
 
-export const TYPE = 'aliyun-live-callback-config';
+export const TYPE = ALIYUN_LIVE_CALLBACK_CONFIG_TYPE;
 
 /** The dialog's defaults (nodes/aliyun-live-callback-config.html), applied where a deployed node lacks a property. */
 export const DEFAULTS = {
   name: '',
   callbackUrl: '',
 };
-
-/**
- * The one place that holds the public callback URL and AuthKey, so the create
- * node sends and the callback node verifies exactly the same pair.
- */
-export interface AliyunLiveCallbackConfigNode extends Node<{ authKey?: string }> {
-  callbackUrl: string;
-  authKey(): string | undefined;
-}
-
-export function isAliyunLiveCallbackConfig(node: unknown): node is AliyunLiveCallbackConfigNode {
-  return !!node && (node as Node).type === TYPE && typeof (node as AliyunLiveCallbackConfigNode).authKey === 'function';
-}
 
 export default function register(RED: NodeAPI): void {
   function AliyunLiveCallbackConfig(this: AliyunLiveCallbackConfigNode, raw: NodeDef) {

@@ -1,18 +1,18 @@
 import type { Request, Response } from 'express';
 import { SpeechApiError } from './lib/errors';
-import { requireConfig } from './lib/action-node';
-import { localizeError, requestLanguage, Translate, translator } from './lib/i18n';
-import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
-import {
-  AliyunLiveClient,
-  DEFAULT_ENDPOINT,
-  DEFAULT_REGION,
-  REQUESTS_PER_SECOND,
-  SignatureVersion,
-} from './vendors/aliyun-live/client';
+import { localizeError, requestLanguage, translator } from './lib/i18n';
+import { adminBody, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
+import { AliyunLiveClient, DEFAULT_ENDPOINT, DEFAULT_REGION, REQUESTS_PER_SECOND } from './vendors/aliyun-live/client';
 import { sharedState } from './lib/state/shared';
+import {
+  ALIYUN_LIVE_CONFIG_TYPE,
+  AliyunLiveConfigNode,
+  Credentials,
+  isAliyunLiveConfig,
+  Settings,
+} from './lib/accounts/aliyun-live';
 
-export const TYPE = 'aliyun-live-config';
+export const TYPE = ALIYUN_LIVE_CONFIG_TYPE;
 
 /** The dialog's defaults (nodes/aliyun-live-config.html), applied where a deployed node lacks a property. */
 export const DEFAULTS = {
@@ -24,43 +24,6 @@ export const DEFAULTS = {
   maxRetries: 3,
   rateLimit: 20,
 };
-
-interface Credentials {
-  accessKeyId?: string;
-  accessKeySecret?: string;
-  securityToken?: string;
-}
-
-interface Settings {
-  region: string;
-  endpoint: string;
-  signatureVersion: SignatureVersion;
-  timeoutMs: number;
-  maxRetries: number;
-  requestsPerSecond: number;
-}
-
-export interface AliyunLiveConfigNode extends Node<Credentials> {
-  settings: Settings;
-  /** One client per config node: its sockets, limiter slot and lifetime follow the node. */
-  client(): AliyunLiveClient;
-}
-
-export function isAliyunLiveConfig(node: unknown): node is AliyunLiveConfigNode {
-  return !!node && (node as Node).type === TYPE && typeof (node as AliyunLiveConfigNode).client === 'function';
-}
-
-/** The Alibaba Cloud Live config node an action node names, or an error for done(). */
-export function liveConfigOf(RED: NodeAPI, t: Translate, id: unknown): AliyunLiveConfigNode {
-  return requireConfig(
-    'aliyun',
-    (nodeId) => RED.nodes.getNode(nodeId),
-    id,
-    isAliyunLiveConfig,
-    t,
-    'Alibaba Cloud Live',
-  );
-}
 
 function readSettings(def: Record<string, unknown>): Settings {
   const timeout = Number(def.timeout);

@@ -1,6 +1,6 @@
 import { Readable } from 'stream';
-import { unisoundConfigOf } from './unisound-config';
-import { newJob, unisoundJobs, waitOptions, DEFAULTS as WAIT_DEFAULTS } from './unisound-asr-result';
+import { unisoundConfigOf } from './lib/accounts/unisound';
+import { newJob, unisoundJobs, waitOptions, WAIT_DEFAULTS } from './lib/unisound/jobs';
 import { Problem, SpeechApiError, validationError } from './lib/errors';
 import { localizeError, translator } from './lib/i18n';
 import { mergeAllowed } from './lib/merge';

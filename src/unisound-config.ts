@@ -1,12 +1,12 @@
 import type { Request, Response } from 'express';
-import { requireConfig } from './lib/action-node';
 import { SpeechApiError } from './lib/errors';
-import { localizeError, Translate, translator } from './lib/i18n';
-import { adminBody, Node, NodeAPI, NodeDef, resolveSecret, typedSecret } from './lib/node-red';
+import { localizeError, translator } from './lib/i18n';
+import { adminBody, NodeAPI, NodeDef, resolveSecret, typedSecret } from './lib/node-red';
 import { DEFAULT_ENDPOINT, TASK_REQUESTS_PER_MINUTE, UnisoundClient } from './vendors/unisound/client';
 import { sharedState } from './lib/state/shared';
+import { isUnisoundConfig, UNISOUND_CONFIG_TYPE, UnisoundConfigNode, UnisoundSettings } from './lib/accounts/unisound';
 
-export const TYPE = 'unisound-config';
+export const TYPE = UNISOUND_CONFIG_TYPE;
 
 /** The editor's defaults; applied to properties a deployed node lacks. */
 export const DEFAULTS = {
@@ -16,32 +16,6 @@ export const DEFAULTS = {
   timeout: 30,
   maxRetries: 3,
 };
-
-interface Credentials {
-  apiKey?: string;
-}
-
-export interface UnisoundSettings {
-  endpoint: string;
-  rateLimit: number;
-  timeoutMs: number;
-  maxRetries: number;
-}
-
-export interface UnisoundConfigNode extends Node<Credentials> {
-  settings: UnisoundSettings;
-  /** One client per config node: its sockets and lifetime follow the node; the rate limit follows the key. */
-  client(): UnisoundClient;
-}
-
-export function isUnisoundConfig(node: unknown): node is UnisoundConfigNode {
-  return !!node && (node as Node).type === TYPE && typeof (node as UnisoundConfigNode).client === 'function';
-}
-
-/** The Unisound account an action node names, or an error for done(). */
-export function unisoundConfigOf(RED: NodeAPI, t: Translate, id: unknown): UnisoundConfigNode {
-  return requireConfig('unisound', (nodeId) => RED.nodes.getNode(nodeId), id, isUnisoundConfig, t, 'Unisound account');
-}
 
 export function readSettings(def: Record<string, unknown>): UnisoundSettings {
   const timeout = Number(def.timeout ?? DEFAULTS.timeout);

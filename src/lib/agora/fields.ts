@@ -3,9 +3,9 @@
  * becomes the documented shape; a value that already has it (from msg/flow/global) passes
  * unchanged, and anything wrong is left for the client's validation to name.
  */
-import { isPlainObject } from './lib/merge';
-import { NodeMessage } from './lib/node-red';
-import { AgoraTaskRef } from './vendors/agora/types';
+import { isPlainObject } from '../merge';
+import { NodeMessage } from '../node-red';
+import { AgoraTaskRef } from '../../vendors/agora/types';
 
 /** "en-US, zh-CN" or one per line -> ["en-US", "zh-CN"]; a list or other value as it is. */
 export function listOf(value: unknown): unknown {
