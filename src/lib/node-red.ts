@@ -69,6 +69,8 @@ export interface NodeAPI {
   auth: { needsPermission(permission: string): RequestHandler };
   settings: Record<string, unknown> & { httpNodeRoot?: string | false };
   log: { info(m: string): void; warn(m: string): void; error(m: string): void; debug(m: string): void };
+  /** The runtime's event bus (`flows:started`, `flows:stopped`, ...); absent in some test doubles. */
+  events?: { on(event: string, fn: (...args: unknown[]) => void): unknown };
   _: (key: string, params?: Record<string, unknown>) => string;
 }
 

@@ -9,10 +9,24 @@ export interface SharedWindows {
    * meantime is not in the shared count, so a window of `windowMs` must pass first.
    */
   usable(windowMs: number): boolean;
-  /** Records one start in `key`'s window if fewer than `limit` are in it: 0 when granted, else ms until one leaves. Rejects when the backend fails. */
-  take(key: string, limit: number, windowMs: number): Promise<number>;
+  /** Records one start in `key`'s window if fewer than `limit` are in it. Rejects when the backend fails. */
+  take(key: string, limit: number, windowMs: number): Promise<SharedTake>;
   /** What one instance may use of `limit` on its own: conservative, so instances together stay within it. */
   share(limit: number): number;
+}
+
+/** The answer of one shared take. */
+export interface SharedTake {
+  /** 0 when the start was granted, else ms until a place frees up. */
+  waitMs: number;
+  /**
+   * Every start in the shared window after this take (every instance's, this one's included), in
+   * this process's clock and never earlier than it happened: what counts against the quota if the
+   * shared count becomes unavailable now.
+   */
+  window: number[];
+  /** The shared clock's time of this take (ms epoch), when the backend has one. */
+  sharedAt?: number;
 }
 
 let sharedWindows: SharedWindows | undefined;
@@ -33,12 +47,17 @@ export class RateLimiter {
   private readonly waiters: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
   private taking = false;
+  /** The shared window as last seen (local times), and whether the last decision used it. */
+  private seen: number[] = [];
+  private mode: 'shared' | 'local' | undefined;
 
   constructor(
     readonly limit: number,
     readonly windowMs = 1000,
     private readonly now = Date.now,
     readonly key?: string,
+    /** The shared count for this limiter (default: the process's, when Redis is configured). */
+    private readonly windows?: SharedWindows,
   ) {}
 
   /** Resolves when the caller may start; rejects (and gives up its place) when `signal` aborts first. */
@@ -70,12 +89,13 @@ export class RateLimiter {
 
   private drain(): void {
     if (this.timer || this.taking) return;
-    const shared = this.key !== undefined ? sharedWindows : undefined;
+    const shared = this.key !== undefined ? (this.windows ?? sharedWindows) : undefined;
     while (this.waiters.length > 0) {
       const t = this.now();
-      while (this.starts.length > 0 && this.starts[0] <= t - this.windowMs) this.starts.shift();
       // Without the shared count, each instance keeps to its share of the quota.
       const usable = shared?.usable(this.windowMs) ?? false;
+      if (shared) this.switchMode(usable ? 'shared' : 'local', t);
+      while (this.starts.length > 0 && this.starts[0] <= t - this.windowMs) this.starts.shift();
       const limit = shared && !usable ? shared.share(this.limit) : this.limit;
       if (this.starts.length >= limit) {
         this.wake(this.starts[this.starts.length - limit] + this.windowMs - t + 1);
@@ -90,12 +110,30 @@ export class RateLimiter {
     }
   }
 
+  /**
+   * From shared to local counting, the current shared window counts as full: the starts last
+   * seen in it (every instance's) at their times, and the places not seen taken as if just now
+   * (another instance may have taken them after this one last looked). So each instance counts a
+   * window at least as full and as late as the real one, waits until fewer than its share remain,
+   * and together they stay within the quota whatever each had taken. The price: up to one window
+   * without starts after Redis is lost.
+   */
+  private switchMode(mode: 'shared' | 'local', t: number): void {
+    if (mode === 'local' && this.mode === 'shared') {
+      const still = this.seen.filter((s) => s > t - this.windowMs).sort((a, b) => a - b);
+      while (still.length < this.limit) still.push(t);
+      this.starts.splice(0, this.starts.length, ...still);
+    }
+    this.mode = mode;
+  }
+
   /** The head of the queue asks the shared window; everyone behind it keeps their place. */
   private takeShared(shared: SharedWindows): void {
     this.taking = true;
     shared.take(this.key as string, this.limit, this.windowMs).then(
-      (waitMs) => {
+      ({ waitMs, window }) => {
         this.taking = false;
+        this.seen = window.slice(-this.limit);
         if (waitMs > 0) {
           // A little jitter so instances waiting for the same freed place take turns rather than one always winning.
           this.wake(waitMs + Math.floor(Math.random() * 15));
@@ -108,8 +146,10 @@ export class RateLimiter {
         this.drain();
       },
       () => {
-        // The backend failed (and is no longer usable): the local share applies from here on.
+        // The backend failed (and is no longer usable): the local share applies from here on. The
+        // start may have been recorded before the answer was lost, so it counts as taken.
         this.taking = false;
+        this.seen.push(this.now());
         this.drain();
       },
     );

@@ -3,12 +3,14 @@
  * the StateStore contract, atomic claims and leases, the shared sliding window, and what
  * happens while Redis is away and when it returns.
  */
+import net from 'net';
 import should from 'should';
 import { JobBook } from '../../nodes/lib/jobs/job-book';
 import { RateLimiter, useSharedWindows } from '../../nodes/lib/rate-limit';
 import { FallbackStore } from '../../nodes/lib/state/fallback-store';
 import { MemoryStore } from '../../nodes/lib/state/memory-store';
 import { maskUrl, readRedisConfig } from '../../nodes/lib/state/redis-config';
+import { Heartbeat } from '../../nodes/lib/state/redis-heartbeat';
 import { RedisLink } from '../../nodes/lib/state/redis-link';
 import { RedisStore } from '../../nodes/lib/state/redis-store';
 import { RedisWindows } from '../../nodes/lib/state/redis-windows';
@@ -107,20 +109,97 @@ describe('shared state on Redis', function () {
     await untilUp(b);
     const wa = new RedisWindows(a, 'A', 2);
     const wb = new RedisWindows(b, 'B', 2);
+    // Redis's time of each grant: the count is on Redis's clock, so that is where it is checked
+    // (when the answers reach this process depends on how busy the machine is).
     const granted: number[] = [];
     const worker = async (w: RedisWindows) => {
       while (granted.length < 30) {
-        const wait = await w.take('cred-1', 10, 500);
-        if (wait === 0) granted.push(Date.now());
-        else await sleep(wait);
+        const take = await w.take('cred-1', 10, 500);
+        if (take.waitMs === 0) granted.push(take.sharedAt!);
+        else await sleep(take.waitMs);
       }
     };
     await Promise.all([worker(wa), worker(wb), worker(wa), worker(wb)]);
     granted.sort((x, y) => x - y);
     for (let i = 10; i < granted.length; i++)
-      (granted[i] - granted[i - 10]).should.be.aboveOrEqual(495, `11 starts within ${granted[i] - granted[i - 10]} ms`);
+      (granted[i] - granted[i - 10]).should.be.aboveOrEqual(500, `11 starts within ${granted[i] - granted[i - 10]} ms`);
+    // Every take answers with the whole window, every instance's starts in it: the next one sees a full window.
+    const full = await wa.take('cred-1', 10, 500);
+    if (full.waitMs > 0) full.window.length.should.equal(10);
+    const after = await wb.take('cred-2', 10, 500);
+    after.waitMs.should.equal(0);
+    (await wa.take('cred-2', 10, 500)).window.length.should.equal(2);
     wa.share(20).should.equal(10);
     wa.share(1).should.equal(1);
+  });
+
+  it('counts live instances by heartbeat; a clean stop leaves the count; the share follows it', async () => {
+    const [a, b, c] = [link('hb:'), link('hb:'), link('hb:')];
+    await Promise.all([untilUp(a), untilUp(b), untilUp(c)]);
+    const beats = [new Heartbeat(a, 'A', 60_000), new Heartbeat(b, 'B', 60_000), new Heartbeat(c, 'C', 60_000)];
+    try {
+      for (const h of beats) await h.beat();
+      beats[2].live!.should.equal(3);
+      new RedisWindows(c, 'C', 2, beats[2]).share(20).should.equal(6);
+      await beats[1].leave();
+      await beats[2].beat();
+      beats[2].live!.should.equal(2);
+      new RedisWindows(c, 'C', 2, beats[2]).share(20).should.equal(10);
+      // Before any beat was answered, the configured number applies.
+      new RedisWindows(c, 'C', 4, new Heartbeat(c, 'D', 60_000)).share(20).should.equal(5);
+    } finally {
+      beats.forEach((h) => h.close());
+    }
+  });
+
+  it('notices a Redis that accepts connections but never answers, and says so once', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    const lines: string[] = [];
+    const make = (url: string) => {
+      const config = readRedisConfig({ speechPipelines: { redis: { url, commandTimeoutMs: 200 } } })!;
+      const l = new RedisLink(config, { info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`) });
+      links.push(l);
+      return l;
+    };
+    try {
+      // Whether the client's hand-shake carries AUTH or not, it is never answered.
+      make(`redis://:pw@127.0.0.1:${port}`).start();
+      make(`redis://127.0.0.1:${port}`).start();
+      for (let i = 0; i < 400 && lines.length < 2; i++) await sleep(25);
+      lines.length.should.equal(2, lines.join('\n'));
+      for (const m of lines)
+        m.should.match(
+          /^warn Redis at .* is not reachable \(connected, but Redis does not answer\): using local state/,
+        );
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      silent.close();
+    }
+  });
+
+  it('notices a Redis that stops answering while connected (no message flowing), once, and its return', async () => {
+    const l = link('hang:', true);
+    await untilUp(l);
+    const beat = new Heartbeat(l, 'H', 100);
+    beat.start();
+    logs.length = 0;
+    server.pause();
+    try {
+      await untilUp(l, false);
+      // Further commands fail at once and say nothing more: once per change of mode, not per command.
+      for (let i = 0; i < 10; i++) await l.command(['PING']).should.be.rejectedWith(/not connected/);
+      logs.should.have.length(1);
+      logs[0].should.match(/^warn Lost Redis at .* \(commands time out\): using local state/);
+    } finally {
+      server.resume();
+    }
+    await untilUp(l, true);
+    logs.filter((m) => m.includes('is back')).length.should.equal(1);
+    beat.close();
+    l.close();
   });
 
   it('falls back to local state while Redis is away, warns once, and returns by itself', async () => {

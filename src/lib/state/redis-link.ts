@@ -62,11 +62,19 @@ export class RedisLink {
       },
     });
     this.client = client;
-    client.on('ready', () => this.mark(true));
-    client.on('end', () => this.mark(false, 'connection closed'));
+    // A server that accepts the connection but never answers the hand-shake (AUTH, HELLO) would
+    // leave us "connecting" forever, without a word: past the connect time plus one command's, say so.
+    const silent = setTimeout(() => {
+      if (this.state === 'connecting' && this.client === client)
+        this.mark(false, 'connected, but Redis does not answer');
+    }, 2000 + this.config.commandTimeoutMs);
+    silent.unref();
+    const current = () => this.client === client;
+    client.on('ready', () => current() && this.mark(true));
+    client.on('end', () => current() && this.mark(false, 'connection closed'));
     // 'error' fires for every failed reconnect: only the transition is reported.
-    client.on('error', (err) => this.mark(false, errorText(err)));
-    client.connect().catch(() => this.mark(false));
+    client.on('error', (err) => current() && this.mark(false, errorText(err)));
+    client.connect().catch(() => current() && this.mark(false));
   }
 
   /** A command, or a rejection when Redis is down or slower than the command timeout. */
@@ -74,7 +82,7 @@ export class RedisLink {
     const client = this.client;
     if (!client || !this.up) throw new Error('Redis is not connected');
     try {
-      const reply = await client.sendCommand<T>(args, { timeout: this.config.commandTimeoutMs });
+      const reply = await this.timed(client.sendCommand<T>(args, { timeout: this.config.commandTimeoutMs }));
       this.slowInARow = 0;
       return reply;
     } catch (err) {
@@ -83,9 +91,40 @@ export class RedisLink {
       // either: that call is served locally; three in a row (a Redis that hangs) are.
       if (/^(ERR|WRONGTYPE|NOSCRIPT)/.test(message)) throw err;
       const slow = /timeout/i.test(`${(err as Error)?.constructor?.name} ${message}`);
-      if (!slow || ++this.slowInARow >= 3) this.mark(false, slow ? 'commands time out' : errorText(err));
+      if (!slow || ++this.slowInARow >= 3) {
+        this.mark(false, slow ? 'commands time out' : errorText(err));
+        // Unanswered commands would pile up on a socket that hangs: start over on a new one,
+        // which is ready (and shared state back) once Redis answers its hand-shake.
+        if (slow && client === this.client) this.restart();
+      }
       throw err;
     }
+  }
+
+  /**
+   * The client's own command timeout only covers the wait to be written: once sent, a command
+   * waits for its reply forever (node-redis 5/6), so a Redis that accepts and never answers would
+   * hang every caller. This bounds the whole round trip.
+   */
+  private timed<T>(reply: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Redis command timeout')), this.config.commandTimeoutMs);
+    });
+    reply.catch(() => undefined);
+    return Promise.race([reply, limit]).finally(() => clearTimeout(timer));
+  }
+
+  private restart(): void {
+    const old = this.client;
+    this.client = undefined;
+    this.slowInARow = 0;
+    try {
+      old?.destroy();
+    } catch {
+      // already closed
+    }
+    this.start();
   }
 
   /** Told `false` when state turns local and `true` when it is shared again. */
@@ -129,13 +168,13 @@ export class RedisLink {
     this.log.warn(
       was === 'up'
         ? `Lost Redis at ${maskUrl(this.config.url)}${reason ? ` (${reason})` : ''}: using local state until it returns (${this.localNote()}).`
-        : `Redis at ${maskUrl(this.config.url)} is not reachable: using local state until it answers (${this.localNote()}).`,
+        : `Redis at ${maskUrl(this.config.url)} is not reachable${reason ? ` (${reason})` : ''}: using local state until it answers (${this.localNote()}).`,
     );
     // A command that timed out leaves the socket "ready": a PING a second tells when Redis answers again.
     this.probe = setInterval(() => {
       const client = this.client;
       if (!client?.isReady) return;
-      client.sendCommand(['PING'], { timeout: this.config.commandTimeoutMs }).then(
+      this.timed(client.sendCommand(['PING'], { timeout: this.config.commandTimeoutMs })).then(
         () => this.mark(true),
         () => undefined,
       );
@@ -145,7 +184,7 @@ export class RedisLink {
   }
 
   private localNote(): string {
-    return `event dedupe and start locks per instance; each instance takes 1/${this.config.instances} of every rate limit`;
+    return `event dedupe and start locks per instance; each instance takes its share of every rate limit, by the instances last seen alive (${this.config.instances} until Redis has answered once)`;
   }
 
   private emit(up: boolean): void {

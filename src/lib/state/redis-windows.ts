@@ -1,12 +1,15 @@
 import crypto from 'crypto';
-import { SharedWindows } from '../rate-limit';
+import { SharedTake, SharedWindows } from '../rate-limit';
+import { Heartbeat } from './redis-heartbeat';
 import { RedisLink } from './redis-link';
 
 /**
  * A sliding window in one sorted set: drop starts older than the window, count, add one if
  * there is room, else answer how long until the oldest leaves. Redis's own clock (TIME) is the
  * only clock, so instances whose clocks disagree still count one window. Scripts run
- * atomically, so two instances can never both take the last place.
+ * atomically, so two instances can never both take the last place. The answer also carries
+ * Redis's time and every start in the window (all instances'), so that an instance that loses
+ * Redis keeps counting what was already taken.
  */
 const SLIDING_WINDOW = `
 local t = redis.call('TIME')
@@ -14,13 +17,18 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local wait = 0
 if redis.call('ZCARD', KEYS[1]) < limit then
   redis.call('ZADD', KEYS[1], now, ARGV[3])
   redis.call('PEXPIRE', KEYS[1], window)
-  return 0
+else
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  wait = tonumber(oldest[2]) + window - now + 1
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return tonumber(oldest[2]) + window - now + 1
+local reply = { wait, now }
+local starts = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+for i = 2, #starts, 2 do reply[#reply + 1] = tonumber(starts[i]) end
+return reply
 `;
 
 const RECONNECT_SKEW_MS = 1500;
@@ -33,6 +41,8 @@ export class RedisWindows implements SharedWindows {
     private readonly link: RedisLink,
     private readonly instanceId: string,
     private readonly instances: number,
+    private readonly heartbeat?: Pick<Heartbeat, 'live'>,
+    private readonly now: () => number = Date.now,
   ) {}
 
   usable(windowMs: number): boolean {
@@ -42,11 +52,11 @@ export class RedisWindows implements SharedWindows {
     );
   }
 
-  async take(key: string, limit: number, windowMs: number): Promise<number> {
+  async take(key: string, limit: number, windowMs: number): Promise<SharedTake> {
     // The credential (an AccessKey id, a key's hash) is hashed again: nothing about it is readable in Redis.
     const id = crypto.createHash('sha256').update(`${key}\n${windowMs}`).digest('hex').slice(0, 32);
     const member = `${this.instanceId}:${++this.seq}`;
-    const reply = await this.link.command<number>([
+    const reply = await this.link.command<unknown[]>([
       'EVAL',
       SLIDING_WINDOW,
       '1',
@@ -55,10 +65,27 @@ export class RedisWindows implements SharedWindows {
       String(windowMs),
       member,
     ]);
-    return Math.max(0, Number(reply) || 0);
+    return mapReply(reply, this.now());
   }
 
   share(limit: number): number {
-    return Math.max(1, Math.floor(limit / this.instances));
+    return Math.max(1, Math.floor(limit / (this.heartbeat?.live ?? this.instances)));
   }
+}
+
+/**
+ * Redis's times to this process's clock, conservatively: the script ran before its answer
+ * arrived (`receivedAt`), so dating each start `redisNow - start` before the answer's arrival
+ * places it at or after the moment it really happened, and it stays counted at least as long.
+ */
+export function mapReply(reply: unknown, receivedAt: number): SharedTake {
+  const values = (Array.isArray(reply) ? reply : [reply]).map((v) => Number(v));
+  const [wait, redisNow, ...starts] = values;
+  const waitMs = Math.max(0, Number.isFinite(wait) ? wait : 0);
+  if (!Number.isFinite(redisNow)) return { waitMs, window: [], sharedAt: undefined };
+  return {
+    waitMs,
+    window: starts.filter(Number.isFinite).map((s) => receivedAt - Math.max(0, redisNow - s)),
+    sharedAt: redisNow,
+  };
 }

@@ -5,6 +5,7 @@ import { FallbackStore } from './fallback-store';
 import { INSTANCE_ID } from './instance-id';
 import { processStore } from './memory-store';
 import { readRedisConfig } from './redis-config';
+import type { Heartbeat } from './redis-heartbeat';
 import type { RedisLink } from './redis-link';
 import { StateStore } from './store';
 
@@ -13,6 +14,7 @@ export const LOCAL_LEASE_MS = 30_000;
 
 interface Decided {
   link?: RedisLink;
+  heartbeat?: Heartbeat;
   volatile: StateStore;
   durable: Map<StateStore, StateStore>;
 }
@@ -44,11 +46,17 @@ export function sharedState(RED: NodeAPI): Decided {
   const { RedisLink } = require('./redis-link') as typeof import('./redis-link');
   const { RedisStore } = require('./redis-store') as typeof import('./redis-store');
   const { RedisWindows } = require('./redis-windows') as typeof import('./redis-windows');
+  const { Heartbeat } = require('./redis-heartbeat') as typeof import('./redis-heartbeat');
   const link = new RedisLink(config, log);
   const shared = new RedisStore(link);
-  useSharedWindows(new RedisWindows(link, INSTANCE_ID, config.instances));
+  const heartbeat = new Heartbeat(link, INSTANCE_ID);
+  useSharedWindows(new RedisWindows(link, INSTANCE_ID, config.instances, heartbeat));
   link.start();
-  decided = { link, volatile: new FallbackStore(link, shared, processStore), durable: new Map() };
+  heartbeat.start();
+  // A stop (shutdown, or the moment of a full redeploy) takes this instance off the live count; flows starting put it back.
+  RED.events?.on?.('flows:stopped', () => void heartbeat.leave());
+  RED.events?.on?.('flows:started', () => heartbeat.start());
+  decided = { link, heartbeat, volatile: new FallbackStore(link, shared, processStore), durable: new Map() };
   return decided;
 }
 
@@ -83,6 +91,7 @@ export function isShared(RED: NodeAPI): boolean {
 
 /** Tests: forget the decision (and close the connection) so the next call reads the settings again. */
 export function resetSharedState(): void {
+  decided?.heartbeat?.close();
   decided?.link?.close();
   decided = undefined;
   useSharedWindows(undefined);

@@ -65,6 +65,15 @@ export class RedisServer {
     }
   }
 
+  /** SIGSTOP: the server keeps its connections open and answers nothing (a hung Redis); `resume` undoes it. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** SIGKILL: like a crash, nothing is saved (there is nothing to save anyway). */
   async stop(): Promise<void> {
     const child = this.child;
