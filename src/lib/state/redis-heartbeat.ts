@@ -17,8 +17,7 @@ return redis.call('ZCARD', KEYS[1])
 `;
 
 export class Heartbeat {
-  /** Instances alive at the last beat that Redis answered (this one included); undefined before the first. */
-  live: number | undefined;
+  private samples: Array<{ at: number; n: number }> = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly off: () => void;
@@ -30,6 +29,16 @@ export class Heartbeat {
     private readonly ttlMs = 5 * everyMs,
   ) {
     this.off = link.onChange((up) => up && !this.stopped && void this.beat());
+  }
+
+  /**
+   * The most instances seen alive over the last `ttlMs` of answered beats (this one included),
+   * undefined before the first. The most, not the latest: a Redis that restarts empty answers
+   * "1" to whichever instance beats first, and an instance that left only drops out of the count
+   * once its entry would have expired anyway.
+   */
+  get live(): number | undefined {
+    return this.samples.length ? Math.max(...this.samples.map((s) => s.n)) : undefined;
   }
 
   private get key(): string {
@@ -50,7 +59,10 @@ export class Heartbeat {
     if (this.stopped || !this.link.up) return;
     try {
       const n = await this.link.command<number>(['EVAL', BEAT, '1', this.key, this.instanceId, String(this.ttlMs)]);
-      if (!this.stopped) this.live = Math.max(1, Number(n) || 1);
+      if (this.stopped) return;
+      const at = Date.now();
+      this.samples = this.samples.filter((s) => s.at > at - this.ttlMs);
+      this.samples.push({ at, n: Math.max(1, Number(n) || 1) });
     } catch {
       // The link logs the change of mode; the last count stays what it was.
     }
