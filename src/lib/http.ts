@@ -43,6 +43,8 @@ export interface SendOptions {
    */
   idempotent: boolean;
   signal?: AbortSignal;
+  /** Waits in the rate limiter behind every other request (polls of resumed jobs). */
+  background?: boolean;
 }
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -89,7 +91,7 @@ export class HttpClient {
       this.throwIfAborted(options.signal);
       if (this.opts.limiter) {
         // A cancelled request gives its place in the queue up at once (a redeploy must not leave it holding a slot).
-        await this.opts.limiter.acquire(this.mergedSignal(options.signal)).catch(() => {
+        await this.opts.limiter.acquire(this.mergedSignal(options.signal), options.background).catch(() => {
           throw this.abortedError();
         });
       }

@@ -45,6 +45,8 @@ export function useSharedWindows(windows: SharedWindows | undefined): void {
 export class RateLimiter {
   private readonly starts: number[] = [];
   private readonly waiters: Array<() => void> = [];
+  /** Waiters that yield to everyone else (polls of jobs resumed after a restart): always behind the others. */
+  private readonly background = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
   private taking = false;
   /** The shared window as last seen (local times), and whether the last decision used it. */
@@ -60,15 +62,21 @@ export class RateLimiter {
     private readonly windows?: SharedWindows,
   ) {}
 
-  /** Resolves when the caller may start; rejects (and gives up its place) when `signal` aborts first. */
-  acquire(signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves when the caller may start; rejects (and gives up its place) when `signal` aborts
+   * first. A `background` caller queues behind every other caller, even later ones, so a backlog
+   * of background work never delays new work.
+   */
+  acquire(signal?: AbortSignal, background = false): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       const admit = (): void => {
+        this.background.delete(admit);
         signal?.removeEventListener('abort', onAbort);
         resolve();
       };
       const onAbort = (): void => {
+        this.background.delete(admit);
         const i = this.waiters.indexOf(admit);
         if (i >= 0) this.waiters.splice(i, 1);
         if (this.waiters.length === 0 && this.timer) {
@@ -78,7 +86,14 @@ export class RateLimiter {
         reject(signal?.reason);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(admit);
+      if (background) {
+        this.background.add(admit);
+        this.waiters.push(admit);
+      } else {
+        const firstBackground = this.background.size ? this.waiters.findIndex((w) => this.background.has(w)) : -1;
+        if (firstBackground < 0) this.waiters.push(admit);
+        else this.waiters.splice(firstBackground, 0, admit);
+      }
       this.drain();
     });
   }

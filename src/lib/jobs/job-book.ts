@@ -104,7 +104,10 @@ export class JobBook<TData = Record<string, unknown>> {
   /** The node's pending jobs; an unreadable entry is dropped rather than blocking the others. */
   async list(nodeId: string): Promise<PendingJob<TData>[]> {
     const jobs: PendingJob<TData>[] = [];
+    let n = 0;
     for (const key of await this.store.keys(`${this.prefix}${nodeId}:`)) {
+      // Thousands of jobs: let Node-RED's HTTP and timers run between batches.
+      if (++n % 500 === 0) await new Promise((r) => setImmediate(r));
       const text = await this.store.get(key);
       if (text === undefined) continue; // claimed meanwhile
       const job = parse<TData>(text);
@@ -143,10 +146,37 @@ export class JobBook<TData = Record<string, unknown>> {
     return present;
   }
 
+  /** Rewrites a job still in the book (its data changed); never brings back one already claimed. */
+  async update(job: PendingJob<TData>): Promise<void> {
+    const key = this.key(job.nodeId, job.jobId);
+    if ((await this.store.get(key)) === undefined) return;
+    await this.store.set(key, JSON.stringify(job));
+  }
+
   async remove(nodeId: string, jobId: string): Promise<void> {
     const key = this.key(nodeId, jobId);
     await this.store.delete(key);
     await this.leases.store.delete(`lease:${key}`).catch(() => undefined);
+  }
+
+  /**
+   * The node was deleted here, but other instances sharing the book may still run it (a rolling
+   * deploy runs old and new flows side by side): its jobs stay for them, with our leases given up
+   * so they are taken over at once, and each expires at its deadline, so the jobs of a node gone
+   * everywhere do not stay forever.
+   */
+  async release(nodeId: string): Promise<void> {
+    let n = 0;
+    for (const key of await this.store.keys(`${this.prefix}${nodeId}:`)) {
+      if (++n % 500 === 0) await new Promise((r) => setImmediate(r));
+      const text = await this.store.get(key);
+      const job = parse<TData>(text);
+      if (text !== undefined && job && this.store.extendIfValue)
+        await this.store.extendIfValue(key, text, Math.max(this.leases.ms, job.deadline - Date.now()));
+      const lease = `lease:${key}`;
+      if ((await this.leases.store.get(lease)) === this.leases.owner)
+        await this.leases.store.delete(lease).catch(() => undefined);
+    }
   }
 
   async removeAll(nodeId: string): Promise<void> {

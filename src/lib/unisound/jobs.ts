@@ -60,18 +60,24 @@ export function unisoundJobs(
 ): NodeJobs<UnisoundJobData, TaskState> {
   const client = (): UnisoundClient => unisoundConfigOf(RED, t, def.unisound).client();
   const opts = waitOptions(def);
-  return new NodeJobs<UnisoundJobData, TaskState>(node, unisoundBook(RED), t, {
+  const book = unisoundBook(RED);
+  return new NodeJobs<UnisoundJobData, TaskState>(node, book, t, {
     firstPollMs: opts.firstPollMs,
     maxPollMs: Math.max(opts.firstPollMs, MAX_POLL_MS),
     takeoverEveryMs: isShared(RED) ? Math.max(500, Math.floor(leaseMs(RED) / 2)) : undefined,
-    async poll(job, signal) {
+    shared: isShared(RED),
+    async poll(job, signal, { background }) {
       let state: TaskState;
       try {
-        state = await client().getTask(job.jobId, { signal });
+        state = await client().getTask(job.jobId, { signal, background });
       } catch (err) {
         throw job.data.confirmed || !(err instanceof SpeechApiError) ? err : finalError(err);
       }
-      job.data.confirmed = true;
+      if (!job.data.confirmed) {
+        job.data.confirmed = true;
+        // Kept with the job: after a restart, a failing poll of a task Unisound has answered for is waited out too.
+        await book.update(job).catch(() => undefined);
+      }
       if (state.status === 'Success') return { done: true, result: state };
       if (state.status === 'Failed') throw UnisoundClient.failure(state);
       return { done: false, state: state.status };

@@ -31,6 +31,8 @@ export interface UnisoundClientOptions {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** Queue behind every other request of this key (polls of jobs resumed after a restart). */
+  background?: boolean;
 }
 
 export interface UploadResult {
@@ -152,7 +154,7 @@ export class UnisoundClient {
         path: `/v1/audio/asr/tasks/${encodeURIComponent(taskId)}`,
         headers: { ...this.auth(), accept: 'application/json' },
       }),
-      { idempotent: true, signal: call.signal },
+      { idempotent: true, signal: call.signal, background: call.background },
     );
     const body = this.json(res);
     return { status: typeof body.status === 'string' ? body.status : 'Unknown', traceId: traceOf(res), body };
