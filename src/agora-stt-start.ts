@@ -6,6 +6,7 @@ import { isPlainObject, mergeAllowed, payloadObject } from './lib/merge';
 import { Node, NodeAPI, NodeDef, NodeMessage, resolveSecret, withDefaults } from './lib/node-red';
 import { readTypedParams } from './lib/typed-params';
 import { START_FIELDS } from './vendors/agora/validate';
+import { stateNote } from './lib/state/mode';
 
 export const TYPE = 'agora-stt-start';
 
@@ -126,7 +127,7 @@ export default function register(RED: NodeAPI): void {
         msg.agora = started.agora;
         return { status: started.taskId };
       },
-      { readsPayload: true },
+      { readsPayload: true, stateNote: stateNote(RED, t) },
     );
   }
 

@@ -5,6 +5,7 @@ import { mountRoute, pathTaken } from './lib/http-route';
 import { CidrList, clientAddress } from './lib/ip-allow';
 import { Node, NodeAPI, NodeDef, NodeMessage, withDefaults } from './lib/node-red';
 import { EventDedupe } from './lib/state/event-dedupe';
+import { stateNote } from './lib/state/mode';
 import { isShared, volatileStore } from './lib/state/shared';
 import { parseCallback } from './vendors/aliyun-live/callback-event';
 import { CallbackVerifier } from './vendors/aliyun-live/callback-verifier';
@@ -166,6 +167,7 @@ export default function register(RED: NodeAPI): void {
       );
     node.status(idleStatus);
 
+    const note = stateNote(RED, t);
     // Status is shown at most once a second: at thousands of callbacks a second, per-event updates would cost more than verification.
     const showCounts = (): void => {
       if (statusTimer) return;
@@ -173,7 +175,7 @@ export default function register(RED: NodeAPI): void {
         statusTimer = undefined;
         node.status({
           ...idleStatus,
-          text: t('status.counts', counts, `${counts.accepted} ok, ${counts.rejected} rejected`),
+          text: t('status.counts', counts, `${counts.accepted} ok, ${counts.rejected} rejected`) + note(),
         });
       }, STATUS_EVERY_MS);
     };

@@ -6,6 +6,7 @@ import { mergeAllowed } from './lib/merge';
 import { Node, NodeAPI, NodeDef, withDefaults } from './lib/node-red';
 import { readTypedParams } from './lib/typed-params';
 import { CREATE_PARAM_NAMES } from './vendors/aliyun-live/create-params';
+import { stateNote } from './lib/state/mode';
 
 export const TYPE = 'aliyun-live-asr-create';
 
@@ -85,7 +86,7 @@ export default function register(RED: NodeAPI): void {
         // The full ID is in msg.taskId; on the canvas a short one keeps the status clear of the next node.
         return { status: res.TaskId.length > 16 ? `${res.TaskId.slice(0, 15)}…` : res.TaskId };
       },
-      { readsPayload: true },
+      { readsPayload: true, stateNote: stateNote(RED, t) },
     );
   }
 

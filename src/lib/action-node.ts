@@ -17,18 +17,19 @@ export function onInput(
   node: Node,
   t: Translate,
   work: (msg: NodeMessage) => Promise<ActionResult>,
-  options: { readsPayload?: boolean } = {},
+  options: { readsPayload?: boolean; stateNote?: () => string } = {},
 ): void {
   let inFlight = 0;
+  const note = options.stateNote ?? (() => '');
   node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
     inFlight++;
-    node.status({ fill: 'blue', shape: 'dot', text: t('status.sending', { count: inFlight }, 'sending') });
+    node.status({ fill: 'blue', shape: 'dot', text: t('status.sending', { count: inFlight }, 'sending') + note() });
     Promise.resolve()
       .then(() => work(msg))
       .then(
         (result) => {
           inFlight--;
-          node.status({ fill: 'green', shape: 'dot', text: result.status });
+          node.status({ fill: 'green', shape: 'dot', text: result.status + note() });
           send(msg);
           done();
         },

@@ -10,7 +10,9 @@ import { RateLimiter, useSharedWindows } from '../../nodes/lib/rate-limit';
 import { FallbackStore } from '../../nodes/lib/state/fallback-store';
 import { MemoryStore } from '../../nodes/lib/state/memory-store';
 import { maskUrl, readRedisConfig } from '../../nodes/lib/state/redis-config';
+import { stateNote } from '../../nodes/lib/state/mode';
 import { Heartbeat } from '../../nodes/lib/state/redis-heartbeat';
+import { resetSharedState, sharedState } from '../../nodes/lib/state/shared';
 import { RedisLink } from '../../nodes/lib/state/redis-link';
 import { RedisStore } from '../../nodes/lib/state/redis-store';
 import { RedisWindows } from '../../nodes/lib/state/redis-windows';
@@ -211,6 +213,27 @@ describe('shared state on Redis', function () {
     logs.filter((m) => m.includes('is back')).length.should.equal(1);
     beat.close();
     l.close();
+  });
+
+  it("status dots say where the state lives: ' · shared', ' · local' while Redis is away, nothing without Redis", async () => {
+    const t = (k: string, _p: unknown, fallback: string) => `${fallback}`;
+    const red = (settings: Record<string, unknown>) =>
+      ({ settings, log: { info: () => undefined, warn: () => undefined, error: () => undefined } }) as never;
+    resetSharedState();
+    try {
+      stateNote(red({}), t as never)().should.equal('');
+      resetSharedState();
+      const RED = red({ speechPipelines: { redis: { url: server.url, commandTimeoutMs: 300 } } });
+      const note = stateNote(RED, t as never);
+      const l = sharedState(RED).link!;
+      await untilUp(l);
+      note().should.equal(' · shared');
+      await server.stop();
+      await untilUp(l, false);
+      note().should.equal(' · local');
+    } finally {
+      resetSharedState();
+    }
   });
 
   it('falls back to local state while Redis is away, warns once, and returns by itself', async () => {

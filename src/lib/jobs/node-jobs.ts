@@ -27,6 +27,8 @@ export interface JobHooks<TData, R> {
    * instances that still run it (each expires at its deadline) instead of ending them.
    */
   shared?: boolean;
+  /** Appended to status texts: where the jobs are kept right now (shared or local). */
+  stateNote?: () => string;
 }
 
 /**
@@ -226,7 +228,9 @@ export class NodeJobs<TData, R> {
         this.node.status({
           fill: 'green',
           shape: 'dot',
-          text: this.t('status.done', { elapsed: formatElapsed(Date.now() - job.submittedAt) }, 'done'),
+          text:
+            this.t('status.done', { elapsed: formatElapsed(Date.now() - job.submittedAt) }, 'done') +
+            (this.hooks.stateNote?.() ?? ''),
         });
         send(msg);
         done();
@@ -265,6 +269,7 @@ export class NodeJobs<TData, R> {
     let text = this.t(key, { elapsed }, `${newest.state} ${elapsed}`);
     const others = this.active.size - 1 + this.backlog.length;
     if (others > 0) text = this.t('status.more', { text, count: others }, `${text} (+${others})`);
+    text += this.hooks.stateNote?.() ?? '';
     this.node.status({ fill: 'blue', shape: newest.state === 'processing' ? 'dot' : 'ring', text });
   }
 }

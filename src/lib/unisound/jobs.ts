@@ -3,6 +3,7 @@ import { localizeError, Translate } from '../i18n';
 import { JobBook, PendingJob, snapshotMessage } from '../jobs/job-book';
 import { NodeJobs } from '../jobs/node-jobs';
 import { Node, NodeAPI, NodeDef, NodeMessage } from '../node-red';
+import { stateNote } from '../state/mode';
 import { isShared, jobStore, leaseMs, volatileStore } from '../state/shared';
 import { TaskState, UnisoundClient } from '../../vendors/unisound/client';
 import { toTranscriptDocument } from '../../vendors/unisound/result';
@@ -66,6 +67,7 @@ export function unisoundJobs(
     maxPollMs: Math.max(opts.firstPollMs, MAX_POLL_MS),
     takeoverEveryMs: isShared(RED) ? Math.max(500, Math.floor(leaseMs(RED) / 2)) : undefined,
     shared: isShared(RED),
+    stateNote: stateNote(RED, t),
     async poll(job, signal, { background }) {
       let state: TaskState;
       try {
