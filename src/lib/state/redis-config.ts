@@ -8,7 +8,7 @@ export interface RedisConfig {
   password?: string;
   /** Every key starts with this (default `speech-pipelines:`), so one Redis can serve other apps too. */
   keyPrefix: string;
-  /** How many instances share a quota: while Redis is down each takes 1/instances of it (default 2). */
+  /** How many instances share a quota while Redis is down, until the heartbeat has counted them (default 2). */
   instances: number;
   /** How long a batch job's owner may go silent before another instance takes it over (default 30 s). */
   leaseMs: number;
