@@ -617,6 +617,38 @@ export function trackTtlSets(): () => number[] {
   return () => [...seenTtlSets].map((s) => s.size);
 }
 
+/**
+ * Records every start the rate limiters count, at the time they count it (their own clock), from
+ * now until `stop`: the promise "at most N per window" is checked there. Arrivals at an emulator in
+ * the same process are not: any stall of the shared event loop delivers two windows' requests at
+ * once, whatever the sender did.
+ */
+export function recordLimiterStarts(): { starts: number[]; stop(): void } {
+  const starts: number[] = [];
+  const acquire = RateLimiter.prototype.acquire;
+  const hooked = new WeakSet<object>();
+  let recording = true;
+  RateLimiter.prototype.acquire = function (this: RateLimiter, ...args: Parameters<typeof acquire>) {
+    if (!hooked.has(this)) {
+      hooked.add(this);
+      const own = (this as unknown as { starts: number[] }).starts;
+      const push = own.push;
+      own.push = (...v: number[]) => {
+        if (recording) starts.push(...v);
+        return push.apply(own, v);
+      };
+    }
+    return acquire.apply(this, args);
+  };
+  return {
+    starts,
+    stop() {
+      recording = false;
+      RateLimiter.prototype.acquire = acquire;
+    },
+  };
+}
+
 type Gc = (options?: { type?: 'major' | 'minor' }) => void;
 let gcFn: Gc | undefined;
 
