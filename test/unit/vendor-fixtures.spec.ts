@@ -16,6 +16,8 @@ import { decodeSttMessage, SettledSegments } from '../../nodes/vendors/agora/stt
 import { toAgoraError } from '../../nodes/vendors/agora/errors';
 import { parseCallback } from '../../nodes/vendors/aliyun-live/callback-event';
 import { AliyunLiveClient } from '../../nodes/vendors/aliyun-live/client';
+import { taskStatusOf } from '../../nodes/vendors/unisound/client';
+import { toTranscriptDocument } from '../../nodes/vendors/unisound/result';
 import { captionUpdate, Room } from '../../nodes/transcript/captions/room';
 import { readInput } from '../../nodes/transcript/input';
 
@@ -239,6 +241,16 @@ describe('vendor golden fixtures', () => {
   });
 
   describe('Unisound seed examples', () => {
+    it('the observed success body reads as Success with its one segment', () => {
+      const f = load('unisound').find((x) => x.action === 'poll')!;
+      assert.equal(taskStatusOf(f.body), f.expected.status);
+      const doc = toTranscriptDocument('t', f.body);
+      assert.equal(doc.text, f.expected.text);
+      assert.equal(doc.segments.length, f.expected.segments);
+      assert.equal(doc.duration, f.expected.duration);
+      assert.equal(doc.warning, undefined);
+    });
+
     it('the create body built from the seed is accepted by the emulator', async () => {
       const f = load('unisound').find((x) => x.kind === 'request')!;
       const emu = new UnisoundEmulator();
