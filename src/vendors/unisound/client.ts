@@ -145,6 +145,8 @@ export class UnisoundClient {
           break;
         } catch (err) {
           if (upload.counter?.tooLarge) throw tooLargeError(undefined, this.maxUploadBytes);
+          const changed = upload.changed?.();
+          if (changed) throw changed;
           const refused = err instanceof SpeechApiError && (err.code === '100501' || err.httpStatus === 429);
           if (!refused || !upload.reopen || attempt >= this.files.maxRetries) throw err;
           await sleep(backoffDelay(attempt, err.retryAfter), call.signal).catch(() => {
