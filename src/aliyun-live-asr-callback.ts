@@ -179,8 +179,13 @@ export default function register(RED: NodeAPI): void {
     };
 
     const reject = (req: Request, res: Response, rejection: Rejection): void => {
-      counts.rejected++;
-      showCounts();
+      // Test callback URL's unsigned probe is refused on purpose (it proves the node verifies):
+      // it is not a callback that went wrong, so the counter on the canvas leaves it out. It
+      // still goes to the rejected-requests output, where anything unsigned is worth seeing.
+      if (!(rejection.status === 401 && req.headers[PROBE_HEADER] === '1')) {
+        counts.rejected++;
+        showCounts();
+      }
       if (!res.headersSent) {
         if (rejection.status === 405) res.set('Allow', 'POST');
         res.status(rejection.status).json({ error: rejection.reason, message: rejection.detail ?? rejection.reason });

@@ -139,27 +139,30 @@ function banner(
   exampleNames: string[],
   callbackUrls: string[],
 ): void {
-  const [[keyId]] = Object.entries(DEFAULT_CREDENTIALS);
+  const [[keyId, keySecret]] = Object.entries(DEFAULT_CREDENTIALS);
   const rule = '─'.repeat(78);
   log('');
   log(rule);
   log(` Node-RED editor:   ${red.adminUrl}/`);
-  log(` Alibaba Live API:  ${emus.aliyun.url}  <- a LOCAL EMULATOR, not live.aliyuncs.com`);
-  log(` Agora STT API:     ${emus.agora.url}  <- a LOCAL EMULATOR, not api.agora.io`);
-  log(` Unisound MaaS API: ${emus.unisound.url}  <- a LOCAL EMULATOR, not maas-api.unisound.com`);
+  log(' LOCAL EMULATORS (nothing here talks to any cloud service); every account config');
+  log(' of the examples was pointed at them on deploy, with these built-in credentials:');
+  log(` Alibaba Live API:  ${emus.aliyun.url}  (not live.aliyuncs.com)`);
+  log(`   AccessKey ID ${keyId}, AccessKey secret ${keySecret}`);
+  log(` Agora STT API:     ${emus.agora.url}  (not api.agora.io)`);
+  log(`   App ID ${AGORA_DEFAULTS.appId}, customer ID ${AGORA_DEFAULTS.customerId},`);
+  log(`   customer secret ${AGORA_DEFAULTS.customerSecret}, App Certificate ${AGORA_DEFAULTS.appCertificate}`);
+  log(` Unisound MaaS API: ${emus.unisound.url}  (not maas-api.unisound.com)`);
+  log(`   API key ${UNISOUND_DEFAULTS.apiKey}`);
   log('');
   const accounts = flows
-    .filter((n) => n.type === 'aliyun-live-config')
+    .filter((n) => /-config$/.test(n.type) && n.type !== 'aliyun-live-callback-config' && n.type !== 'websocket-client')
     .map((n) => `"${n.name}"`)
     .join(', ');
-  log(` The account config ${accounts} points at the emulator with its built-in`);
-  log(` AccessKey (${keyId}), so no cloud account or real AccessKey is needed.`);
+  log(` Account configs pointed at the emulators: ${accounts}.`);
   log(' Transcript callbacks: the emulator posts signed results (AuthKey');
   log(` "${AUTH_KEY}") to one path per tab:`);
   for (const url of new Set(callbackUrls)) log(`   ${url}`);
-  log(' The Agora and Unisound account configs point at their emulators the same way, and');
-  log(' the Agora decode tab reads the subtitles the Agora emulator pushes over a WebSocket.');
-  log(' Nothing here talks to any cloud service.');
+  log(' The Agora decode tab reads the subtitles the Agora emulator pushes over a WebSocket.');
   log('');
   for (const n of flows.filter((x) => x.type === 'transcript-captions')) {
     log(` Live captions page: ${red.url}${String(n.path || '/captions')}  (open it, or add it to OBS as a`);
