@@ -403,16 +403,21 @@ window.SpeechPipelinesEditor =
             return RED._(m[1], params);
         }
         if (RED.comms && RED.comms.subscribe && typeof URLSearchParams !== "undefined") {
-            RED.comms.subscribe("status/#", function (topic) {
-                var node = RED.nodes.node(topic.split("/")[1]);
-                var text = node && node.status && node.status.text;
+            // Usually subscribed before core's handler (node scripts load before the flows), so the
+            // message is translated in place before core stores it; when loaded later (installed
+            // from the palette), core has already stored this very object: redraw it.
+            RED.comms.subscribe("status/#", function (topic, msg) {
+                var text = msg && msg.text;
                 if (typeof text !== "string" || text.indexOf("?") === -1 || !STATUS_KEY.test(text)) {
                     return;
                 }
-                node.status.text = statusText(text);
-                node.dirtyStatus = true;
-                node.dirty = true;
-                RED.view.redrawStatus(node);
+                msg.text = statusText(text);
+                var node = RED.nodes.node(topic.split("/")[1]);
+                if (node && node.status === msg) {
+                    node.dirtyStatus = true;
+                    node.dirty = true;
+                    RED.view.redrawStatus(node);
+                }
             });
         }
 

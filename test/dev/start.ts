@@ -154,10 +154,13 @@ function banner(
   log(` Unisound MaaS API: ${emus.unisound.url}  (not maas-api.unisound.com)`);
   log(`   API key ${UNISOUND_DEFAULTS.apiKey}`);
   log('');
-  const accounts = flows
-    .filter((n) => /-config$/.test(n.type) && n.type !== 'aliyun-live-callback-config' && n.type !== 'websocket-client')
-    .map((n) => `"${n.name}"`)
-    .join(', ');
+  const accounts = [
+    ...new Set(
+      flows
+        .filter((n) => /-config$/.test(n.type) && n.type !== 'aliyun-live-callback-config')
+        .map((n) => `"${n.name}"`),
+    ),
+  ].join(', ');
   log(` Account configs pointed at the emulators: ${accounts}.`);
   log(' Transcript callbacks: the emulator posts signed results (AuthKey');
   log(` "${AUTH_KEY}") to one path per tab:`);
@@ -203,6 +206,12 @@ function banner(
   log(' Press Ctrl-C to stop Node-RED and the emulator.');
   log(rule);
   log('');
+}
+
+/** Examples with inject buttons first (stable otherwise): the editor opens on the first tab. */
+export function withButtonsFirst(examples: ExampleFile[]): ExampleFile[] {
+  const hasButtons = (e: ExampleFile): number => (e.flows.some((n) => n.type === 'inject') ? 0 : 1);
+  return [...examples].sort((a, b) => hasButtons(a) - hasButtons(b));
 }
 
 /**
@@ -312,7 +321,8 @@ async function main(): Promise<void> {
   for (const s of broken) log(`!! node set ${s.id} failed to load: ${s.err}`);
   if (missing.length) log(`!! these node types are not loaded: ${missing.join(', ')} (did the build run?)`);
 
-  const examples = shareConfigNodes(readExamples());
+  // The editor opens on the first tab: one with buttons to press, not the decode tab that only listens.
+  const examples = shareConfigNodes(withButtonsFirst(readExamples()));
   const flows = pointAtEmulator(mergeFlows(examples.map((e) => e.flows)), demoTargets(emus, red.url, AUTH_KEY));
   await red.deploy(flows);
   const callbackUrls = flows.filter((n) => n.type === 'aliyun-live-callback-config').map((n) => String(n.callbackUrl));
