@@ -305,7 +305,13 @@ window.SpeechPipelinesEditor =
 
             /** Turns #node-input-<prop> into a TypedInput whose type is kept in #node-input-<prop>Type. */
             typedInput: function (prop, defaultType, types) {
-                $("#node-input-" + prop).typedInput({
+                var input = $("#node-input-" + prop);
+                // A relative width: the TypedInput copies it, so it follows the dialog when it is
+                // widened or the window resized (a width computed now would stay in pixels).
+                if (input.length && !input[0].style.width) {
+                    input.css("width", "100%");
+                }
+                input.typedInput({
                     default: defaultType,
                     typeField: "#node-input-" + prop + "Type",
                     types: types,
