@@ -304,7 +304,7 @@ describe('e2e (browser): every node type of the package, in every language', fun
           // A code block's lines start where the block does: no stray indentation from the source.
           const indented = box
             ? [...box.querySelectorAll('pre')]
-                .filter((e: any) => /\n( |   )\S/.test(e.textContent))
+                .filter((e: any) => /\n( | {3})\S/.test(e.textContent))
                 .map((e: any) => e.textContent.slice(0, 40))
             : [];
           return {
