@@ -34,20 +34,40 @@ const EXPECTED_TYPES = Object.keys(
 ).filter((set) => fs.existsSync(path.join(REPO_ROOT, 'nodes', `${set}.html`)));
 
 /**
- * Examples are imported one at a time, so each carries the config nodes it needs; the same
- * account config (same id, same settings) in several files is deployed once, as Node-RED's
- * import reuses it. The same id with different content is still an error (mergeFlows).
+ * Examples are imported one at a time, so each carries its own config nodes (own ids: importing
+ * several never raises Node-RED's "nodes already exist" prompt). Deployed together, configs of
+ * one type with the same settings are one: the first is kept and the others' users point at it,
+ * so the demo has one Alibaba and one Unisound account. References are rewritten as values
+ * equal to a dropped config's id (config references are plain id strings in Node-RED flows).
  */
 export function shareConfigNodes(examples: ExampleFile[]): ExampleFile[] {
-  const seen = new Map<string, string>();
-  return examples.map((e) => ({
+  const kept = new Map<string, string>(); // type + settings -> id kept
+  const replaced = new Map<string, string>(); // dropped id -> id kept
+  const settings = (n: FlowNode): string => {
+    const { id: _id, ...rest } = n;
+    return `${n.type}:${JSON.stringify(rest)}`;
+  };
+  const deduped = examples.map((e) => ({
     ...e,
     flows: e.flows.filter((n) => {
       if (n.z || n.type === 'tab') return true;
-      const text = JSON.stringify(n);
-      if (seen.get(n.id) === text) return false;
-      seen.set(n.id, text);
-      return true;
+      const key = settings(n);
+      const first = kept.get(key);
+      if (first === undefined) {
+        kept.set(key, n.id);
+        return true;
+      }
+      if (first !== n.id) replaced.set(n.id, first);
+      return false;
+    }),
+  }));
+  return deduped.map((e) => ({
+    ...e,
+    flows: e.flows.map((n) => {
+      const copy: FlowNode = { ...n };
+      for (const [k, v] of Object.entries(copy))
+        if (typeof v === 'string' && replaced.has(v)) copy[k] = replaced.get(v);
+      return copy;
     }),
   }));
 }
