@@ -76,7 +76,7 @@ export default function register(RED: NodeAPI): void {
         const key = typeof ref.taskId === 'string' ? ref.taskId : '';
         // Agora wants 5 s after the start and between updates: say so while the client holds this one.
         if (key && agora.updates.willWait(key))
-          node.status({ fill: 'yellow', shape: 'ring', text: t('status.waiting', {}, 'waiting') });
+          node.status({ fill: 'yellow', shape: 'ring', text: t.status('status.waiting', {}, 'waiting') });
         if (key) agora.updates.begin(key);
         let sent = true;
         try {

@@ -501,6 +501,7 @@ function optionProblems(opts: AgoraClientOptions): Problem[] {
     if (!url || !/^https?:$/.test(url.protocol))
       c.add('endpoint', 'url', `The endpoint must be an http(s) URL such as ${DEFAULT_ENDPOINT}.`, {
         schemes: 'http/https',
+        value: String(o.endpoint).slice(0, 200),
       });
   }
   for (const key of ['updateSpacingMs', 'startSpacingMs'] as const)
