@@ -100,7 +100,7 @@ describe('unisound-asr-submit: paths from messages', function () {
   it('a relative allowed directory is a configuration error: InvalidInput, nothing sent', async () => {
     const r = await submit('ok.wav', { fileRoot: 'audio' });
     should.exist(r.err);
-    (r.err!.error.code ?? r.err!.error.cause?.code).should.equal('InvalidInput');
+    should(r.err!.error.code ?? r.err!.error.cause?.code).equal('InvalidInput');
     String(r.err!.error.message).should.match(/fileRoot/);
     emu.requests.should.have.length(0);
   });
