@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { SpeechApiError } from './lib/errors';
-import { localizeError, translator } from './lib/i18n';
+import { localizeError, requestLanguage, translator } from './lib/i18n';
 import { adminBody, NodeAPI, NodeDef, resolveSecret, testSecret, typedSecret, withDefaults } from './lib/node-red';
 import { AgoraSttClient, DEFAULT_ENDPOINT, DEFAULT_UPDATE_SPACING_MS } from './vendors/agora/client';
 import { AGORA_CONFIG_TYPE, AgoraConfigNode, AgoraSettings, Credentials, isAgoraConfig } from './lib/accounts/agora';
@@ -65,7 +65,6 @@ function makeClient(settings: AgoraSettings, creds: Credentials, pacing: Pacing,
 }
 
 export default function register(RED: NodeAPI): void {
-  const t = translator(RED, TYPE);
   // Start locks and used names: shared by every instance when Redis is configured.
   sharedState(RED);
 
@@ -109,6 +108,8 @@ export default function register(RED: NodeAPI): void {
   // "Test connection": one cheap authenticated read. The browser may send what it has typed;
   // stored secrets stay on the server and only an outcome goes back.
   RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), (req: Request, res: Response) => {
+    // Answered in the editor's language (editor.js sends it), not only the runtime's.
+    const t = translator(RED, TYPE).in(requestLanguage(req.headers['accept-language']));
     const body = adminBody(req);
     const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
     const stored: Credentials = isAgoraConfig(deployed) ? deployed.credentials : {};

@@ -137,11 +137,11 @@ export default function register(RED: NodeAPI): void {
           const body = checked.body;
           let fileId = body.file_id;
           if (upload) {
-            node.status({ fill: 'blue', shape: 'dot', text: t('status.uploading', {}, 'uploading') });
+            node.status({ fill: 'blue', shape: 'dot', text: t.status('status.uploading', {}, 'uploading') });
             fileId = (await client.uploadFile(upload, { signal: closing.signal })).fileId;
             body.file_id = fileId;
           }
-          node.status({ fill: 'blue', shape: 'dot', text: t('status.creating', {}, 'creating task') });
+          node.status({ fill: 'blue', shape: 'dot', text: t.status('status.creating', {}, 'creating task') });
           const { taskId, traceId } = await client.createTask(body, { signal: closing.signal });
           msg.taskId = taskId;
           if (!wait) {
