@@ -2,6 +2,7 @@ import { SpeechApiError, Vendor } from './errors';
 import { localizeError, Translate } from './i18n';
 import { payloadObject } from './merge';
 import { DoneFn, Node, NodeMessage, SendFn } from './node-red';
+import { withStatusParams } from './state/mode';
 
 /** What an action succeeded with: the status text to show. */
 export interface ActionResult {
@@ -17,19 +18,23 @@ export function onInput(
   node: Node,
   t: Translate,
   work: (msg: NodeMessage) => Promise<ActionResult>,
-  options: { readsPayload?: boolean; stateNote?: () => string } = {},
+  options: { readsPayload?: boolean; stateNote?: () => Record<string, string> } = {},
 ): void {
   let inFlight = 0;
-  const note = options.stateNote ?? (() => '');
+  const note = options.stateNote ?? (() => ({}));
   node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
     inFlight++;
-    node.status({ fill: 'blue', shape: 'dot', text: t('status.sending', { count: inFlight }, 'sending') + note() });
+    node.status({
+      fill: 'blue',
+      shape: 'dot',
+      text: t.status('status.sending', { count: inFlight, ...note() }, 'sending'),
+    });
     Promise.resolve()
       .then(() => work(msg))
       .then(
         (result) => {
           inFlight--;
-          node.status({ fill: 'green', shape: 'dot', text: result.status + note() });
+          node.status({ fill: 'green', shape: 'dot', text: withStatusParams(result.status, note()) });
           send(msg);
           done();
         },

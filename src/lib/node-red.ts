@@ -67,10 +67,10 @@ export interface NodeAPI {
   httpNode: Application;
   httpAdmin: Application;
   auth: { needsPermission(permission: string): RequestHandler };
-  settings: Record<string, unknown> & { httpNodeRoot?: string | false };
+  settings: Record<string, unknown> & { httpNodeRoot?: string | false; httpAdminRoot?: string | false };
+  /** Runtime events ("flows:started"); absent in some test harnesses. */
+  events?: { on(event: string, fn: () => void): void; removeListener(event: string, fn: () => void): void };
   log: { info(m: string): void; warn(m: string): void; error(m: string): void; debug(m: string): void };
-  /** The runtime's event bus (`flows:started`, `flows:stopped`, ...); absent in some test doubles. */
-  events?: { on(event: string, fn: (...args: unknown[]) => void): unknown };
   _: (key: string, params?: Record<string, unknown>) => string;
 }
 
@@ -98,6 +98,23 @@ export const UNCHANGED_PASSWORD = '__PWRD__';
 /** A secret the editor sent in a test request, or undefined where the stored one applies. */
 export function typedSecret(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' && value !== UNCHANGED_PASSWORD ? value : undefined;
+}
+
+/**
+ * The credential a Test button sends. What the user typed is sent exactly as typed: a typed
+ * "${HOME}" is the text "${HOME}", never the runtime's environment, because anyone who may
+ * press Test may also name any endpoint. Only a saved node's stored credential is resolved
+ * (as the node itself resolves it at run time); the caller sends it only to the saved endpoint.
+ */
+export function testSecret(
+  RED: NodeAPI,
+  saved: object | undefined,
+  typed: unknown,
+  stored: string | undefined,
+): string | undefined {
+  const value = typedSecret(typed);
+  if (value !== undefined) return value;
+  return saved && stored ? resolveSecret(RED, saved, stored) : undefined;
 }
 
 /** The JSON body of an admin request, or an empty object. */

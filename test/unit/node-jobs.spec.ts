@@ -42,7 +42,10 @@ function fakeNode(id = 'n') {
   };
 }
 
-const t = (_k: string, _p: unknown, fallback?: string) => fallback ?? _k;
+const t = Object.assign((_k: string, _p: unknown, fallback?: string) => fallback ?? _k, {
+  status: (_k: string, _p: unknown, fallback: string) => fallback,
+  key: (_k: string, fallback: string) => fallback,
+});
 
 describe('NodeJobs: many pending jobs, failing stores, a shared book', function () {
   this.timeout(60000);

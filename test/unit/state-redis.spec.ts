@@ -10,7 +10,7 @@ import { RateLimiter, useSharedWindows } from '../../nodes/lib/rate-limit';
 import { FallbackStore } from '../../nodes/lib/state/fallback-store';
 import { MemoryStore } from '../../nodes/lib/state/memory-store';
 import { maskUrl, readRedisConfig } from '../../nodes/lib/state/redis-config';
-import { stateNote } from '../../nodes/lib/state/mode';
+import { stateNote, withStatusParams } from '../../nodes/lib/state/mode';
 import { Heartbeat } from '../../nodes/lib/state/redis-heartbeat';
 import { resetSharedState, sharedState } from '../../nodes/lib/state/shared';
 import { RedisLink } from '../../nodes/lib/state/redis-link';
@@ -215,22 +215,28 @@ describe('shared state on Redis', function () {
     l.close();
   });
 
-  it("status dots say where the state lives: ' · shared', ' · local' while Redis is away, nothing without Redis", async () => {
-    const t = (k: string, _p: unknown, fallback: string) => `${fallback}`;
+  it('status dots say where the state lives: shared, local while Redis is away, nothing without Redis', async () => {
+    const t = Object.assign((k: string, _p: unknown, fallback: string) => `${fallback}`, {
+      key: (k: string, fallback: string) => `key:${k}:${fallback}`,
+    });
     const red = (settings: Record<string, unknown>) =>
       ({ settings, log: { info: () => undefined, warn: () => undefined, error: () => undefined } }) as never;
     resetSharedState();
     try {
-      stateNote(red({}), t as never)().should.equal('');
+      stateNote(red({}), t as never)().should.eql({});
       resetSharedState();
       const RED = red({ speechPipelines: { redis: { url: server.url, commandTimeoutMs: 300 } } });
       const note = stateNote(RED, t as never);
       const l = sharedState(RED).link!;
       await untilUp(l);
-      note().should.equal(' · shared');
+      note().should.eql({ _state: 'key:state.shared:shared' });
+      withStatusParams('@speech-pipelines/node-red-speech/unisound-config:status.done?elapsed=2s', note()).should.equal(
+        '@speech-pipelines/node-red-speech/unisound-config:status.done?elapsed=2s&_state=key%3Astate.shared%3Ashared',
+      );
+      withStatusParams('plain text', note()).should.equal('plain text');
       await server.stop();
       await untilUp(l, false);
-      note().should.equal(' · local');
+      note().should.eql({ _state: 'key:state.local:local' });
     } finally {
       resetSharedState();
     }

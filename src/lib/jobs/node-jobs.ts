@@ -27,8 +27,8 @@ export interface JobHooks<TData, R> {
    * instances that still run it (each expires at its deadline) instead of ending them.
    */
   shared?: boolean;
-  /** Appended to status texts: where the jobs are kept right now (shared or local). */
-  stateNote?: () => string;
+  /** Status parameters saying where the jobs are kept right now (shared or local). */
+  stateNote?: () => Record<string, string>;
 }
 
 /**
@@ -228,9 +228,11 @@ export class NodeJobs<TData, R> {
         this.node.status({
           fill: 'green',
           shape: 'dot',
-          text:
-            this.t('status.done', { elapsed: formatElapsed(Date.now() - job.submittedAt) }, 'done') +
-            (this.hooks.stateNote?.() ?? ''),
+          text: this.t.status(
+            'status.done',
+            { elapsed: formatElapsed(Date.now() - job.submittedAt), ...this.hooks.stateNote?.() },
+            'done',
+          ),
         });
         send(msg);
         done();
@@ -266,10 +268,10 @@ export class NodeJobs<TData, R> {
     if (!newest) return;
     const elapsed = formatElapsed(Date.now() - newest.submittedAt);
     const key = newest.state === 'processing' ? 'status.processing' : 'status.waiting';
-    let text = this.t(key, { elapsed }, `${newest.state} ${elapsed}`);
+    const note = this.hooks.stateNote?.() ?? {};
     const others = this.active.size - 1 + this.backlog.length;
-    if (others > 0) text = this.t('status.more', { text, count: others }, `${text} (+${others})`);
-    text += this.hooks.stateNote?.() ?? '';
+    let text = this.t.status(key, { elapsed, ...(others > 0 ? {} : note) }, `${newest.state} ${elapsed}`);
+    if (others > 0) text = this.t.status('status.more', { text, count: others, ...note }, `${text} (+${others})`);
     this.node.status({ fill: 'blue', shape: newest.state === 'processing' ? 'dot' : 'ring', text });
   }
 }
