@@ -104,6 +104,35 @@ describe('example flows', () => {
     }
   });
 
+  it('live-subtitles: the subtitle line keeps the last sentence when the session completes', async () => {
+    const flow = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'aliyun-live', 'live-subtitles.json'), 'utf8'));
+    const line = flow.find((n: { name?: string }) => n.name === 'subtitle line');
+    await helper.startServer();
+    started = true;
+    await helper.load(
+      [coreNode('function/15-change.js'), coreNode('common/21-debug.js')],
+      [
+        { id: 'tab', type: 'tab' },
+        { ...line, z: 'tab', wires: [['shown']] },
+        { id: 'shown', type: 'helper', z: 'tab' },
+      ],
+    );
+    const shown = helper.getNode('shown');
+    const show = async (payload: Record<string, unknown>): Promise<any> => {
+      const next = new Promise<{ payload: any }>((r) => shown.once('input', r));
+      helper.getNode(line.id).receive({ payload });
+      return (await next).payload;
+    };
+    (await show({ event: 'TranscriptionStarted', text: '', final: false })).should.equal('(TranscriptionStarted)');
+    (await show({ event: 'TranscriptionResultChanged', text: 'Good to', final: false })).should.equal('… Good to');
+    (await show({ event: 'SentenceEnd', text: 'Good to see you all here', final: true })).should.equal(
+      '✔ Good to see you all here',
+    );
+    (await show({ event: 'TranscriptionCompleted', text: '', final: false })).should.equal(
+      '✔ Good to see you all here',
+    );
+  });
+
   for (const file of files) {
     it(`${path.relative(ROOT, file)} imports and deploys`, async () => {
       const flow = JSON.parse(fs.readFileSync(file, 'utf8'));

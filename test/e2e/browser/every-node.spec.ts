@@ -306,6 +306,13 @@ describe('e2e (browser): every node type of the package, in every language', fun
             ? [...box.querySelectorAll('pre')]
                 .filter((e: any) => /\n( | {3})\S/.test(e.textContent))
                 .map((e: any) => e.textContent.slice(0, 40))
+                // Inline code shows the source's line breaks and indentation only if it keeps white space.
+                .concat(
+                  [...box.querySelectorAll('code')]
+                    .filter((e: any) => !e.closest('pre') && /\n\s/.test(e.textContent))
+                    .filter((e: any) => /^pre/.test(getComputedStyle(e).whiteSpace))
+                    .map((e: any) => e.textContent.slice(0, 40)),
+                )
             : [];
           return {
             text: box ? box.innerText : '',
