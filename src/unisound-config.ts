@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { SpeechApiError } from './lib/errors';
 import { localizeError, requestLanguage, translator } from './lib/i18n';
-import { adminBody, NodeAPI, NodeDef, resolveSecret, typedSecret } from './lib/node-red';
+import { adminBody, NodeAPI, NodeDef, resolveSecret, testSecret, typedSecret } from './lib/node-red';
 import { DEFAULT_ENDPOINT, TASK_REQUESTS_PER_MINUTE, UnisoundClient } from './vendors/unisound/client';
 import { sharedState } from './lib/state/shared';
 import { isUnisoundConfig, UNISOUND_CONFIG_TYPE, UnisoundConfigNode, UnisoundSettings } from './lib/accounts/unisound';
@@ -88,7 +88,7 @@ export default function register(RED: NodeAPI): void {
     let client: UnisoundClient | undefined;
     Promise.resolve()
       .then(() => {
-        client = makeClient({ ...settings, maxRetries: 0 }, resolveSecret(RED, {}, typed ?? stored));
+        client = makeClient({ ...settings, maxRetries: 0 }, testSecret(RED, deployed ?? undefined, typed, stored));
         return client.checkKey();
       })
       .then(
