@@ -65,7 +65,15 @@ export interface LocalTargets {
   /** AuthKey given to every callback config node. */
   authKey: string;
   /** The Agora emulator, for agora-config nodes and the websocket-client feeding agora-stt-decode. */
-  agora?: { url: string; appId: string; customerId: string; customerSecret: string; appCertificate?: string };
+  agora?: {
+    url: string;
+    appId: string;
+    customerId: string;
+    customerSecret: string;
+    appCertificate?: string;
+    /** The NCS secret given to every agora-stt-events node (the emulator signs its notifications with it). */
+    ncsSecret?: string;
+  };
   /** The Unisound emulator, for unisound-config nodes. */
   unisound?: { url: string; apiKey: string };
 }
@@ -105,6 +113,12 @@ export function pointAtEmulator(flows: FlowNode[], targets: LocalTargets): FlowN
         customerSecret: a.customerSecret,
         ...(a.appCertificate ? { appCertificate: a.appCertificate } : {}),
       };
+    } else if (node.type === 'agora-stt-events' && targets.agora?.ncsSecret) {
+      node.credentials = { secret: targets.agora.ncsSecret };
+    } else if (node.type === 'http request' && targets.agora && /\/_emulator\//.test(String(node.url))) {
+      // A demo button that asks the emulator to do what Agora does on its own (event 104).
+      const wanted = new URL(String(node.url));
+      node.url = `${targets.agora.url}${wanted.pathname}`;
     } else if (node.type === 'websocket-client' && targets.agora && /\/subtitles\b/.test(String(node.path))) {
       // The emulator stands in for the app that forwards the bot's stream messages.
       const wanted = new URL(String(node.path));
