@@ -7,8 +7,8 @@
  * Only loopback URLs are contacted.
  */
 import crypto from 'crypto';
-import http from 'http';
-import { isLoopbackUrl } from '../aliyun-live/callbacks';
+import type http from 'http';
+import { pushTo } from '../push';
 
 export interface NotificationTarget {
   url: string;
@@ -39,8 +39,6 @@ export interface NotificationSent {
   /** Emulator clock when the POST started. */
   at: number;
 }
-
-const PUSH_TIMEOUT_MS = 5000;
 
 /** v7 notification events (101 joined, 102 left, 104 token will expire). */
 export interface AgentFacts {
@@ -170,40 +168,11 @@ export class NcsNotifier {
       at: this.now(),
     };
     this.sent.push(entry);
-    if (this.closed) {
-      entry.status = 'aborted';
-      return Promise.resolve();
-    }
-    if (!isLoopbackUrl(target.url)) {
-      entry.status = 'refused-non-loopback';
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      let settled = false;
-      const finish = (status: number | string) => {
-        if (settled) return;
-        settled = true;
-        entry.status = status;
-        resolve();
-      };
-      const req = http.request(
-        target.url,
-        {
-          method: 'POST',
-          headers: { ...this.headers(body, target.secret, fault), 'Content-Length': String(Buffer.byteLength(body)) },
-          agent: false,
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => finish(res.statusCode ?? 0));
-          res.on('error', () => finish(res.statusCode ?? 0));
-        },
-      );
-      this.inflight.add(req);
-      req.on('close', () => this.inflight.delete(req));
-      req.setTimeout(PUSH_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-      req.on('error', (err: NodeJS.ErrnoException) => finish(this.closed ? 'aborted' : (err.code ?? err.message)));
-      req.end(body);
+    return pushTo(target.url, body, this.headers(body, target.secret, fault), {
+      inflight: this.inflight,
+      closed: () => this.closed,
+    }).then((status) => {
+      entry.status = status;
     });
   }
 }
