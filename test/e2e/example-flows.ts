@@ -118,10 +118,6 @@ export function pointAtEmulator(flows: FlowNode[], targets: LocalTargets): FlowN
       };
     } else if (node.type === 'agora-stt-events' && targets.agora?.ncsSecret) {
       node.credentials = { secret: targets.agora.ncsSecret };
-    } else if (node.type === 'http request' && targets.agora && /\/_emulator\//.test(String(node.url))) {
-      // A demo button that asks the emulator to do what Agora does on its own (event 104).
-      const wanted = new URL(String(node.url));
-      node.url = `${targets.agora.url}${wanted.pathname}`;
     } else if (node.type === 'websocket-listener' && targets.agora && String(node.path) === AGORA_SUBTITLES_PATH) {
       // Imported, Node-RED listens for the app that forwards the bot's stream messages; here the
       // emulator stands in for that app, so the node becomes a client of the emulator's feed.

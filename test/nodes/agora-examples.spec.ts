@@ -16,7 +16,6 @@ const CORE = [
   'common/90-comment.js',
   'function/10-switch.js',
   'function/10-function.js',
-  'network/21-httprequest.js',
 ].map(coreNode);
 
 describe('Agora example flows', function () {

@@ -17,7 +17,6 @@ const CORE_NODES = [
   'function/10-switch.js',
   'function/89-delay.js',
   'function/10-function.js',
-  'network/21-httprequest.js',
 ].map(coreNode);
 
 function examples(dir = path.join(ROOT, 'examples')): string[] {

@@ -155,6 +155,20 @@ describe('Agora emulator: Notifications (NCS)', function () {
     hook.got.every((_, i) => hook.json(i).sid === id).should.be.true();
   });
 
+  it('for demos, counts every bot token as lasting tokenLifetimeMs: 104 comes that long minus 30 s after the join', async () => {
+    await emu.close();
+    emu = new AgoraEmulator({
+      apps: { [APP]: {} },
+      statusStepMs: 10,
+      tokenLifetimeMs: 30_050,
+      notifications: [{ url: hook.url, secret: SECRET }],
+    });
+    await emu.listen();
+    const id = await join('room1');
+    await hook.count(2);
+    hook.got.map((_, i) => [hook.json(i).eventType, hook.json(i).sid]).should.containDeep([[104, id]]);
+  });
+
   it('sends no 104 for a token valid 30 s or less (release notes v7.2.3)', async () => {
     const t = RtcTokenBuilder.buildTokenWithUid(
       APP,

@@ -44,6 +44,8 @@ export interface AgoraEmulatorOptions {
   notifications?: NotificationTarget[];
   /** How long before the bot token's expiry event 104 is sent; default 30 s (release notes v7.2.3). */
   tokenWarningMs?: number;
+  /** For demos: every bot token counts as expiring this long after the join, whatever it says (so 104 comes soon). */
+  tokenLifetimeMs?: number;
 }
 
 export interface AgoraRequestRecord {
@@ -62,7 +64,6 @@ export interface AgoraRequestRecord {
 }
 
 const MAX_BODY = 1 << 20;
-const CONTROL_PREFIX = '/_emulator/';
 
 type Handler = (ctx: OpsContext, r: OpRequest) => OpResult;
 const HANDLERS: Record<ApiVersion, Partial<Record<Action, Handler>>> = {
@@ -86,6 +87,7 @@ export class AgoraEmulator {
   private readonly server: http.Server;
   private readonly hub: SubtitleHub;
   private readonly tokenWarningMs: number;
+  private readonly tokenLifetimeMs?: number;
 
   constructor(opts: AgoraEmulatorOptions = {}) {
     this.credentials = { ...(opts.credentials ?? { [AGORA_DEFAULTS.customerId]: AGORA_DEFAULTS.customerSecret }) };
@@ -103,6 +105,7 @@ export class AgoraEmulator {
     this.notifications = new NcsNotifier(now);
     this.notifications.setTargets(opts.notifications ?? []);
     this.tokenWarningMs = opts.tokenWarningMs ?? 30_000;
+    this.tokenLifetimeMs = opts.tokenLifetimeMs;
     this.http = new EmulatorHttpServer((req, res) => this.onRequest(req, res));
     this.server = this.http.server;
     this.hub = new SubtitleHub(this.server, this.agents, this.subtitlesSent, opts.subtitleIntervalMs ?? 300);
@@ -169,9 +172,12 @@ export class AgoraEmulator {
   private onJoined(a: EmulatedAgent): void {
     if (!this.notifications.configured) return;
     this.after(this.ctx.statusStepMs, () => void this.notifications.joined(this.facts(a)));
-    const expiresAt = rtcTokenExpiresAt((a.config.rtcConfig as Record<string, unknown>).pubBotToken);
-    if (expiresAt === undefined) return;
     const now = this.ctx.now();
+    const expiresAt =
+      this.tokenLifetimeMs !== undefined
+        ? now + this.tokenLifetimeMs
+        : rtcTokenExpiresAt((a.config.rtcConfig as Record<string, unknown>).pubBotToken);
+    if (expiresAt === undefined) return;
     // "Agora does not send this event if the RTC Token's validity period is 30 seconds or less."
     if (expiresAt - now <= this.tokenWarningMs) return;
     this.after(expiresAt - this.tokenWarningMs - now, () => {
@@ -206,7 +212,6 @@ export class AgoraEmulator {
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://emulator');
-    if (url.pathname.startsWith(CONTROL_PREFIX)) return this.onControl(req, res, url.pathname);
     const route = matchRoute(req.method ?? '', url.pathname);
     const record: AgoraRequestRecord = {
       action: route.action,
@@ -229,32 +234,6 @@ export class AgoraEmulator {
         (): Outcome => ({ error: new AgoraError(413, { message: 'Request Entity Too Large' }, 'TooLarge') }),
       )
       .then((out) => this.reply(res, record, out));
-  }
-
-  /**
-   * For the demo's buttons (not an Agora API): POST /_emulator/agents/<id or *>/<idle|fail|token-expiring>
-   * ends the agent or sends event 104 now; `*` means every running v7 agent. Answers how many it acted on.
-   */
-  private onControl(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): void {
-    req.resume();
-    const m = /^\/_emulator\/agents\/([^/]+)\/(idle|fail|token-expiring)$/.exec(pathname);
-    const answer = (status: number, body: unknown) => {
-      const text = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
-    };
-    if (req.method !== 'POST' || !m) return answer(404, { message: 'unknown emulator control' });
-    const id = decodeURIComponent(m[1]);
-    const running = [...this.agents.values()].filter(
-      (a) => a.apiVersion === 'v7' && !a.stopping && (id === '*' || a.id === id),
-    );
-    const act = (a: EmulatedAgent) =>
-      m[2] === 'idle'
-        ? this.endAgent(a.id)
-        : m[2] === 'fail'
-          ? this.endAgent(a.id, 'RTC connection error', 'FAILED')
-          : this.tokenExpiring(a.id);
-    void Promise.allSettled(running.map(act)).then(() => answer(200, { agents: running.map((a) => a.id) }));
   }
 
   private readBody(req: http.IncomingMessage): Promise<Buffer> {
