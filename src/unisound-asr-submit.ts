@@ -35,19 +35,30 @@ export const DEFAULTS = {
 
 /**
  * The directories a path from a message must lie in (after links are followed): the settings
- * file's `speechPipelinesUnisound.fileRoot` (the administrator's ceiling, which a flow cannot
+ * file's `speechPipelines.unisoundFileRoot` (the administrator's ceiling, which a flow cannot
  * widen) and the node's own `fileRoot`. Neither set: any file the runtime can read.
  */
-export function fileRoots(settings: Record<string, unknown>, nodeRoot: unknown): { roots: string[]; problem?: string } {
+export function fileRoots(
+  settings: Record<string, unknown>,
+  nodeRoot: unknown,
+): { roots: string[]; problem?: Problem } {
   const roots: string[] = [];
-  const fromSettings = (settings.speechPipelinesUnisound as { fileRoot?: unknown } | undefined)?.fileRoot;
+  const fromSettings = (settings.speechPipelines as { unisoundFileRoot?: unknown } | undefined)?.unisoundFileRoot;
   for (const [where, v] of [
-    ['speechPipelinesUnisound.fileRoot', fromSettings],
+    ['speechPipelines.unisoundFileRoot', fromSettings],
     ['fileRoot', nodeRoot],
   ] as const) {
     if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) continue;
     if (typeof v !== 'string' || !path.isAbsolute(v.trim()))
-      return { roots, problem: `${where} must be an absolute directory path (got "${String(v).slice(0, 80)}").` };
+      return {
+        roots,
+        problem: {
+          field: where,
+          rule: 'path',
+          message: `${where} must be an absolute directory path (got "${String(v).slice(0, 80)}").`,
+          params: { field: where },
+        },
+      };
     roots.push(path.resolve(v.trim()));
   }
   return { roots };
@@ -88,7 +99,7 @@ export default function register(RED: NodeAPI): void {
     const opts = waitOptions(conf);
     const wait = conf.wait !== false && conf.wait !== 'false';
     const allowed = fileRoots(RED.settings, conf.fileRoot);
-    if (allowed.problem) node.error(allowed.problem);
+    if (allowed.problem) node.error(allowed.problem.message);
     const jobs = unisoundJobs(RED, node, conf, t);
     const closing = new AbortController();
     jobs.resume().catch((err: unknown) => node.error(localizeError(t, err)));
@@ -100,8 +111,7 @@ export default function register(RED: NodeAPI): void {
           const fromEditor = await readTypedParams(RED, node, conf, OPTION_PROPS, msg);
           const params = mergeAllowed(fromEditor, msg.payload, CREATE_PARAM_NAMES);
           const problems: Problem[] = [];
-          if (allowed.problem)
-            problems.push({ field: 'fileRoot', rule: 'path', message: allowed.problem, params: { field: 'fileRoot' } });
+          if (allowed.problem) problems.push(allowed.problem);
           const source = audioSource(msg, allowed.roots);
           if (source && (!isBlank(params.file_id) || !isBlank(params.file_url))) {
             problems.push({

@@ -97,14 +97,22 @@ describe('unisound-asr-submit: paths from messages', function () {
     });
   }
 
-  it("the settings file's speechPipelinesUnisound.fileRoot applies to nodes without their own", async () => {
-    const r = await submit(path.join(root, 'escape.wav'), {}, { speechPipelinesUnisound: { fileRoot: root } });
+  it('a relative allowed directory is a configuration error: InvalidInput, nothing sent', async () => {
+    const r = await submit('ok.wav', { fileRoot: 'audio' });
+    should.exist(r.err);
+    should(r.err!.error.code ?? r.err!.error.cause?.code).equal('InvalidInput');
+    String(r.err!.error.message).should.match(/fileRoot/);
+    emu.requests.should.have.length(0);
+  });
+
+  it("the settings file's speechPipelines.unisoundFileRoot applies to nodes without their own", async () => {
+    const r = await submit(path.join(root, 'escape.wav'), {}, { speechPipelines: { unisoundFileRoot: root } });
     should.exist(r.err);
     emu.requests.should.have.length(0);
   });
 
   it("a node's directory cannot widen the settings file's", async () => {
-    const r = await submit(secret, { fileRoot: dir }, { speechPipelinesUnisound: { fileRoot: root } });
+    const r = await submit(secret, { fileRoot: dir }, { speechPipelines: { unisoundFileRoot: root } });
     should.exist(r.err);
     emu.requests.should.have.length(0);
   });

@@ -146,6 +146,37 @@ describe('agora stt decode: protobuf', () => {
     e.translations!.should.eql([{ language: 'es-ES', text: 'Hola, ¿cómo estás?', final: true }]);
   });
 
+  it('pairs original_transcript (18) segments with translations by finality; sentence_id (19) on both events', () => {
+    const memory = new SettledSegments();
+    const msg = encode({
+      data_type: 'translate',
+      sentence_id: 42,
+      trans: [
+        { is_final: true, lang: 'es-ES', texts: ['Hola.'] },
+        { is_final: false, lang: 'es-ES', texts: ['Mundo'] },
+      ],
+      original_transcript: {
+        culture: 'en-US',
+        words: [
+          { text: 'Hello.', is_final: true },
+          { text: 'world', is_final: false },
+        ],
+      },
+    });
+    const [settled, interim] = decodeSttMessage(msg, 'auto', memory);
+    settled.should.containDeep({ text: 'Hello.', final: true, language: 'en-US', sentenceIndex: 42 });
+    settled.translations!.should.eql([{ language: 'es-ES', text: 'Hola.', final: true }]);
+    interim.should.containDeep({ text: 'world', final: false, language: 'en-US', sentenceIndex: 42 });
+    (settled.raw as Record<string, unknown>).should.containDeep({
+      sentence_id: 42,
+      original_transcript: { culture: 'en-US', words: [{ text: 'Hello.', is_final: true }] },
+    });
+    // The same message again: the settled pair was sent; only the interim comes again.
+    decodeSttMessage(msg, 'auto', memory)
+      .map((e) => [e.text, e.final])
+      .should.eql([['world', false]]);
+  });
+
   it("joins a translation language's segments by finality: one final and one interim event, one entry per language", () => {
     const [settled, interim] = decodeSttMessage(
       encode({

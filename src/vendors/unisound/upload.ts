@@ -169,15 +169,33 @@ async function prepareFile(file: string, maxBytes: number, roots: string[]): Pro
     fs.closeSync(fd);
     throw fileError(file, (err as NodeJS.ErrnoException).code);
   }
-  // One descriptor for every attempt (the file cannot be swapped between them); closed by dispose.
+  // One descriptor for every attempt (the file cannot be swapped between them); closed by dispose, but
+  // only once no read is in flight: a descriptor closed under a pending read can be reused by the next
+  // open() or socket, and the read would then land in someone else's file.
   let current: { file: fs.ReadStream; counter: ByteCounter } | undefined;
+  const reading = new Set<fs.ReadStream>();
+  let disposed = false;
+  let released = false;
+  const release = (): void => {
+    if (!disposed || released || reading.size) return;
+    released = true;
+    fs.close(fd, () => undefined);
+  };
   const open = (): ByteCounter => {
     const stream = fs.createReadStream('', {
       fd,
+      // Node closes a stream's fd on destroy() even with autoClose off: these streams must not, the
+      // descriptor outlives each attempt and is closed once, by release().
+      fs: { read: fs.read, close: (_fd: number, cb: (err?: NodeJS.ErrnoException | null) => void) => cb(null) },
       autoClose: false,
       start: 0,
       end: size - 1,
       highWaterMark: 256 * 1024,
+    });
+    reading.add(stream);
+    stream.once('close', () => {
+      reading.delete(stream);
+      release();
     });
     const counter = new ByteCounter(maxBytes, size);
     stream.on('error', (err) => counter.destroy(err));
@@ -190,7 +208,6 @@ async function prepareFile(file: string, maxBytes: number, roots: string[]): Pro
     current?.counter.destroy();
   };
   const body = open();
-  let closed = false;
   return {
     filename,
     size,
@@ -205,10 +222,8 @@ async function prepareFile(file: string, maxBytes: number, roots: string[]): Pro
     },
     dispose: () => {
       stop();
-      if (!closed) {
-        closed = true;
-        fs.close(fd, () => undefined);
-      }
+      disposed = true;
+      release();
     },
     changed: () => (current?.counter.changed ? changedError(file, size) : undefined),
   };
