@@ -9,9 +9,9 @@ import path from 'path';
 import { SpeechApiError, Problem } from '../../nodes/lib/errors';
 import { localizeError, requestLanguage, translator, MODULE } from '../../nodes/lib/i18n';
 import { normalize, Rule } from '../../nodes/lib/validate';
-import { AliyunLiveClient } from '../../nodes/vendors/aliyun-live/client';
+import { AliyunLiveClient, LIVE_API } from '../../nodes/vendors/aliyun-live/client';
 import { validateCreate } from '../../nodes/vendors/aliyun-live/create-params';
-import { toAliyunError } from '../../nodes/vendors/aliyun-live/errors';
+import { toAliyunError } from '../../nodes/vendors/aliyun/errors';
 import type { NodeAPI } from '../../nodes/lib/node-red';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -138,14 +138,15 @@ describe('messages a newcomer reads (Alibaba nodes)', () => {
   });
 
   it('says what was reached when the endpoint is not an Alibaba Cloud API', () => {
-    const html = toAliyunError({ status: 404, headers: {}, body: '<html>Not Found</html>' }, 'example.com');
+    const html = toAliyunError({ status: 404, headers: {}, body: '<html>Not Found</html>' }, LIVE_API, 'example.com');
     assert.match(html!.message, /^example\.com answered HTTP 404 .*not an Alibaba Cloud API/);
-    const json = toAliyunError({ status: 404, headers: {}, body: '{"error":"not found"}' }, 'example.com');
+    const json = toAliyunError({ status: 404, headers: {}, body: '{"error":"not found"}' }, LIVE_API, 'example.com');
     assert.match(json!.message, /^example\.com answered HTTP 404 without an Alibaba Cloud error code/);
     assert.doesNotMatch(json!.message, /Alibaba Cloud answered/);
     // Alibaba's own envelope keeps its code and advice.
     const pop = toAliyunError(
       { status: 404, headers: {}, body: '{"Code":"ConfigNotFound","Message":"no task","RequestId":"R1"}' },
+      LIVE_API,
       'live.aliyuncs.com',
     );
     assert.equal(pop!.code, 'ConfigNotFound');
