@@ -11,6 +11,7 @@ import { localizeError, requestLanguage, translator, MODULE } from '../../nodes/
 import { normalize, Rule } from '../../nodes/lib/validate';
 import { AliyunLiveClient, LIVE_API } from '../../nodes/vendors/aliyun-live/client';
 import { validateCreate } from '../../nodes/vendors/aliyun-live/create-params';
+import { liveInputs } from '../../nodes/vendors/aliyun-ims/inputs';
 import { toAliyunError } from '../../nodes/vendors/aliyun/errors';
 import type { NodeAPI } from '../../nodes/lib/node-red';
 
@@ -73,6 +74,24 @@ describe('messages a newcomer reads (Alibaba nodes)', () => {
       assert.ok(!err.message.includes('AutoTerminateDelay'), `${lang}: ${err.message}`);
       assert.ok(err.message.includes('99'), `${lang}: the value is not shown: ${err.message}`);
       assert.equal((err as Error & { cause: { problems: Problem[] } }).cause.problems[0].field, 'AutoTerminateDelay');
+    }
+  });
+
+  it('names the IMS start dialog fields (nested Inputs keys too) in every language', () => {
+    for (const lang of LANGS) {
+      const t = translator(fakeRed(lang), 'aliyun-ims-config');
+      const start = JSON.parse(
+        fs.readFileSync(path.join(ROOT, 'nodes', 'locales', lang, 'aliyun-ims-workflow-start.json'), 'utf8'),
+      );
+      const problems: Problem[] = [];
+      liveInputs({ url: 'ftp://x', sourceLanguage: 'xx' }, problems);
+      const err = localizeError(
+        t,
+        new SpeechApiError({ vendor: 'aliyun', code: 'InvalidInput', message: 'x', problems }),
+      );
+      assert.ok(err.message.includes(start.label.streamUrl), `${lang}: ${err.message}`);
+      assert.ok(err.message.includes(start.label.sourceLanguage), `${lang}: ${err.message}`);
+      assert.ok(!/live_url|source_language_id/.test(err.message), `${lang}: ${err.message}`);
     }
   });
 
