@@ -67,7 +67,9 @@ export interface NodeAPI {
   httpNode: Application;
   httpAdmin: Application;
   auth: { needsPermission(permission: string): RequestHandler };
-  settings: Record<string, unknown> & { httpNodeRoot?: string | false };
+  settings: Record<string, unknown> & { httpNodeRoot?: string | false; httpAdminRoot?: string | false };
+  /** Runtime events ("flows:started"); absent in some test harnesses. */
+  events?: { on(event: string, fn: () => void): void; removeListener(event: string, fn: () => void): void };
   log: { info(m: string): void; warn(m: string): void; error(m: string): void; debug(m: string): void };
   _: (key: string, params?: Record<string, unknown>) => string;
 }

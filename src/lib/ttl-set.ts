@@ -1,6 +1,9 @@
+import { digestKey } from './digest-key';
+
 /**
  * Remembers keys for `ttlMs`, holding at most `maxEntries` (oldest dropped
- * first), so a flood of distinct keys cannot grow memory without bound.
+ * first), so a flood of distinct keys cannot grow memory without bound. Long keys are held as
+ * a fixed-size digest, so the bound is in bytes as well as in entries.
  *
  * Expiry order is kept in an array queue, not by iterating the Map from its
  * head: after deletions a Map iterator walks every deleted slot until the
@@ -19,7 +22,8 @@ export class TtlSet {
   ) {}
 
   /** Adds `key`; false when it was already there and unexpired. */
-  add(key: string): boolean {
+  add(given: string): boolean {
+    const key = digestKey(given);
     const t = this.now();
     this.evict(t);
     const expiry = this.expiries.get(key);

@@ -33,12 +33,12 @@ describe('aliyun-live-asr-callback: two nodes on one path', function () {
       .args.map((a: Msg[]) => a[0])
       .filter((e: Msg) => e.level === helper.log().WARN);
     const clash = warnings.filter(
-      (w: Msg) => /\/cb\/same/.test(String(w.msg)) && /Two callback nodes/.test(String(w.msg)),
+      (w: Msg) => /\/cb\/same/.test(String(w.msg)) && /Two nodes use the path/.test(String(w.msg)),
     );
     clash.should.have.length(1);
     clash[0].id.should.equal('second');
     String(clash[0].msg).should.containEql('"subtitles in" (first)');
-    warnings.filter((w: Msg) => w.id === 'third' && /Two callback nodes/.test(String(w.msg))).should.have.length(0);
+    warnings.filter((w: Msg) => w.id === 'third' && /Two nodes use the path/.test(String(w.msg))).should.have.length(0);
     // Only the first answers the path.
     let got = 0;
     helper.getNode('out').on('input', () => got++);
@@ -72,7 +72,7 @@ describe('aliyun-live-asr-callback: two nodes on one path', function () {
     const warnings = helper
       .log()
       .args.map((a: Msg[]) => a[0])
-      .filter((e: Msg) => e.level === helper.log().WARN && /Two callback nodes/.test(String(e.msg)));
+      .filter((e: Msg) => e.level === helper.log().WARN && /Two nodes use the path/.test(String(e.msg)));
     should(warnings).have.length(0);
   });
 });

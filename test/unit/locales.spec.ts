@@ -124,6 +124,16 @@ describe('translations', () => {
         en.has(m[1]).should.be.true(`${file}: ${set}:${m[1]}`);
       }
     }
+    // The inbound mechanism the callback node stands on reads the neutral catalogue.
+    const common = catalogue('en-US', 'speech-common');
+    const dir = path.join(ROOT, 'src', 'lib', 'inbound');
+    for (const file of fs.readdirSync(dir)) {
+      const src = fs.readFileSync(path.join(dir, file), 'utf8');
+      for (const m of src.matchAll(/\bt\(\s*[`']([a-zA-Z]+\.[a-zA-Z_.]+)[`']/g)) {
+        used++;
+        common.has(m[1]).should.be.true(`lib/inbound/${file}: speech-common:${m[1]}`);
+      }
+    }
     used.should.be.above(10);
   });
 });

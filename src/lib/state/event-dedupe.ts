@@ -1,4 +1,4 @@
-import crypto from 'crypto';
+import { digestKey } from '../digest-key';
 import { TtlSet } from '../ttl-set';
 import { StateStore } from './store';
 
@@ -24,8 +24,7 @@ export class EventDedupe {
   first(key: string): boolean | Promise<boolean> {
     if (!this.seen.add(key)) return false;
     if (!this.shared) return true;
-    const id = key.length > 120 ? crypto.createHash('sha256').update(key).digest('hex') : key;
-    return this.shared.setIfAbsent(this.prefix + id, '1', this.ttlMs).catch(() => true);
+    return this.shared.setIfAbsent(this.prefix + digestKey(key), '1', this.ttlMs).catch(() => true);
   }
 
   clear(): void {

@@ -1,36 +1,40 @@
 import crypto from 'crypto';
+import { DEFAULT_MAX_DEPTH, deeperThan, readJson } from '../../lib/inbound/json-reader';
 import { isPlainObject } from '../../lib/merge';
 import { TranscriptEvent, TranscriptWord, Translation } from '../../lib/transcript';
 
 export type ParseResult =
   | { ok: true; event: TranscriptEvent; dedupeKey: string }
-  | { ok: false; reason: 'notJson' | 'notObject' | 'contentNotJson' | 'badShape'; detail: string };
+  | { ok: false; reason: 'notJson' | 'tooDeep' | 'notObject' | 'contentNotJson' | 'badShape'; detail: string };
 
 const SENTENCE_END = 'SentenceEnd';
 
 /**
  * Turns one live-subtitle callback body (`content` is a JSON string holding the
- * NLS SpeechTranscriber header and payload) into a TranscriptEvent.
+ * NLS SpeechTranscriber header and payload) into a TranscriptEvent. Nesting is bounded
+ * (`maxDepth` for the body, and again for `content`) before anything is parsed: a deep value
+ * would overflow the stack later, in Node-RED's message clone.
  */
-export function parseCallback(body: unknown, rawText?: string): ParseResult {
+export function parseCallback(body: unknown, maxDepth = DEFAULT_MAX_DEPTH): ParseResult {
   let outer: unknown = body;
+  let rawText: string | undefined;
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
-    const text = body.toString();
-    try {
-      outer = JSON.parse(text);
-    } catch {
-      return { ok: false, reason: 'notJson', detail: 'the body is not JSON' };
-    }
-    rawText = text;
+    rawText = body.toString();
+    const read = readJson(rawText, maxDepth);
+    if (!read.ok) return read;
+    outer = read.value;
+  } else if (deeperThan(body, maxDepth)) {
+    return { ok: false, reason: 'tooDeep', detail: `the JSON nests deeper than ${maxDepth} levels` };
   }
   if (!isPlainObject(outer)) return { ok: false, reason: 'notObject', detail: 'the body is not a JSON object' };
   let content: unknown = outer.content;
   if (typeof content === 'string') {
-    try {
-      content = JSON.parse(content);
-    } catch {
-      return { ok: false, reason: 'contentNotJson', detail: '"content" is not valid JSON' };
-    }
+    const read = readJson(content, maxDepth);
+    if (!read.ok)
+      return read.reason === 'tooDeep'
+        ? { ok: false, reason: 'tooDeep', detail: `"content" nests deeper than ${maxDepth} levels` }
+        : { ok: false, reason: 'contentNotJson', detail: '"content" is not valid JSON' };
+    content = read.value;
   }
   if (!isPlainObject(content) || !isPlainObject(content.header)) {
     return { ok: false, reason: 'badShape', detail: '"content" has no header object' };
