@@ -9,6 +9,8 @@ import {
 import { endpointFor } from '../../nodes/vendors/aliyun-ims/endpoints';
 import { isFinished, toReport } from '../../nodes/vendors/aliyun-ims/client';
 import { Problem } from '../../nodes/lib/errors';
+import { readSentence, MAX_TEXT_CHARS } from '../../nodes/vendors/aliyun-ims/sentence';
+import { secretMatches } from '../../nodes/vendors/aliyun-ims/secret';
 
 const rules = (problems: Problem[]) => problems.map((p) => `${p.field}:${p.rule}`);
 
@@ -108,5 +110,35 @@ describe('IMS endpoints and task states', () => {
     assert.equal(report.finished, true);
     assert.deepEqual(report.outputs, { result: 'ok' });
     assert.equal(report.nodeResults, 'plain');
+  });
+});
+
+describe('IMS template posts', () => {
+  it('reads the spellings a template plausibly uses, result_type deciding interim or final when the body does not', () => {
+    const a = readSentence({ text: 'hi', sentence_id: 2, begin_time: '100', end_time: 900 }, { resultType: 'mid_ja' });
+    assert.ok(a.ok);
+    if (!a.ok) return;
+    assert.deepEqual(
+      { final: a.event.final, index: a.event.sentenceIndex, start: a.event.start, end: a.event.end },
+      { final: false, index: 2, start: 100, end: 900 },
+    );
+    const b = readSentence({ Result: 'x', IsFinal: 'true', TransText: 'y' }, { resultType: 'mid_ja', taskId: 't9' });
+    assert.ok(b.ok && b.event.final && b.event.taskId === 't9');
+    assert.deepEqual(b.ok && b.event.translations, [{ language: 'ja', text: 'y', final: true }]);
+    const c = readSentence({ Text: 'z', TransText: 't', TransLanguage: 'fr' }, {});
+    assert.deepEqual(c.ok && [c.event.final, c.event.translations?.[0].language], [true, 'fr']);
+  });
+
+  it('refuses bodies without text and bounds the text it keeps', () => {
+    assert.equal(readSentence([], {}).ok, false);
+    assert.equal(readSentence({ Text: 5 }, {}).ok, false);
+    const long = readSentence({ Text: 'x'.repeat(MAX_TEXT_CHARS * 2) }, {});
+    assert.equal(long.ok && long.event.text.length, MAX_TEXT_CHARS);
+  });
+
+  it('compares the secret exactly', () => {
+    assert.equal(secretMatches('s3cret', 's3cret'), true);
+    for (const wrong of ['s3cre', 's3cret ', '', undefined, 5, ['s3cret']])
+      assert.equal(secretMatches(wrong, 's3cret'), false);
   });
 });
