@@ -25,7 +25,14 @@ import {
   type FlowNode,
   type NodeRedProcess,
 } from '../e2e/node-red-process';
-import { mergeFlows, pointAtEmulator, readExamples, type ExampleFile, type LocalTargets } from '../e2e/example-flows';
+import {
+  imsTemplatesFor,
+  mergeFlows,
+  pointAtEmulator,
+  readExamples,
+  type ExampleFile,
+  type LocalTargets,
+} from '../e2e/example-flows';
 
 const AUTH_KEY = 'local-dev-authkey';
 /** Node types the package registers: every node set with an editor (speech-common only holds a catalogue). */
@@ -193,6 +200,10 @@ function banner(
   log(' arrives a few seconds later). "Live subtitles to WebVTT": [start subtitles], then the');
   log(' file /tmp/<TaskId>.vtt when the session completes. "Live captions page": open the page');
   log(' above first, then [start subtitles].');
+  log(' "IMS workflow: live stream to captions": open /ims-captions, then [start workflow]; the');
+  log(' emulator plays the AI-workflow template and posts sentences (with the demo secret) to the');
+  log(' IMS workflow in node. "IMS workflow: ARTC channel to WebVTT": [start workflow], wait a few');
+  log(' sentences, then [stop and write WebVTT] writes /tmp/<TaskId>.vtt.');
   log('');
   log(
     ` Node-RED user directory: ${path.relative(process.cwd(), red.userDir.dir) || red.userDir.dir}  (flows are redeployed on every start)`,
@@ -252,7 +263,8 @@ async function main(): Promise<void> {
 
   let emus: RunningEmulators;
   try {
-    emus = await startEmulators({ port: emulatorPort, host: HOST });
+    // IMS template players post a sentence half every 1.2 s: slow enough to read on the caption page.
+    emus = await startEmulators({ port: emulatorPort, host: HOST, imsIntervalMs: 1200 });
   } catch (err) {
     throw new Error(
       `could not start the vendor emulators on ${HOST}:${emulatorPort}-${emulatorPort + 2} (${(err as Error).message}); set EMULATOR_PORT to another port`,
@@ -312,6 +324,8 @@ async function main(): Promise<void> {
   const examples = shareConfigNodes(readExamples());
   const flows = pointAtEmulator(mergeFlows(examples.map((e) => e.flows)), demoTargets(emus, red.url, AUTH_KEY));
   await red.deploy(flows);
+  for (const [id, template] of Object.entries(imsTemplatesFor(flows, red.url)))
+    emus.aliyun.ims.defineTemplate(id, template);
   const callbackUrls = flows.filter((n) => n.type === 'aliyun-live-callback-config').map((n) => String(n.callbackUrl));
   banner(
     red,
