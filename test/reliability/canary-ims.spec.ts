@@ -132,16 +132,13 @@ describe('security: IMS canary secrets never leak', function () {
     } finally {
       await new Promise((r) => server.close(r));
     }
-    const test = await helper
-      .request()
-      .post('/aliyun-ims-config/test')
-      .send({
-        id: 'bad-cfg',
-        region: 'cn-shanghai',
-        endpoint: emulator.url,
-        accessKeyId: KEY_ID,
-        accessKeySecret: '__PWRD__',
-      });
+    const test = await helper.request().post('/aliyun-ims-config/test').send({
+      id: 'bad-cfg',
+      region: 'cn-shanghai',
+      endpoint: emulator.url,
+      accessKeyId: KEY_ID,
+      accessKeySecret: '__PWRD__',
+    });
     sinks.add('admin answer', test.body);
     test.body.ok.should.be.false();
 
