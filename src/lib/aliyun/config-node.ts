@@ -6,7 +6,7 @@
 import type { Request, Response } from 'express';
 import { SpeechApiError } from '../errors';
 import { localizeError, requestLanguage, Translate, translator } from '../i18n';
-import { adminBody, Node, NodeAPI, resolveSecret, typedSecret } from '../node-red';
+import { adminBody, Node, NodeAPI, resolveSecret, testSecret, typedSecret } from '../node-red';
 import type { AliyunClientOptions, SignatureVersion } from '../../vendors/aliyun/rpc-client';
 
 export interface Credentials {
@@ -120,10 +120,12 @@ export function registerTestRoute<C extends { close(): void }>(RED: NodeAPI, rou
     const body = adminBody(req);
     const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
     const stored: Credentials = route.isConfig(deployed) ? deployed.credentials : {};
-    const pick = (field: keyof Credentials): string | undefined => typedSecret(body[field]) ?? stored[field];
+    const saved = route.isConfig(deployed) ? deployed : undefined;
+    // Typed values are used as typed; only stored ones are resolved from ${ENV}, on the node's behalf.
+    const pick = (field: keyof Credentials): string | undefined => testSecret(RED, saved, body[field], stored[field]);
     const settings = readSettings(body, route.fallback);
-    const usesStoredSecret = (['accessKeySecret', 'securityToken'] as const).some(
-      (f) => !!stored[f] && pick(f) === stored[f],
+    const usesStoredSecret = (['accessKeyId', 'accessKeySecret', 'securityToken'] as const).some(
+      (f) => !!stored[f] && typedSecret(body[f]) === undefined,
     );
     if (usesStoredSecret && route.isConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
       // Stored secrets (the AccessKey secret and the STS token) only ever go to the endpoint they were deployed with.
@@ -141,9 +143,9 @@ export function registerTestRoute<C extends { close(): void }>(RED: NodeAPI, rou
           clientOptions(
             { ...settings, maxRetries: 0 },
             {
-              accessKeyId: resolveSecret(RED, {}, pick('accessKeyId')),
-              accessKeySecret: resolveSecret(RED, {}, pick('accessKeySecret')),
-              securityToken: resolveSecret(RED, {}, pick('securityToken')),
+              accessKeyId: pick('accessKeyId'),
+              accessKeySecret: pick('accessKeySecret'),
+              securityToken: pick('securityToken'),
             },
           ),
         );

@@ -1,4 +1,5 @@
 import { SpeechApiError } from '../../lib/errors';
+import { redactSecrets } from '../../lib/redact';
 import { RawResponse } from '../../lib/http';
 
 /** What an Alibaba Cloud product's client tells its errors: whose config node, which RAM service, its quota. */
@@ -71,6 +72,7 @@ export function toAliyunError(
   res: RawResponse,
   product: AliyunProduct,
   host = 'the endpoint',
+  secrets: ReadonlyArray<string | undefined> = [],
 ): SpeechApiError | undefined {
   const parsed = parseJson(res.body);
   const body = (parsed && typeof parsed === 'object' ? parsed : undefined) as ErrorBody | undefined;
@@ -101,10 +103,13 @@ export function toAliyunError(
       code: `RetCode.${body.RetCode}`,
       httpStatus: res.status,
       requestId,
-      message: `Alibaba Cloud refused the request (RetCode ${body.RetCode}): ${body.Description ?? 'no description'}.`,
+      message: redactSecrets(
+        `Alibaba Cloud refused the request (RetCode ${body.RetCode}): ${body.Description ?? 'no description'}.`,
+        secrets,
+      ),
     });
   }
-  const code = body.Code ?? body.code ?? `HTTP${res.status}`;
+  const code = redactSecrets(String(body.Code ?? body.code ?? `HTTP${res.status}`), secrets);
   // A bad signature is answered with the gateway's string to sign, which holds the AccessKey ID and any STS token.
   const vendorMessage = (body.Message ?? body.message ?? '').replace(/\s*server string to sign is:[\s\S]*$/i, '');
   const retryAfter = Number(res.headers['x-acs-retry-after']);
@@ -117,6 +122,7 @@ export function toAliyunError(
     requestId,
     retryable: throttled || res.status >= 500,
     retryAfter: Number.isInteger(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
-    message: [`${code}: ${vendorMessage}`.trim(), advice].filter(Boolean).join(' '),
+    // A gateway or proxy that echoes the request would otherwise put the STS token into the message.
+    message: redactSecrets([`${code}: ${vendorMessage}`.trim(), advice].filter(Boolean).join(' '), secrets),
   });
 }

@@ -6,6 +6,7 @@
 import { Problem, SpeechApiError, validationError } from '../../lib/errors';
 import { HttpClient, OutgoingRequest } from '../../lib/http';
 import { RateLimiterRegistry } from '../../lib/rate-limit';
+import { withoutUserinfo } from '../../lib/redact';
 import { AliyunProduct, parseJson, toAliyunError } from './errors';
 import { canonicalQuery, EMPTY_BODY_SHA256, isoSeconds, newNonce, signV2, signV3 } from './signature';
 
@@ -65,7 +66,8 @@ export class AliyunRpcClient {
         `${this.endpoint.host}|${opts.accessKeyId}`,
         opts.requestsPerSecond ?? api.requestsPerSecond,
       ),
-      toError: (res) => toAliyunError(res, api, this.endpoint.host),
+      // The secrets are redacted from whatever the gateway echoes back of the request.
+      toError: (res) => toAliyunError(res, api, this.endpoint.host, [opts.securityToken, opts.accessKeySecret]),
     });
   }
 
@@ -172,7 +174,8 @@ function credentialProblems(api: AliyunApi, opts: AliyunClientOptions): Problem[
       url = undefined;
     }
     if (!url || !/^https?:$/.test(url.protocol)) {
-      const value = opts.endpoint.length > 40 ? `${opts.endpoint.slice(0, 40)}…` : opts.endpoint;
+      const shown = withoutUserinfo(opts.endpoint);
+      const value = shown.length > 40 ? `${shown.slice(0, 40)}…` : shown;
       problems.push({
         field: 'endpoint',
         rule: 'url',
