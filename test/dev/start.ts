@@ -25,7 +25,14 @@ import {
   type FlowNode,
   type NodeRedProcess,
 } from '../e2e/node-red-process';
-import { mergeFlows, pointAtEmulator, readExamples, type ExampleFile, type LocalTargets } from '../e2e/example-flows';
+import {
+  imsTemplatesFor,
+  mergeFlows,
+  pointAtEmulator,
+  readExamples,
+  type ExampleFile,
+  type LocalTargets,
+} from '../e2e/example-flows';
 
 const AUTH_KEY = 'local-dev-authkey';
 /** The NCS secret of the demo's agora-stt-events nodes; the Agora emulator signs its notifications with it. */
@@ -227,6 +234,10 @@ function banner(
   log(' arrives a few seconds later). "Live subtitles to WebVTT": [start subtitles], then the');
   log(' file /tmp/<TaskId>.vtt when the session completes. "Live captions page": open the page');
   log(' above first, then [start subtitles].');
+  log(' "IMS workflow: live stream to captions": open /ims-captions, then [start workflow]; the');
+  log(' emulator plays the AI-workflow template and posts sentences (with the demo secret) to the');
+  log(' IMS workflow in node. "IMS workflow: ARTC channel to WebVTT": [start workflow], wait a few');
+  log(' sentences, then [stop and write WebVTT] writes /tmp/<TaskId>.vtt.');
   log('');
   log(
     ` Node-RED user directory: ${path.relative(process.cwd(), red.userDir.dir) || red.userDir.dir}  (flows are redeployed on every start)`,
@@ -293,7 +304,13 @@ async function main(): Promise<void> {
   let emus: RunningEmulators;
   try {
     // Bot tokens "last" a minute here, so the handover tab's token-expiring (event 104) comes 30 s after a start.
-    emus = await startEmulators({ port: emulatorPort, host: HOST, agora: { tokenLifetimeMs: DEMO_TOKEN_LIFETIME_MS } });
+    // IMS template players post a sentence half every 1.2 s: slow enough to read on the caption page.
+    emus = await startEmulators({
+      port: emulatorPort,
+      host: HOST,
+      agora: { tokenLifetimeMs: DEMO_TOKEN_LIFETIME_MS },
+      imsIntervalMs: 1200,
+    });
   } catch (err) {
     throw new Error(
       `could not start the vendor emulators on ${HOST}:${emulatorPort}-${emulatorPort + 2} (${(err as Error).message}); set EMULATOR_PORT to another port`,
@@ -354,6 +371,8 @@ async function main(): Promise<void> {
   const examples = shareConfigNodes(withButtonsFirst(readExamples()));
   const flows = pointAtEmulator(mergeFlows(examples.map((e) => e.flows)), demoTargets(emus, red.url, AUTH_KEY));
   await red.deploy(flows);
+  for (const [id, template] of Object.entries(imsTemplatesFor(flows, red.url)))
+    emus.aliyun.ims.defineTemplate(id, template);
   // Agora's Notifications service is set up per project in Agora Console; here, every events node listens.
   const nodeRedUrl = red.url;
   emus.agora.notifyTo(

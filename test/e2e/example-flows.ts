@@ -79,7 +79,12 @@ export interface LocalTargets {
   };
   /** The Unisound emulator, for unisound-config nodes. */
   unisound?: { url: string; apiKey: string };
+  /** The secret every aliyun-ims-workflow-in node requires (the emulator's templates send it). */
+  imsSecret?: string;
 }
+
+/** The demo's IMS workflow secret, when the targets name none. */
+export const DEMO_IMS_SECRET = 'demo-workflow-secret';
 
 /**
  * A deep copy of `flows` with every `aliyun-live-config` pointed at the emulator
@@ -128,12 +133,41 @@ export function pointAtEmulator(flows: FlowNode[], targets: LocalTargets): FlowN
       Object.assign(node, { tls: '', hb: '0', subprotocol: '', headers: [] });
       for (const n of copy)
         if (n.type === 'websocket in' && n.server === listener) Object.assign(n, { server: '', client: listener });
+    } else if (node.type === 'aliyun-ims-config') {
+      node.endpoint = targets.emulatorUrl;
+      node.credentials = { accessKeyId: targets.accessKeyId, accessKeySecret: targets.accessKeySecret };
+    } else if (node.type === 'aliyun-ims-workflow-in') {
+      node.credentials = { secret: targets.imsSecret ?? DEMO_IMS_SECRET };
     } else if (node.type === 'unisound-config' && targets.unisound) {
       node.endpoint = targets.unisound.url;
       node.credentials = { apiKey: targets.unisound.apiKey };
     }
   }
   return copy;
+}
+
+/**
+ * The IMS templates the emulator plays for these flows: each start node's WorkflowId posts to
+ * the IMS workflow in node on its tab, the way a user sets the template's HTTP Request node.
+ */
+export function imsTemplatesFor(
+  flows: FlowNode[],
+  nodeRedUrl: string,
+  secret = DEMO_IMS_SECRET,
+): Record<string, { input: 'live' | 'rtc' | 'any'; callbackUrl: string; repeat: boolean }> {
+  const base = nodeRedUrl.replace(/\/+$/, '');
+  const out: Record<string, { input: 'live' | 'rtc' | 'any'; callbackUrl: string; repeat: boolean }> = {};
+  for (const start of flows.filter((n) => n.type === 'aliyun-ims-workflow-start')) {
+    const receiver = flows.find((n) => n.type === 'aliyun-ims-workflow-in' && n.z === start.z);
+    if (!receiver) continue;
+    const param = String(receiver.secretParam || 'secret');
+    out[String(start.workflowId)] = {
+      input: start.mode === 'rtc' ? 'rtc' : start.mode === 'live' ? 'live' : 'any',
+      callbackUrl: `${base}${String(receiver.path)}?${param}=${encodeURIComponent(secret)}`,
+      repeat: true,
+    };
+  }
+  return out;
 }
 
 export function nodesOfType(flows: FlowNode[], type: string): FlowNode[] {

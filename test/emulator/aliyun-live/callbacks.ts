@@ -171,8 +171,16 @@ export class CallbackPusher {
     }, this.intervalMs);
   }
 
-  /** Never rejects: failures are recorded and returned as a string, and the task goes on. */
-  deliver(task: EmulatedTask, body: string, headers: Record<string, string>, event?: string): Promise<number | string> {
+  /**
+   * Never rejects: failures are recorded and returned as a string, and the task goes on.
+   * Any task with a callback URL will do: the IMS template player posts through here too.
+   */
+  deliver(
+    task: Pick<EmulatedTask, 'taskId' | 'callbackUrl'>,
+    body: string,
+    headers: Record<string, string>,
+    event?: string,
+  ): Promise<number | string> {
     const entry: CallbackDelivery = {
       taskId: task.taskId,
       url: task.callbackUrl,
