@@ -192,8 +192,6 @@ export function serveInbound<E>(RED: NodeAPI, node: Node, t: Translate, spec: In
       return reject(req, res, { status: 403, reason: 'sourceNotAllowed' });
     const captured = (req as CapturedRequest)[RAW_BODY];
     const declared = Number(req.headers['content-length']);
-    if (captured instanceof BodyError)
-      return reject(req, res, { status: captured.status, reason: captured.reason, detail: captured.message });
     if (!captured && Number.isFinite(declared) && declared > spec.maxBodyBytes)
       return reject(req, res, {
         status: 413,
@@ -238,7 +236,12 @@ export function serveInbound<E>(RED: NodeAPI, node: Node, t: Translate, spec: In
     reject(req, res, { status: 400, reason: 'badBody', detail: 'the body could not be read' });
   };
   const unmount = mountRoute(RED.httpNode, spec.path, [entry, parserFailed]);
-  const uncapture = captureBodies(RED.httpNode, fullPath(RED.settings.httpNodeRoot, spec.path), spec.maxBodyBytes);
+  const uncapture = captureBodies(
+    RED.httpNode,
+    fullPath(RED.settings.httpNodeRoot, spec.path),
+    spec.maxBodyBytes,
+    (req, res, err) => reject(req, res, { status: err.status, reason: err.reason, detail: err.message }),
+  );
   claim.watch(new Set([entry]));
 
   node.on('close', (_removed: boolean, done: () => void) => {
