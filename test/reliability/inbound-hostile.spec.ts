@@ -47,7 +47,6 @@ function raw(
 
 describe('reliability: hostile callers at the inbound endpoint', function () {
   this.timeout(120000);
-  let RED: any;
   let server: http.Server;
   let port: number;
   let base: string;
@@ -81,7 +80,6 @@ describe('reliability: hostile callers at the inbound endpoint', function () {
     await helper.load(
       [
         (r: any) => {
-          RED = r;
           // Node-RED's layout: the admin app (with its 5 MB JSON parser) and the node app both at "/".
           const root = express();
           const admin = express();
