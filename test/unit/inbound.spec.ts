@@ -63,3 +63,32 @@ describe('inbound mechanism pieces', () => {
     should(adminCollision({ httpAdminRoot: false }, '/flows')).be.undefined();
   });
 });
+
+describe('action nodes: a send that throws', () => {
+  it('ends the message with done(err), never an unhandled rejection', async () => {
+    const { onInput } = require('../../nodes/lib/action-node');
+    let input: (msg: Record<string, unknown>, send: (m: unknown) => void, done: (e?: Error) => void) => void = () => {};
+    const node = { on: (_e: string, fn: typeof input) => (input = fn), status: () => undefined };
+    const t = Object.assign((_k: string, _p?: unknown, f?: string) => f ?? '', { key: (_k: string, f: string) => f });
+    onInput(node, t, async () => ({ status: 'ok' }));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const ended = await new Promise<Error | undefined>((resolve) =>
+        input(
+          {},
+          () => {
+            throw new RangeError('Maximum call stack size exceeded');
+          },
+          resolve,
+        ),
+      );
+      should(ended).be.instanceOf(RangeError);
+      await new Promise((r) => setImmediate(r));
+      unhandled.should.have.length(0);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
