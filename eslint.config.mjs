@@ -32,6 +32,12 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // Build helpers run by npm scripts before anything is compiled: plain CommonJS for Node.
+    files: ['scripts/**/*.js'],
+    extends: [js.configs.recommended],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+  },
+  {
     files: ['resources/**/*.js'],
     extends: [js.configs.recommended],
     rules: {

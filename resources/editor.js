@@ -132,13 +132,13 @@ window.SpeechPipelinesEditor =
                 var def = RED.nodes.getType(type);
                 if (def && !def._speechPipelines) {
                     def._speechPipelines = true;
+                    E.absentMeansDefault(def);
                     var prepare = def.oneditprepare;
                     def.oneditprepare = function () {
-                        var form =
-                            def.category === "config"
-                                ? $("form#node-config-dialog-edit-form")
-                                : $("form#dialog-form").last();
+                        var config = def.category === "config";
+                        var form = config ? $("form#node-config-dialog-edit-form") : $("form#dialog-form").last();
                         form.addClass(FORM_CLASS);
+                        E.fillAbsent(this, def, config ? "node-config-input" : "node-input");
                         return prepare ? prepare.apply(this, arguments) : undefined;
                     };
                 }
@@ -164,6 +164,58 @@ window.SpeechPipelinesEditor =
                         $("#red-ui-palette-header-speech > span").text(category);
                     }
                 }, 0);
+            },
+
+            /**
+             * A property a node does not have (a flow written by hand or through the Admin API with
+             * only a type, wires and config reference) runs with the dialog's default, as every
+             * node module's DEFAULTS say: so it is validated as that default, not as "undefined".
+             * Validators that read sibling properties (a TypedInput's type) see the defaults too.
+             */
+            absentMeansDefault: function (def) {
+                var defaults = def.defaults || {};
+                function withDefaults(node) {
+                    var view = Object.create(node);
+                    Object.keys(defaults).forEach(function (k) {
+                        if (node[k] === undefined) {
+                            view[k] = defaults[k].value;
+                        }
+                    });
+                    return view;
+                }
+                Object.keys(defaults).forEach(function (k) {
+                    var validate = defaults[k].validate;
+                    if (typeof validate !== "function" || validate._speechPipelines) {
+                        return;
+                    }
+                    var wrapped = function (v, opt) {
+                        if (v === undefined && this && this[k] === undefined) {
+                            return validate.call(withDefaults(this), defaults[k].value, opt);
+                        }
+                        return validate.call(this && this.type ? withDefaults(this) : this, v, opt);
+                    };
+                    wrapped._speechPipelines = true;
+                    defaults[k].validate = wrapped;
+                });
+            },
+
+            /** The dialog of such a node opens with the defaults in the fields the node lacks. */
+            fillAbsent: function (node, def, prefix) {
+                var defaults = def.defaults || {};
+                Object.keys(defaults).forEach(function (k) {
+                    if (node[k] !== undefined || defaults[k].type) {
+                        return; // config node references stay as Node-RED set them
+                    }
+                    var input = $("#" + prefix + "-" + k);
+                    if (!input.length) {
+                        return;
+                    }
+                    if (input.attr("type") === "checkbox") {
+                        input.prop("checked", !!defaults[k].value);
+                    } else {
+                        input.val(defaults[k].value);
+                    }
+                });
             },
 
             /** The catalogue namespace of one of this package's node types. */
@@ -253,7 +305,13 @@ window.SpeechPipelinesEditor =
 
             /** Turns #node-input-<prop> into a TypedInput whose type is kept in #node-input-<prop>Type. */
             typedInput: function (prop, defaultType, types) {
-                $("#node-input-" + prop).typedInput({
+                var input = $("#node-input-" + prop);
+                // A relative width: the TypedInput copies it, so it follows the dialog when it is
+                // widened or the window resized (a width computed now would stay in pixels).
+                if (input.length && !input[0].style.width) {
+                    input.css("width", "100%");
+                }
+                input.typedInput({
                     default: defaultType,
                     typeField: "#node-input-" + prop + "Type",
                     types: types,
@@ -334,6 +392,40 @@ window.SpeechPipelinesEditor =
                 return E.shorten(value, 12);
             },
         };
+
+        // Statuses with parameters come as "<module>/<set>:status.key?name=value" (src/lib/i18n.ts):
+        // core's handler (subscribed first) translates only bare keys, so this one fills them in.
+        var STATUS_KEY = /^(@speech-pipelines\/node-red-speech\/[\w-]+:[\w.]+)(?:\?(.*))?$/;
+        /** A status key (with parameters, which may be keys themselves) in the editor's language. */
+        function statusText(s) {
+            var m = STATUS_KEY.exec(s);
+            if (!m) {
+                return s;
+            }
+            var params = {};
+            new URLSearchParams(m[2] || "").forEach(function (v, k) {
+                params[k] = /^-?\d+$/.test(v) ? Number(v) : statusText(v);
+            });
+            return RED._(m[1], params);
+        }
+        if (RED.comms && RED.comms.subscribe && typeof URLSearchParams !== "undefined") {
+            // Usually subscribed before core's handler (node scripts load before the flows), so the
+            // message is translated in place before core stores it; when loaded later (installed
+            // from the palette), core has already stored this very object: redraw it.
+            RED.comms.subscribe("status/#", function (topic, msg) {
+                var text = msg && msg.text;
+                if (typeof text !== "string" || text.indexOf("?") === -1 || !STATUS_KEY.test(text)) {
+                    return;
+                }
+                msg.text = statusText(text);
+                var node = RED.nodes.node(topic.split("/")[1]);
+                if (node && node.status === msg) {
+                    node.dirtyStatus = true;
+                    node.dirty = true;
+                    RED.view.redrawStatus(node);
+                }
+            });
+        }
 
         // Node scripts queue [type, register] pairs; those that ran before this one are registered
         // now, and the queue's push registers every later one at once.

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { SpeechApiError } from './lib/errors';
-import { localizeError, translator } from './lib/i18n';
-import { adminBody, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
+import { localizeError, requestLanguage, translator } from './lib/i18n';
+import { adminBody, NodeAPI, NodeDef, resolveSecret, testSecret, typedSecret, withDefaults } from './lib/node-red';
 import { AgoraSttClient, DEFAULT_ENDPOINT, DEFAULT_UPDATE_SPACING_MS } from './vendors/agora/client';
 import { AGORA_CONFIG_TYPE, AgoraConfigNode, AgoraSettings, Credentials, isAgoraConfig } from './lib/accounts/agora';
 import { UpdateWatch } from './lib/agora/update-watch';
@@ -65,7 +65,6 @@ function makeClient(settings: AgoraSettings, creds: Credentials, pacing: Pacing,
 }
 
 export default function register(RED: NodeAPI): void {
-  const t = translator(RED, TYPE);
   // Start locks and used names: shared by every instance when Redis is configured.
   sharedState(RED);
 
@@ -109,13 +108,16 @@ export default function register(RED: NodeAPI): void {
   // "Test connection": one cheap authenticated read. The browser may send what it has typed;
   // stored secrets stay on the server and only an outcome goes back.
   RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), (req: Request, res: Response) => {
+    // Answered in the editor's language (editor.js sends it), not only the runtime's.
+    const t = translator(RED, TYPE).in(requestLanguage(req.headers['accept-language']));
     const body = adminBody(req);
     const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
     const stored: Credentials = isAgoraConfig(deployed) ? deployed.credentials : {};
-    const pick = (field: keyof Credentials): string | undefined => typedSecret(body[field]) ?? stored[field];
+    const saved = isAgoraConfig(deployed) ? deployed : undefined;
+    const pick = (field: keyof Credentials): string | undefined => testSecret(RED, saved, body[field], stored[field]);
     const settings = readSettings(withDefaults({ id: '', type: TYPE, ...body }, DEFAULTS));
     // Stored, not typed: a secret the user typed (even the same one again) is theirs to send anywhere.
-    const usesStoredSecret = (['customerSecret', 'appCertificate'] as const).some(
+    const usesStoredSecret = (['customerId', 'customerSecret', 'appCertificate'] as const).some(
       (f) => !!stored[f] && typedSecret(body[f]) === undefined,
     );
     if (usesStoredSecret && isAgoraConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
@@ -133,9 +135,9 @@ export default function register(RED: NodeAPI): void {
         client = makeClient(
           { ...settings, maxRetries: 0 },
           {
-            customerId: resolveSecret(RED, {}, pick('customerId')),
-            customerSecret: resolveSecret(RED, {}, pick('customerSecret')),
-            appCertificate: resolveSecret(RED, {}, pick('appCertificate')),
+            customerId: pick('customerId'),
+            customerSecret: pick('customerSecret'),
+            appCertificate: pick('appCertificate'),
           },
           pacingOf(RED),
         );

@@ -1,7 +1,13 @@
 import { SpeechApiError } from './lib/errors';
 import { localizeError, translator } from './lib/i18n';
 import { DoneFn, Node, NodeAPI, NodeDef, NodeMessage, SendFn } from './lib/node-red';
-import { decodeSttMessage, STT_PROTOCOLS, SttProtocol, UndecodableSubtitleError } from './vendors/agora/stt-decode';
+import {
+  decodeSttMessage,
+  SettledSegments,
+  STT_PROTOCOLS,
+  SttProtocol,
+  UndecodableSubtitleError,
+} from './vendors/agora/stt-decode';
 
 export const TYPE = 'agora-stt-decode';
 
@@ -40,6 +46,9 @@ export default function register(RED: NodeAPI): void {
       );
     }
 
+    // The settled segments already sent final, so a repeated stable prefix is not sent twice (bounded).
+    const settled = new SettledSegments();
+
     // Subtitles arrive several times a second: the status shows the latest text at most four times a second.
     let lastText: string | undefined;
     let statusTimer: NodeJS.Timeout | undefined;
@@ -55,7 +64,7 @@ export default function register(RED: NodeAPI): void {
     node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
       let events;
       try {
-        events = decodeSttMessage(msg.payload, protocol);
+        events = decodeSttMessage(msg.payload, protocol, settled);
       } catch (err) {
         if (statusTimer) {
           clearTimeout(statusTimer);

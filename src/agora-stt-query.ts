@@ -44,7 +44,11 @@ export default function register(RED: NodeAPI): void {
         const listed = await agora.client().list({ ...filter, ...(state === '' ? {} : { state: Number(state) }) });
         msg.payload = listed.payload;
         return {
-          status: t('status.agents', { count: listed.payload.agents.length }, `${listed.payload.agents.length} agents`),
+          status: t.status(
+            'status.agents',
+            { count: listed.payload.agents.length },
+            `${listed.payload.agents.length} agents`,
+          ),
         };
       }
       const { taskId } = await readTypedParams(RED, node, def, { taskId: 'taskId' }, msg);

@@ -120,6 +120,15 @@ export default function register(RED: NodeAPI): void {
           if (rtc.salt === undefined) rtc.salt = resolveSecret(RED, node, node.credentials.encryptionSalt);
         }
         const started = await agora.client().start(body);
+        // Given but not sent, by Agora's documented rule: said once per message, never silently.
+        if (started.agora.ignored?.length)
+          node.warn(
+            t(
+              'warn.ignored',
+              { fields: started.agora.ignored.join(', ') },
+              `Not sent on API v7, where Agora marks them deprecated: ${started.agora.ignored.join(', ')}.`,
+            ),
+          );
         agora.updates.touched(started.taskId);
         msg.payload = started.payload;
         msg.taskId = started.taskId;

@@ -30,7 +30,7 @@ export default function register(RED: NodeAPI): void {
       const stopped = await agora.client().stop(ref);
       msg.payload = stopped.payload;
       msg.taskId = ref.taskId;
-      return { status: t('status.stopped', {}, 'stopped') };
+      return { status: t.status('status.stopped', {}, 'stopped') };
     });
   }
 

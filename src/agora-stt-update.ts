@@ -18,6 +18,8 @@ export const DEFAULTS = {
   taskIdType: 'msg',
   languages: '',
   languagesType: 'str',
+  keywords: '',
+  keywordsType: 'str',
   uidLanguagesConfig: '',
   uidLanguagesConfigType: 'json',
   subscribeAudioUids: '',
@@ -32,6 +34,7 @@ export const DEFAULTS = {
 const PROPS: Record<string, string> = {
   taskId: 'taskId',
   languages: 'languages',
+  keywords: 'keywords',
   uidLanguagesConfig: 'uidLanguagesConfig',
   subscribeAudioUids: 'subscribeAudioUids',
   unSubscribeAudioUids: 'unSubscribeAudioUids',
@@ -55,6 +58,7 @@ export default function register(RED: NodeAPI): void {
         // Empty fields are left unchanged: only what the dialog or msg.payload names is sent.
         const changes: Record<string, unknown> = {};
         if (v.languages !== undefined) changes.languages = listOf(v.languages);
+        if (v.keywords !== undefined) changes.keywords = listOf(v.keywords);
         if (v.uidLanguagesConfig !== undefined) changes.uidLanguagesConfig = jsonOf(v.uidLanguagesConfig);
         const rtc: Record<string, unknown> = {};
         for (const key of ['subscribeAudioUids', 'unSubscribeAudioUids'])
@@ -72,7 +76,7 @@ export default function register(RED: NodeAPI): void {
         const key = typeof ref.taskId === 'string' ? ref.taskId : '';
         // Agora wants 5 s after the start and between updates: say so while the client holds this one.
         if (key && agora.updates.willWait(key))
-          node.status({ fill: 'yellow', shape: 'ring', text: t('status.waiting', {}, 'waiting') });
+          node.status({ fill: 'yellow', shape: 'ring', text: t.status('status.waiting', {}, 'waiting') });
         if (key) agora.updates.begin(key);
         let sent = true;
         try {

@@ -114,7 +114,9 @@ export default function register(RED: NodeAPI): void {
       checkHeaders(req) {
         if (verifier) {
           const outcome = verifier.verify(req.headers['sig-time'], req.headers['asr-sig']);
-          if (!outcome.ok) return { status: 401, reason: outcome.reason };
+          // Test callback URL's unsigned probe is refused on purpose (it proves the node verifies):
+          // not a callback gone wrong, so the counter on the canvas leaves it out.
+          if (!outcome.ok) return { status: 401, reason: outcome.reason, uncounted: req.headers[PROBE_HEADER] === '1' };
         }
         // A "Test callback URL" probe: answered once it passed every check above, never emitted.
         return req.headers[PROBE_HEADER] === '1' ? 'probe' : undefined;

@@ -44,7 +44,8 @@ export default function register(RED: NodeAPI): void {
       });
       return;
     }
-    const authKey = resolveSecret(RED, {}, typed) ?? stored?.authKey();
+    // Typed: sent as typed, never read from the environment; stored: resolved as the deployed node does.
+    const authKey = typed ?? stored?.authKey();
     if (!authKey) {
       res.json({
         ok: false,

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { SpeechApiError } from './lib/errors';
 import { localizeError, requestLanguage, translator } from './lib/i18n';
-import { adminBody, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
+import { adminBody, NodeAPI, NodeDef, resolveSecret, testSecret, typedSecret, withDefaults } from './lib/node-red';
 import { AliyunLiveClient, DEFAULT_ENDPOINT, DEFAULT_REGION, REQUESTS_PER_SECOND } from './vendors/aliyun-live/client';
 import { sharedState } from './lib/state/shared';
 import {
@@ -96,10 +96,11 @@ export default function register(RED: NodeAPI): void {
     const body = adminBody(req);
     const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
     const stored: Credentials = isAliyunLiveConfig(deployed) ? deployed.credentials : {};
-    const pick = (field: keyof Credentials): string | undefined => typedSecret(body[field]) ?? stored[field];
+    const saved = isAliyunLiveConfig(deployed) ? deployed : undefined;
+    const pick = (field: keyof Credentials): string | undefined => testSecret(RED, saved, body[field], stored[field]);
     const settings = readSettings(body);
-    const usesStoredSecret = (['accessKeySecret', 'securityToken'] as const).some(
-      (f) => !!stored[f] && pick(f) === stored[f],
+    const usesStoredSecret = (['accessKeyId', 'accessKeySecret', 'securityToken'] as const).some(
+      (f) => !!stored[f] && typedSecret(body[f]) === undefined,
     );
     if (usesStoredSecret && isAliyunLiveConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
       // Stored secrets (the AccessKey secret and the STS token) only ever go to the endpoint they were deployed with.
@@ -116,9 +117,9 @@ export default function register(RED: NodeAPI): void {
         client = makeClient(
           { ...settings, maxRetries: 0 },
           {
-            accessKeyId: resolveSecret(RED, {}, pick('accessKeyId')),
-            accessKeySecret: resolveSecret(RED, {}, pick('accessKeySecret')),
-            securityToken: resolveSecret(RED, {}, pick('securityToken')),
+            accessKeyId: pick('accessKeyId'),
+            accessKeySecret: pick('accessKeySecret'),
+            securityToken: pick('securityToken'),
           },
         );
         return client.queryRtcAsrTasks();

@@ -4,6 +4,7 @@ import { mountRoute } from './lib/http-route';
 import { Claim, claimPaths } from './lib/inbound';
 import { translator, Translate } from './lib/i18n';
 import { DoneFn, Node, NodeAPI, NodeDef, NodeMessage, SendFn } from './lib/node-red';
+import { OnceNotices } from './lib/once';
 import { readInput } from './transcript';
 import {
   CAPTION_DEFAULTS,
@@ -11,7 +12,9 @@ import {
   captionRoutes,
   captionUpdate,
   FEED_LIMITS,
+  FeedLimit,
   FeedLimits,
+  MAX_TEXT,
   readCaptionOptions,
   Room,
   Viewer,
@@ -62,6 +65,17 @@ function httpMiddleware(RED: NodeAPI): RequestHandler[] {
   return [];
 }
 
+/** English fallbacks of the budget warnings (the catalogue has them in every language). */
+const LIMIT_TEXT: Record<FeedLimit, (room: string, max: number) => string> = {
+  cut: (room, max) => `A caption in room "${room}" was over ${max} bytes and was cut to that (said once).`,
+  sentences: (room, max) =>
+    `Room "${room}" keeps ${max} sentences for captions.vtt/.srt; later ones are left out of those files (said once).`,
+  sentenceBytes: (room, max) =>
+    `Room "${room}" keeps ${max} bytes of sentences for captions.vtt/.srt; later ones are left out of those files (said once).`,
+  rooms: (room, max) => `More than ${max} rooms: closed the one idle longest, "${room}" (said once).`,
+  totalBytes: (room, max) => `Rooms reached ${max} bytes in all: closed the one idle longest, "${room}" (said once).`,
+};
+
 export function createTranscriptCaptions(limits: Partial<Omit<FeedLimits, 'history' | 'maxRooms'>> = {}) {
   return function register(RED: NodeAPI): void {
     const t = translator(RED, TYPE);
@@ -107,18 +121,31 @@ export function createTranscriptCaptions(limits: Partial<Omit<FeedLimits, 'histo
           },
         ]);
       };
+      const feedLimits: FeedLimits = {
+        ...FEED_LIMITS,
+        ...limits,
+        history: options.history,
+        maxRooms: options.maxRooms,
+      };
+      const budget: Record<FeedLimit, number> = {
+        cut: MAX_TEXT,
+        sentences: feedLimits.maxSentences,
+        sentenceBytes: feedLimits.maxSentenceBytes ?? 0,
+        rooms: options.maxRooms,
+        totalBytes: feedLimits.maxTotalBytes ?? 0,
+      };
+      const notices = new OnceNotices<FeedLimit>();
       const feed = new CaptionFeed(
-        { ...FEED_LIMITS, ...limits, history: options.history, maxRooms: options.maxRooms },
+        feedLimits,
         onViewer,
-        (room) => {
-          node.warn(
-            t(
-              'warn.evicted',
-              { room: room.key, max: options.maxRooms },
-              `More than ${options.maxRooms} rooms: closed the one idle longest, "${room.key}".`,
+        () => undefined,
+        // Each budget is announced the first time it is hit, never once per message.
+        (kind, room) =>
+          notices.hit(kind, () =>
+            node.warn(
+              t(`warn.${kind}`, { room: room.key, max: budget[kind] }, LIMIT_TEXT[kind](room.key, budget[kind])),
             ),
-          );
-        },
+          ),
       );
       const kept = parked.get(node.id);
       if (kept) {

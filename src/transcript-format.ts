@@ -12,10 +12,13 @@ import {
   readInput,
   readOptions,
   Sentence,
+  Session,
   SESSION_LIMITS,
+  SessionLimit,
   SessionLimits,
   SessionStore,
 } from './transcript';
+import { OnceNotices } from './lib/once';
 
 export const TYPE = 'transcript-format';
 
@@ -30,12 +33,13 @@ const STATUS_EVERY_MS = 1000;
 const FILENAME_UNSAFE = /[^A-Za-z0-9._-]+/g;
 
 /** A file name from a task ID that cannot leave the file node's directory ("../", "/", ":"). */
-export function filenameFor(taskId: string | undefined, ext: string): string {
+export function filenameFor(taskId: string | undefined, ext: string, part = 1): string {
   const base = (taskId ?? '')
     .replace(FILENAME_UNSAFE, '_')
     .replace(/^[._]+/, '')
     .slice(0, 100);
-  return `${base || 'transcript'}.${ext}`;
+  // A session opened again after its file was sent is a continuation: its own file, never the first one's name.
+  return `${base || 'transcript'}${part > 1 ? `.part${part}` : ''}.${ext}`;
 }
 
 /**
@@ -57,7 +61,25 @@ interface Stream {
   taskId?: string;
 }
 
-export function createTranscriptFormat(limits: SessionLimits = SESSION_LIMITS) {
+/** English fallbacks of the budget warnings (the catalogue has them in every language). */
+const LIMIT_TEXT: Record<SessionLimit, (key: string, max: number) => string> = {
+  text: (key, max) =>
+    `A sentence in "${key}" was over ${max} bytes and was cut to that; cut sentences are counted in msg.truncated (said once).`,
+  sentences: (key, max) =>
+    `Transcript "${key}" holds ${max} sentences; later ones are dropped and counted in msg.truncated (said once).`,
+  sessionBytes: (key, max) =>
+    `Transcript "${key}" holds ${max} bytes; later sentences are dropped and counted in msg.truncated (said once).`,
+  sessions: (key, max) =>
+    `More than ${max} transcripts open: closed the least recently used, "${key}", without a file (said once).`,
+  totalBytes: (key, max) =>
+    `Open transcripts reached ${max} bytes in all: closed the least recently used, "${key}", without a file (said once).`,
+};
+
+/** Task IDs and topics are kept as keys: longer ones are cut. */
+const MAX_KEY = 200;
+
+export function createTranscriptFormat(limits: Partial<SessionLimits> = {}) {
+  const settings: SessionLimits = { ...SESSION_LIMITS, ...limits };
   return function register(RED: NodeAPI): void {
     const t = translator(RED, TYPE);
 
@@ -75,18 +97,23 @@ export function createTranscriptFormat(limits: SessionLimits = SESSION_LIMITS) {
         node.status({ fill: 'red', shape: 'ring', text: t('status.misconfigured', {}, 'misconfigured') });
       }
 
+      const notices = new OnceNotices<SessionLimit>();
+      const budget: Record<SessionLimit, number> = {
+        text: settings.sentence.textBytes,
+        sentences: settings.maxSentencesPerSession,
+        sessionBytes: settings.maxSessionBytes,
+        sessions: settings.maxSessions,
+        totalBytes: settings.maxTotalBytes,
+      };
       const store = new SessionStore<Stream>(
-        limits,
+        settings,
         () => ({ cues: emitCues ? new CueStream(options) : undefined }),
-        (s) => {
-          node.warn(
-            t(
-              'warn.evicted',
-              { key: s.key, max: limits.maxSessions },
-              `More than ${limits.maxSessions} transcripts open: dropped the oldest, "${s.key}".`,
-            ),
-          );
-        },
+        () => undefined,
+        // Each budget is announced the first time it is hit, never once per message.
+        (kind, s) =>
+          notices.hit(kind, () =>
+            node.warn(t(`warn.${kind}`, { key: s.key, max: budget[kind] }, LIMIT_TEXT[kind](s.key, budget[kind]))),
+          ),
       );
 
       let statusTimer: NodeJS.Timeout | undefined;
@@ -106,14 +133,19 @@ export function createTranscriptFormat(limits: SessionLimits = SESSION_LIMITS) {
         sentences: Sentence[],
         o: FormatOptions,
         taskId: string | undefined,
+        session?: Session<Stream>,
       ): NodeMessage => {
         const formatted = formatTranscript(sentences, o);
+        const filename = filenameFor(taskId, EXTENSIONS[o.format], session?.part);
         msg.payload = formatted.output;
-        msg.filename = filenameFor(taskId, EXTENSIONS[o.format]);
+        msg.filename = filename;
         msg.cues = formatted.count;
         if (taskId !== undefined) msg.taskId = taskId;
+        if (session && session.part > 1) msg.part = session.part;
+        if (session && (session.dropped || session.cut)) msg.truncated = { dropped: session.dropped, cut: session.cut };
+        // What was written, not what is being collected: the file's name and its cues (text: lines).
         showStatus(
-          t('status.file', { format: o.format, count: formatted.count }, `${o.format}: ${formatted.count} cues`),
+          t('status.file', { file: filename, count: formatted.count }, `${filename}: ${formatted.count} cues written`),
         );
         return msg;
       };
@@ -137,22 +169,13 @@ export function createTranscriptFormat(limits: SessionLimits = SESSION_LIMITS) {
             );
           }
           const event = input.kind === 'event' ? input : undefined;
-          const key = event?.taskId ?? stringOf(msg.taskId) ?? stringOf(msg.topic) ?? '';
+          const key = (event?.taskId ?? stringOf(msg.taskId) ?? stringOf(msg.topic) ?? '').slice(0, MAX_KEY);
           if (event?.sentence) {
             const session = store.open(key);
             session.extra.vendor ??= event.vendor;
-            session.extra.taskId ??= event.taskId ?? stringOf(msg.taskId);
-            if (!store.add(session, event.sentence)) {
-              if (session.dropped === 1)
-                node.warn(
-                  t(
-                    'warn.full',
-                    { key, max: limits.maxSentencesPerSession },
-                    `Transcript "${key}" holds ${limits.maxSentencesPerSession} sentences; later ones are dropped.`,
-                  ),
-                );
-            } else {
-              const cues = session.extra.cues?.add(event.sentence) ?? [];
+            session.extra.taskId ??= (event.taskId ?? stringOf(msg.taskId))?.slice(0, MAX_KEY);
+            if (store.add(session, event.sentence)) {
+              const cues = session.extra.cues?.add(session.sentences[session.sentences.length - 1]) ?? [];
               if (cues.length) {
                 const labels = options.speakerLabels;
                 send([
@@ -165,18 +188,24 @@ export function createTranscriptFormat(limits: SessionLimits = SESSION_LIMITS) {
                 ]);
               }
             }
+            const count = session.sentences.length;
             showStatus(
-              t('status.collecting', { count: session.sentences.length }, `${session.sentences.length} sentences`),
+              session.part > 1
+                ? t('status.collectingPart', { count, part: session.part }, `part ${session.part}: ${count} sentences`)
+                : t('status.collecting', { count }, `${count} sentences`),
             );
           }
           if (event?.completed || completeFlag) {
             const session = store.close(key);
+            // Its file was sent already and nothing came since: an empty file under that name would overwrite it.
+            if (!session && store.wasClosed(key)) return done();
             send(
               fileMessage(
                 msg,
                 session?.sentences ?? [],
                 options,
                 session?.extra.taskId ?? event?.taskId ?? stringOf(msg.taskId) ?? (key || undefined),
+                session,
               ),
             );
           }

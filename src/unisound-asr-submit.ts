@@ -1,3 +1,4 @@
+import path from 'path';
 import { Readable } from 'stream';
 import { unisoundConfigOf } from './lib/accounts/unisound';
 import { newJob, unisoundJobs, waitOptions, WAIT_DEFAULTS } from './lib/unisound/jobs';
@@ -29,7 +30,39 @@ export const DEFAULTS = {
   word_info: false,
   context: '',
   hotwords: '',
+  fileRoot: '',
 };
+
+/**
+ * The directories a path from a message must lie in (after links are followed): the settings
+ * file's `speechPipelines.unisoundFileRoot` (the administrator's ceiling, which a flow cannot
+ * widen) and the node's own `fileRoot`. Neither set: any file the runtime can read.
+ */
+export function fileRoots(
+  settings: Record<string, unknown>,
+  nodeRoot: unknown,
+): { roots: string[]; problem?: Problem } {
+  const roots: string[] = [];
+  const fromSettings = (settings.speechPipelines as { unisoundFileRoot?: unknown } | undefined)?.unisoundFileRoot;
+  for (const [where, v] of [
+    ['speechPipelines.unisoundFileRoot', fromSettings],
+    ['fileRoot', nodeRoot],
+  ] as const) {
+    if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) continue;
+    if (typeof v !== 'string' || !path.isAbsolute(v.trim()))
+      return {
+        roots,
+        problem: {
+          field: where,
+          rule: 'path',
+          message: `${where} must be an absolute directory path (got "${String(v).slice(0, 80)}").`,
+          params: { field: where },
+        },
+      };
+    roots.push(path.resolve(v.trim()));
+  }
+  return { roots };
+}
 
 /** Editor properties carry the documented option names. */
 const OPTION_PROPS: Record<string, string> = Object.fromEntries(
@@ -37,7 +70,7 @@ const OPTION_PROPS: Record<string, string> = Object.fromEntries(
 );
 
 /** The audio a msg carries: a path (payload string or msg.filename), a Buffer or a readable stream. */
-export function audioSource(msg: NodeMessage): UploadSource | undefined {
+export function audioSource(msg: NodeMessage, roots: string[] = []): UploadSource | undefined {
   const p = msg.payload;
   const filename = typeof msg.filename === 'string' && msg.filename.trim() ? msg.filename.trim() : undefined;
   if (Buffer.isBuffer(p)) return { kind: 'buffer', buffer: p, filename };
@@ -50,8 +83,9 @@ export function audioSource(msg: NodeMessage): UploadSource | undefined {
   ) {
     return { kind: 'stream', stream: p as Readable, filename };
   }
-  if (typeof p === 'string' && p.trim()) return { kind: 'path', path: p.trim() };
-  if (filename) return { kind: 'path', path: filename };
+  const file = typeof p === 'string' && p.trim() ? p.trim() : filename;
+  // A relative path is read inside the (first) allowed directory, not the runtime's working directory.
+  if (file) return { kind: 'path', path: roots.length ? path.resolve(roots[0], file) : file, roots };
   return undefined;
 }
 
@@ -64,6 +98,8 @@ export default function register(RED: NodeAPI): void {
     const conf = { ...DEFAULTS, ...def } as NodeDef;
     const opts = waitOptions(conf);
     const wait = conf.wait !== false && conf.wait !== 'false';
+    const allowed = fileRoots(RED.settings, conf.fileRoot);
+    if (allowed.problem) node.error(allowed.problem.message);
     const jobs = unisoundJobs(RED, node, conf, t);
     const closing = new AbortController();
     jobs.resume().catch((err: unknown) => node.error(localizeError(t, err)));
@@ -74,8 +110,9 @@ export default function register(RED: NodeAPI): void {
           const client = unisoundConfigOf(RED, t, conf.unisound).client();
           const fromEditor = await readTypedParams(RED, node, conf, OPTION_PROPS, msg);
           const params = mergeAllowed(fromEditor, msg.payload, CREATE_PARAM_NAMES);
-          const source = audioSource(msg);
           const problems: Problem[] = [];
+          if (allowed.problem) problems.push(allowed.problem);
+          const source = audioSource(msg, allowed.roots);
           if (source && (!isBlank(params.file_id) || !isBlank(params.file_url))) {
             problems.push({
               field: 'file_id',
@@ -100,11 +137,11 @@ export default function register(RED: NodeAPI): void {
           const body = checked.body;
           let fileId = body.file_id;
           if (upload) {
-            node.status({ fill: 'blue', shape: 'dot', text: t('status.uploading', {}, 'uploading') });
+            node.status({ fill: 'blue', shape: 'dot', text: t.status('status.uploading', {}, 'uploading') });
             fileId = (await client.uploadFile(upload, { signal: closing.signal })).fileId;
             body.file_id = fileId;
           }
-          node.status({ fill: 'blue', shape: 'dot', text: t('status.creating', {}, 'creating task') });
+          node.status({ fill: 'blue', shape: 'dot', text: t.status('status.creating', {}, 'creating task') });
           const { taskId, traceId } = await client.createTask(body, { signal: closing.signal });
           msg.taskId = taskId;
           if (!wait) {

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { SpeechApiError } from './lib/errors';
-import { localizeError, translator } from './lib/i18n';
-import { adminBody, NodeAPI, NodeDef, resolveSecret, typedSecret } from './lib/node-red';
+import { localizeError, requestLanguage, translator } from './lib/i18n';
+import { adminBody, NodeAPI, NodeDef, resolveSecret, testSecret, typedSecret } from './lib/node-red';
 import { DEFAULT_ENDPOINT, TASK_REQUESTS_PER_MINUTE, UnisoundClient } from './vendors/unisound/client';
 import { sharedState } from './lib/state/shared';
 import { isUnisoundConfig, UNISOUND_CONFIG_TYPE, UnisoundConfigNode, UnisoundSettings } from './lib/accounts/unisound';
@@ -41,7 +41,6 @@ function makeClient(settings: UnisoundSettings, apiKey: string | undefined): Uni
 }
 
 export default function register(RED: NodeAPI): void {
-  const t = translator(RED, TYPE);
   // Per-credential rate limits count across instances when Redis is configured.
   sharedState(RED);
 
@@ -65,6 +64,8 @@ export default function register(RED: NodeAPI): void {
 
   // "Test connection": one harmless authenticated read. A stored key is only ever sent to the endpoint it was deployed with.
   RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), (req: Request, res: Response) => {
+    // Answered in the editor's language (editor.js sends it), not only the runtime's.
+    const t = translator(RED, TYPE).in(requestLanguage(req.headers['accept-language']));
     const body = adminBody(req);
     const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
     const stored = isUnisoundConfig(deployed) ? deployed.credentials.apiKey : undefined;
@@ -87,7 +88,7 @@ export default function register(RED: NodeAPI): void {
     let client: UnisoundClient | undefined;
     Promise.resolve()
       .then(() => {
-        client = makeClient({ ...settings, maxRetries: 0 }, resolveSecret(RED, {}, typed ?? stored));
+        client = makeClient({ ...settings, maxRetries: 0 }, testSecret(RED, deployed ?? undefined, typed, stored));
         return client.checkKey();
       })
       .then(

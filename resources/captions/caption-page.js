@@ -228,18 +228,21 @@
     }
 
     if (opt.demo) {
+        // The editor's preview passes its sample sentences in the editor's language.
+        var first = q.get("sample");
+        var interim = q.get("sampleinterim");
         var sample = [
             {
                 n: 1,
                 final: true,
                 speaker: "Ann",
-                text: "Welcome everyone, and thank you for joining us today.",
+                text: first && first.length <= 200 ? first : "Welcome everyone, and thank you for joining us today.",
                 tr: { zh: "欢迎大家，感谢今天的参与。", en: "Welcome everyone, and thank you for joining us today." },
             },
             {
                 n: 2,
                 final: false,
-                text: "This is how interim text looks",
+                text: interim && interim.length <= 200 ? interim : "This is how interim text looks",
                 tr: { zh: "这是临时文本的样子", en: "This is how interim text looks" },
             },
         ];

@@ -22,7 +22,7 @@ export function onInput(
   let inFlight = 0;
   node.on('input', (msg: NodeMessage, send: SendFn, done: DoneFn) => {
     inFlight++;
-    node.status({ fill: 'blue', shape: 'dot', text: t('status.sending', { count: inFlight }, 'sending') });
+    node.status({ fill: 'blue', shape: 'dot', text: t.status('status.sending', { count: inFlight }, 'sending') });
     Promise.resolve()
       .then(() => work(msg))
       .then(

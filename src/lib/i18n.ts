@@ -12,6 +12,12 @@ export interface Translate {
    * catalogue has the key.
    */
   key(key: string, fallback: string): string;
+  /**
+   * A node status in the editor's language: the catalogue key, with its parameters after a
+   * "?" (`<module>/<set>:status.done?elapsed=2s`). Core's editor translates a bare key itself;
+   * resources/editor.js fills in the parameters. English fallback when no catalogue has the key.
+   */
+  status(key: string, params: Record<string, string | number>, fallback: string): string;
   /** The same lookups in another language (an admin request's Accept-Language). */
   in(lang: string | undefined): Translate;
 }
@@ -39,6 +45,16 @@ export function translator(RED: NodeAPI, set: string, lang?: string): Translate 
     if (lookup(set, key) !== undefined) return `${MODULE}/${set}:${key}`;
     if (lookup(COMMON_SET, key) !== undefined) return `${MODULE}/${COMMON_SET}:${key}`;
     return fallback;
+  };
+  t.status = (key, params, fallback) => {
+    // Looked up with the parameters: a plural key exists only as key_one/key_other.
+    const ns = [set, COMMON_SET].find((n) => lookup(n, key, params) !== undefined);
+    if (!ns) return fallback;
+    const full = `${MODULE}/${ns}:${key}`;
+    const query = new URLSearchParams(
+      Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])),
+    ).toString();
+    return query ? `${full}?${query}` : full;
   };
   t.in = (other) => (other ? translator(RED, set, other) : t);
   return t;

@@ -100,6 +100,23 @@ export function typedSecret(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' && value !== UNCHANGED_PASSWORD ? value : undefined;
 }
 
+/**
+ * The credential a Test button sends. What the user typed is sent exactly as typed: a typed
+ * "${HOME}" is the text "${HOME}", never the runtime's environment, because anyone who may
+ * press Test may also name any endpoint. Only a saved node's stored credential is resolved
+ * (as the node itself resolves it at run time); the caller sends it only to the saved endpoint.
+ */
+export function testSecret(
+  RED: NodeAPI,
+  saved: object | undefined,
+  typed: unknown,
+  stored: string | undefined,
+): string | undefined {
+  const value = typedSecret(typed);
+  if (value !== undefined) return value;
+  return saved && stored ? resolveSecret(RED, saved, stored) : undefined;
+}
+
 /** The JSON body of an admin request, or an empty object. */
 export function adminBody(req: { body?: unknown }): Record<string, unknown> {
   return (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;

@@ -1,4 +1,5 @@
 import { Problem } from './errors';
+import { withoutUserinfo } from './redact';
 
 /** Parameter rules shared by vendor validators; each returns a normalized string or records a problem. */
 export type Rule =
@@ -94,7 +95,9 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : typeof value;
 }
 
-function clip(s: string): string {
+/** Shown in error texts: never a URL's password, never more than a glance. */
+function clip(text: string): string {
+  const s = withoutUserinfo(text);
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 

@@ -1,4 +1,5 @@
 import { TranscriptWord } from '../lib/transcript';
+import { cleanLine } from './clean';
 import { Sentence } from './input';
 import { breakLines, Measure } from './line-break';
 import { FormatOptions } from './options';
@@ -43,8 +44,11 @@ export function buildCues(sentences: Sentence[], o: FormatOptions): Cue[] {
  * its words when word times match the text, else a share of the sentence time by characters.
  */
 export function sentenceCues(s: Sentence, placed: PlacedSentence, sentence: number, o: FormatOptions): Cue[] {
-  const text = textIn(s, o.language);
-  if (text === undefined || normalizeText(text) === '') return [];
+  const given = textIn(s, o.language);
+  if (given === undefined) return [];
+  // Cleaned before anything is measured, so cue text is what the file holds.
+  const text = cleanLine(given);
+  if (normalizeText(text) === '') return [];
   const maxLength = isCjk(text) ? o.maxLineLengthCjk : o.maxLineLength;
   const tokens = tokenize(text, maxLength);
   const m = new Measure(tokens);
@@ -69,7 +73,7 @@ export function sentenceCues(s: Sentence, placed: PlacedSentence, sentence: numb
       end: Math.max(endAt, startAt),
       lines: lines.map(([a, b]) => joinTokens(tokens, a, b)),
       text: '',
-      speaker: s.speaker,
+      speaker: s.speaker === undefined ? undefined : cleanLine(s.speaker).replace(/\s+/g, ' ').trim() || undefined,
       sentence,
     });
     if (cues.length >= pieces && to < tokens.length) pieces++;

@@ -4,7 +4,9 @@ export { CueStream, EXTENSIONS, formatCue, formatTranscript, Formatted, labelsAp
 export { COMPLETED_EVENT, readInput, ReadInput, Sentence } from './input';
 export { breakLines, Measure } from './line-break';
 export { FORMAT_DEFAULTS, FORMATS, FormatOptions, readOptions, TranscriptFormat } from './options';
-export { Session, SessionLimits, SESSION_LIMITS, SessionStore } from './sessions';
+export { Session, SessionLimit, SessionLimits, SESSION_LIMITS, SessionStore } from './sessions';
+export { boundSentence, cutUtf8, SENTENCE_LIMITS, SentenceLimits, sentenceBytes } from './bounds';
+export { cleanLine } from './clean';
 export { escapeVtt, toVtt, vttCue, VTT_HEADER } from './vtt';
 export { srtCue, toSrt } from './srt';
 export { estimateMs, Timeline } from './timeline';

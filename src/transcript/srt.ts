@@ -1,4 +1,5 @@
 import { Cue } from './cues';
+import { cleanLine } from './clean';
 import { timestamp } from './timestamp';
 
 /**
@@ -8,7 +9,7 @@ import { timestamp } from './timestamp';
  */
 export function srtCue(cue: Cue, speakerLabels: boolean): string {
   const lines = labelled(cue, speakerLabels)
-    .map((l) => l.replace(/\r?\n/g, ' '))
+    .map(cleanLine)
     .filter((l) => l.trim() !== '');
   return `${cue.index}\n${timestamp(cue.start, ',')} --> ${timestamp(cue.end, ',')}\n${lines.join('\n')}\n`;
 }
@@ -20,5 +21,6 @@ export function toSrt(cues: Cue[], speakerLabels: boolean): string {
 /** `Speaker: ` before the first line. */
 export function labelled(cue: Cue, speakerLabels: boolean): string[] {
   if (!speakerLabels || !cue.speaker) return cue.lines;
-  return cue.lines.map((l, i) => (i === 0 ? `${cue.speaker}: ${l}` : l));
+  const speaker = cleanLine(cue.speaker).replace(/\s+/g, ' ').trim();
+  return speaker ? cue.lines.map((l, i) => (i === 0 ? `${speaker}: ${l}` : l)) : cue.lines;
 }

@@ -1,3 +1,4 @@
+import { cleanLine } from './clean';
 import { clock } from './timestamp';
 
 export interface TextLine {
@@ -9,8 +10,9 @@ export interface TextLine {
 /** One line per final sentence: `[hh:mm:ss] Speaker: text`, the parts as asked for. */
 export function textLine(line: TextLine, speakerLabels: boolean, timestamps: boolean): string {
   const stamp = timestamps ? `[${clock(line.start)}] ` : '';
-  const who = speakerLabels && line.speaker ? `${line.speaker}: ` : '';
-  return `${stamp}${who}${line.text.replace(/\s+/g, ' ').trim()}`;
+  const speaker = line.speaker && cleanLine(line.speaker).replace(/\s+/g, ' ').trim();
+  const who = speakerLabels && speaker ? `${speaker}: ` : '';
+  return `${stamp}${who}${cleanLine(line.text).replace(/\s+/g, ' ').trim()}`;
 }
 
 export function toText(lines: TextLine[], speakerLabels: boolean, timestamps: boolean): string {

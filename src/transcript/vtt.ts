@@ -1,4 +1,5 @@
 import { Cue } from './cues';
+import { cleanLine } from './clean';
 import { timestamp } from './timestamp';
 
 export const VTT_HEADER = 'WEBVTT\n';
@@ -14,10 +15,10 @@ export function escapeVtt(s: string): string {
  * joined.
  */
 export function vttCue(cue: Cue, speakerLabels: boolean): string {
-  const lines = cue.lines.map((l) => escapeVtt(l.replace(/\r?\n/g, ' '))).filter((l) => l.trim() !== '');
+  const lines = cue.lines.map((l) => escapeVtt(cleanLine(l))).filter((l) => l.trim() !== '');
   if (speakerLabels && cue.speaker && lines.length) {
     // The annotation ends at '>' and may not hold a line break; tabs and runs of spaces read as one.
-    lines[0] = `<v ${escapeVtt(cue.speaker.replace(/\s+/g, ' ').trim())}>${lines[0]}`;
+    lines[0] = `<v ${escapeVtt(cleanLine(cue.speaker).replace(/\s+/g, ' ').trim())}>${lines[0]}`;
   }
   return `${timestamp(cue.start, '.')} --> ${timestamp(cue.end, '.')}\n${lines.join('\n')}\n`;
 }

@@ -43,7 +43,7 @@ return msg;
 function samples(): Buffer[] {
   const Text = protobuf.Root.fromJSON(STT_MESSAGE_DESCRIPTOR).lookupType('Agora.SpeechToText.Text');
   const enc = (o: Record<string, unknown>) => Buffer.from(Text.encode(Text.fromObject(o)).finish());
-  const words = 'Meeting with you all here is a pleasure today'.split(' ');
+  const words = 'Good to see you all here on this fine day'.split(' ');
   const out: Buffer[] = [];
   for (let n = 1; n <= words.length; n++) {
     out.push(

@@ -34,20 +34,40 @@ const EXPECTED_TYPES = Object.keys(
 ).filter((set) => fs.existsSync(path.join(REPO_ROOT, 'nodes', `${set}.html`)));
 
 /**
- * Examples are imported one at a time, so each carries the config nodes it needs; the same
- * account config (same id, same settings) in several files is deployed once, as Node-RED's
- * import reuses it. The same id with different content is still an error (mergeFlows).
+ * Examples are imported one at a time, so each carries its own config nodes (own ids: importing
+ * several never raises Node-RED's "nodes already exist" prompt). Deployed together, configs of
+ * one type with the same settings are one: the first is kept and the others' users point at it,
+ * so the demo has one Alibaba and one Unisound account. References are rewritten as values
+ * equal to a dropped config's id (config references are plain id strings in Node-RED flows).
  */
 export function shareConfigNodes(examples: ExampleFile[]): ExampleFile[] {
-  const seen = new Map<string, string>();
-  return examples.map((e) => ({
+  const kept = new Map<string, string>(); // type + settings -> id kept
+  const replaced = new Map<string, string>(); // dropped id -> id kept
+  const settings = (n: FlowNode): string => {
+    const { id: _id, ...rest } = n;
+    return `${n.type}:${JSON.stringify(rest)}`;
+  };
+  const deduped = examples.map((e) => ({
     ...e,
     flows: e.flows.filter((n) => {
       if (n.z || n.type === 'tab') return true;
-      const text = JSON.stringify(n);
-      if (seen.get(n.id) === text) return false;
-      seen.set(n.id, text);
-      return true;
+      const key = settings(n);
+      const first = kept.get(key);
+      if (first === undefined) {
+        kept.set(key, n.id);
+        return true;
+      }
+      if (first !== n.id) replaced.set(n.id, first);
+      return false;
+    }),
+  }));
+  return deduped.map((e) => ({
+    ...e,
+    flows: e.flows.map((n) => {
+      const copy: FlowNode = { ...n };
+      for (const [k, v] of Object.entries(copy))
+        if (typeof v === 'string' && replaced.has(v)) copy[k] = replaced.get(v);
+      return copy;
     }),
   }));
 }
@@ -139,27 +159,33 @@ function banner(
   exampleNames: string[],
   callbackUrls: string[],
 ): void {
-  const [[keyId]] = Object.entries(DEFAULT_CREDENTIALS);
+  const [[keyId, keySecret]] = Object.entries(DEFAULT_CREDENTIALS);
   const rule = '─'.repeat(78);
   log('');
   log(rule);
   log(` Node-RED editor:   ${red.adminUrl}/`);
-  log(` Alibaba Live API:  ${emus.aliyun.url}  <- a LOCAL EMULATOR, not live.aliyuncs.com`);
-  log(` Agora STT API:     ${emus.agora.url}  <- a LOCAL EMULATOR, not api.agora.io`);
-  log(` Unisound MaaS API: ${emus.unisound.url}  <- a LOCAL EMULATOR, not maas-api.unisound.com`);
+  log(' LOCAL EMULATORS (nothing here talks to any cloud service); every account config');
+  log(' of the examples was pointed at them on deploy, with these built-in credentials:');
+  log(` Alibaba Live API:  ${emus.aliyun.url}  (not live.aliyuncs.com)`);
+  log(`   AccessKey ID ${keyId}, AccessKey secret ${keySecret}`);
+  log(` Agora STT API:     ${emus.agora.url}  (not api.agora.io)`);
+  log(`   App ID ${AGORA_DEFAULTS.appId}, customer ID ${AGORA_DEFAULTS.customerId},`);
+  log(`   customer secret ${AGORA_DEFAULTS.customerSecret}, App Certificate ${AGORA_DEFAULTS.appCertificate}`);
+  log(` Unisound MaaS API: ${emus.unisound.url}  (not maas-api.unisound.com)`);
+  log(`   API key ${UNISOUND_DEFAULTS.apiKey}`);
   log('');
-  const accounts = flows
-    .filter((n) => n.type === 'aliyun-live-config')
-    .map((n) => `"${n.name}"`)
-    .join(', ');
-  log(` The account config ${accounts} points at the emulator with its built-in`);
-  log(` AccessKey (${keyId}), so no cloud account or real AccessKey is needed.`);
+  const accounts = [
+    ...new Set(
+      flows
+        .filter((n) => /-config$/.test(n.type) && n.type !== 'aliyun-live-callback-config')
+        .map((n) => `"${n.name}"`),
+    ),
+  ].join(', ');
+  log(` Account configs pointed at the emulators: ${accounts}.`);
   log(' Transcript callbacks: the emulator posts signed results (AuthKey');
   log(` "${AUTH_KEY}") to one path per tab:`);
   for (const url of new Set(callbackUrls)) log(`   ${url}`);
-  log(' The Agora and Unisound account configs point at their emulators the same way, and');
-  log(' the Agora decode tab reads the subtitles the Agora emulator pushes over a WebSocket.');
-  log(' Nothing here talks to any cloud service.');
+  log(' The Agora decode tab reads the subtitles the Agora emulator pushes over a WebSocket.');
   log('');
   for (const n of flows.filter((x) => x.type === 'transcript-captions')) {
     log(` Live captions page: ${red.url}${String(n.path || '/captions')}  (open it, or add it to OBS as a`);
@@ -200,6 +226,12 @@ function banner(
   log(' Press Ctrl-C to stop Node-RED and the emulator.');
   log(rule);
   log('');
+}
+
+/** Examples with inject buttons first (stable otherwise): the editor opens on the first tab. */
+export function withButtonsFirst(examples: ExampleFile[]): ExampleFile[] {
+  const hasButtons = (e: ExampleFile): number => (e.flows.some((n) => n.type === 'inject') ? 0 : 1);
+  return [...examples].sort((a, b) => hasButtons(a) - hasButtons(b));
 }
 
 /**
@@ -309,7 +341,8 @@ async function main(): Promise<void> {
   for (const s of broken) log(`!! node set ${s.id} failed to load: ${s.err}`);
   if (missing.length) log(`!! these node types are not loaded: ${missing.join(', ')} (did the build run?)`);
 
-  const examples = shareConfigNodes(readExamples());
+  // The editor opens on the first tab: one with buttons to press, not the decode tab that only listens.
+  const examples = shareConfigNodes(withButtonsFirst(readExamples()));
   const flows = pointAtEmulator(mergeFlows(examples.map((e) => e.flows)), demoTargets(emus, red.url, AUTH_KEY));
   await red.deploy(flows);
   const callbackUrls = flows.filter((n) => n.type === 'aliyun-live-callback-config').map((n) => String(n.callbackUrl));

@@ -253,17 +253,28 @@ describe('e2e: npm pack, install into Node-RED, run the Agora examples against t
         async () => {
           const list =
             await probeValue<Array<{ text: string; final: boolean; vendor: string }>>('/e2e/agora/subtitles');
-          return list && list.filter((e) => e.final).length >= finals.length ? list : undefined;
+          // A sentence may settle in parts (a stable prefix first, then the rest: Agora's
+          // multi-segment results), so the finals are compared as one text.
+          const text = list
+            ?.filter((e) => e.final)
+            .map((e) => e.text)
+            .join(' ');
+          return text === finals.join(' ') ? list : undefined;
         },
         'decoded final subtitles',
         15000,
       );
       const sent = emu.subtitlesSent.filter((s) => s.agentId === agentId);
-      assert.ok(sent.length >= subs.length, `${sent.length} frames sent, ${subs.length} decoded`);
-      assert.deepEqual(
-        subs.filter((e) => e.final).map((e) => e.text),
-        finals,
+      // One frame gives at most two events: its settled part (final) and the rest (interim).
+      assert.ok(2 * sent.length >= subs.length, `${sent.length} frames sent, ${subs.length} decoded`);
+      assert.equal(
+        subs
+          .filter((e) => e.final)
+          .map((e) => e.text)
+          .join(' '),
+        finals.join(' '),
       );
+      assert.ok(subs.filter((e) => e.final).length >= finals.length);
       assert.ok(subs.every((e) => e.vendor === 'agora' && typeof e.text === 'string'));
       assert.ok(
         subs.some((e) => !e.final),

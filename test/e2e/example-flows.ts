@@ -55,6 +55,9 @@ export function mergeFlows(files: FlowNode[][]): FlowNode[] {
   return merged;
 }
 
+/** Where the Agora decode example listens for the forwarded subtitle frames. */
+export const AGORA_SUBTITLES_PATH = '/agora-subtitles';
+
 export interface LocalTargets {
   /** The Alibaba Live emulator base URL, e.g. http://127.0.0.1:18080. */
   emulatorUrl: string;
@@ -105,11 +108,16 @@ export function pointAtEmulator(flows: FlowNode[], targets: LocalTargets): FlowN
         customerSecret: a.customerSecret,
         ...(a.appCertificate ? { appCertificate: a.appCertificate } : {}),
       };
-    } else if (node.type === 'websocket-client' && targets.agora && /\/subtitles\b/.test(String(node.path))) {
-      // The emulator stands in for the app that forwards the bot's stream messages.
-      const wanted = new URL(String(node.path));
+    } else if (node.type === 'websocket-listener' && targets.agora && String(node.path) === AGORA_SUBTITLES_PATH) {
+      // Imported, Node-RED listens for the app that forwards the bot's stream messages; here the
+      // emulator stands in for that app, so the node becomes a client of the emulator's feed.
       const emulator = new URL(targets.agora.url);
-      node.path = `ws://${emulator.host}${wanted.pathname}${wanted.search}`;
+      const listener = node.id;
+      node.type = 'websocket-client';
+      node.path = `ws://${emulator.host}/subtitles?channel=demo`;
+      Object.assign(node, { tls: '', hb: '0', subprotocol: '', headers: [] });
+      for (const n of copy)
+        if (n.type === 'websocket in' && n.server === listener) Object.assign(n, { server: '', client: listener });
     } else if (node.type === 'unisound-config' && targets.unisound) {
       node.endpoint = targets.unisound.url;
       node.credentials = { apiKey: targets.unisound.apiKey };

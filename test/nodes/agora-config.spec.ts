@@ -96,16 +96,21 @@ describe('agora-config', function () {
       other.requests.length.should.equal(1);
     });
 
-    it('reads ${ENV_VAR} credentials on the server', async () => {
+    it("reads a saved node's stored ${ENV_VAR} credentials on the server; a typed ${ENV_VAR} is sent as typed", async () => {
       process.env.AGORA_TEST_SECRET = AGORA_DEFAULTS.customerSecret;
-      await load([], {});
-      const res = await post({
+      await load([agoraConfig(emulator)], {
+        cfg: { customerId: AGORA_DEFAULTS.customerId, customerSecret: '${AGORA_TEST_SECRET}' },
+      });
+      const stored = await post({ id: 'cfg', appId: AGORA_DEFAULTS.appId, endpoint: emulator.url }).expect(200);
+      stored.body.ok.should.be.true(JSON.stringify(stored.body));
+      const typed = await post({
         appId: AGORA_DEFAULTS.appId,
         endpoint: emulator.url,
         customerId: AGORA_DEFAULTS.customerId,
         customerSecret: '${AGORA_TEST_SECRET}',
       }).expect(200);
-      res.body.ok.should.be.true();
+      typed.body.ok.should.be.false();
+      delete process.env.AGORA_TEST_SECRET;
     });
   });
 

@@ -60,9 +60,11 @@ describe('Agora example flows', function () {
       for (const press of ['start', 'query', 'update', 'stop']) {
         const inject = flow.find((n) => n.type === 'inject' && n.name === press)!;
         const node = flow.find((n) => n.id === inject.wires[0][0])!;
+        // The debug node on the action's output, directly or after one node (a change node).
+        const outs: string[] = node.wires[0];
         const debug =
-          flow.find((n) => n.id === node.wires[0][0] && n.type === 'debug') ??
-          debugs.find((d) => flow.some((c) => c.id === node.wires[0][0] && c.wires[0][0] === d.id))!;
+          flow.find((n) => outs.includes(n.id) && n.type === 'debug') ??
+          debugs.find((d) => flow.some((c) => outs.includes(c.id) && (c.wires?.[0] ?? []).includes(d.id)))!;
         const seen = new Promise<Msg>((resolve) => helper.getNode(debug.id).once('input', resolve));
         helper.getNode(inject.id).receive({});
         const msg = await seen;

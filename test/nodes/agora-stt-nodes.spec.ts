@@ -287,6 +287,37 @@ describe('Agora STT action nodes against the emulator', function () {
       (times[2] - times[1]).should.be.aboveOrEqual(UPDATE_SPACING_MS - 10);
     });
 
+    it('a keywords-only update from the dialog is sent with updateMask=keywords (v7 update.mdx)', async () => {
+      const channel = freshChannel();
+      await loadAgora(
+        [
+          agoraConfig(emulator),
+          startNode({ channel, pubBotUid: '16', wires: [['update']] }),
+          updateNode({ keywords: 'Agora, STT' }),
+        ],
+        agoraCredentials(),
+      );
+      const { msg, error } = await send('start', {});
+      should.not.exist(error, JSON.stringify(error));
+      msg!.agora.updateMask.should.equal('keywords');
+      requests('update')[0].status.should.equal(200);
+      (requests('update')[0].body as Msg).should.eql({ keywords: ['Agora', 'STT'] });
+    });
+
+    it('does not send a v7 subBotUid Agora marks deprecated, and says so (msg.agora.ignored and a warning)', async () => {
+      const channel = freshChannel();
+      await loadAgora([agoraConfig(emulator), startNode({ channel, pubBotUid: '88222' })], agoraCredentials());
+      const { msg, error } = await send('start', { payload: { rtcConfig: { subBotUid: '47091' } } });
+      should.not.exist(error, JSON.stringify(error));
+      msg!.agora.ignored.should.eql(['rtcConfig.subBotUid']);
+      should((requests('join')[0].body as Msg).rtcConfig.subBotUid).be.undefined();
+      const warn = (helper.getNode('start') as unknown as { warn: { args: unknown[][] } }).warn;
+      warn.args
+        .map((a) => String(a[0]))
+        .join('\n')
+        .should.match(/rtcConfig\.subBotUid/);
+    });
+
     it('updates from the dialog: languages, translation on, uid lists', async () => {
       const channel = freshChannel();
       await loadAgora(

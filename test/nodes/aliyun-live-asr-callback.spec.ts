@@ -177,6 +177,19 @@ describe('aliyun-live-asr-callback', function () {
     JSON.stringify(rejected[0]).should.not.containEql(AUTH_KEY);
   });
 
+  it("leaves Test callback URL's unsigned probe out of the rejected counter, not out of the audit output", async () => {
+    await start({ auditOutput: true, outputs: 2 });
+    const node = helper.getNode('cb');
+    (await send(callbackBody('SentenceEnd'), { 'x-speech-pipelines-probe': '1' })).status.should.equal(401);
+    (await send(callbackBody('SentenceEnd'), {})).status.should.equal(401);
+    // The counter is shown at most once a second: wait for it, then read it.
+    const counted = (): string | undefined =>
+      node.status.args.map((a: any[]) => String(a[0]?.text)).find((text: string) => /rejected/.test(text));
+    while (!counted()) await new Promise((r) => setTimeout(r, 50));
+    counted()!.should.equal('0 ok, 1 rejected');
+    rejected.should.have.length(2);
+  });
+
   it('emits only final sentences when asked', async () => {
     await start({ finalOnly: true });
     for (const name of ['SentenceBegin', 'TranscriptionResultChanged', 'SentenceEnd', 'TranscriptionCompleted'])

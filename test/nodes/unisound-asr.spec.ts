@@ -108,6 +108,34 @@ describe('Unisound ASR nodes against the emulator', function () {
     storedJobs().should.eql([]);
   });
 
+  it('a result with text but no segment list still emits the text, with a warning naming the fields seen', async () => {
+    emulator.setResultShape('text-only');
+    await load([config(), submit()]);
+    const result = outcome();
+    helper.getNode('submit').receive({ payload: audioPath });
+    const { msg, error } = await result;
+    should.not.exist(error);
+    msg!.payload.text.should.startWith('Good morning, this is the Unisound emulator.');
+    msg!.payload.segments.should.have.length(1);
+    msg!.payload.warning.reason.should.equal('textWithoutSegments');
+    msg!.payload.raw.text.should.equal(msg!.payload.text);
+    const warn = (helper.getNode('submit') as unknown as { warn: { args: unknown[][] } }).warn;
+    const said = warn.args.map((w) => String(w[0])).join('\n');
+    said.should.containEql(msg!.taskId);
+    said.should.match(/\btext\b/);
+  });
+
+  it('reads a lower-case status as the documented one', async () => {
+    emulator.setResultShape('lowercase');
+    await load([config(), submit()]);
+    const result = outcome();
+    helper.getNode('submit').receive({ payload: audioPath });
+    const { msg, error } = await result;
+    should.not.exist(error);
+    msg!.payload.raw.status.should.equal('success');
+    msg!.payload.segments.should.have.length(4);
+  });
+
   it('uploads a Buffer (format sniffed from its bytes) with speaker and word options from msg.payload', async () => {
     await load([config(), submit({ enable_speaker: true, word_info: true })]);
     const result = outcome();

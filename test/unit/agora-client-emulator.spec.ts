@@ -89,6 +89,17 @@ describe('AgoraSttClient against AgoraEmulator', () => {
     (await c.query({ taskId: started.taskId })).status!.should.equal('STOPPED');
   });
 
+  it('v7: a keywords-only update is accepted by the emulator with updateMask=keywords', async () => {
+    const c = await setup();
+    const started = await c.start(v7Body());
+    while ((await c.query({ taskId: started.taskId })).status !== 'RUNNING');
+    const u = await c.update({ taskId: started.taskId }, { keywords: ['Agora', 'STT'] });
+    u.updateMask.should.equal('keywords');
+    const sent = emu.requests.filter((r) => r.action === 'update');
+    sent.map((r) => [r.status, r.params.updateMask]).should.eql([[200, 'keywords']]);
+    (sent[0].body as Record<string, unknown>).should.eql({ keywords: ['Agora', 'STT'] });
+  });
+
   it('v7: list follows the cursor through every page; testConnection counts running agents', async () => {
     const c = await setup();
     for (let i = 0; i < 5; i++) await c.start(v7Body(`ch-${i}`));

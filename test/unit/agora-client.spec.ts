@@ -253,6 +253,38 @@ describe('AgoraSttClient over HTTP (loopback server)', () => {
     srv.seen.length.should.equal(before);
   });
 
+  it("builds bot tokens valid for at most 24 h on v7 and v6, as read back by agora-token's own parser", async () => {
+    // Docs-Source shared/video-sdk/token-authentication/deploy-token-server/index.mdx: "valid for a maximum of 24 hours".
+    const { AccessToken2 } = require('agora-token/src/AccessToken2.js');
+    const lifetimes = (token: string): number[] => {
+      const t = new AccessToken2();
+      t.from_string(token).should.be.true();
+      const [rtc] = t.getServices(1) as Array<{ __privileges: Record<string, number> }>;
+      return [t.expire as number, ...Object.values(rtc.__privileges)];
+    };
+    srv = await server((r) => {
+      if (r.path.endsWith('/builderTokens')) return { status: 200, body: { tokenName: 'BT' } };
+      return { status: 200, body: { agent_id: 'A', taskId: 'T' } };
+    });
+    c = client(srv.url, { appCertificate: CERT });
+    await c.start(v7Body);
+    const v7 = lifetimes((srv.seen[0].body!.rtcConfig as Record<string, string>).pubBotToken);
+    v7.length.should.be.above(1);
+    for (const s of v7) s.should.equal(86400);
+    c.close();
+    c = client(srv.url, { apiVersion: 'v6', appCertificate: CERT });
+    await c.start(v6Body);
+    const rtc = srv.seen[srv.seen.length - 1].body!.rtcConfig as Record<string, string>;
+    for (const s of [...lifetimes(rtc.pubBotToken), ...lifetimes(rtc.subBotToken)]) s.should.equal(86400);
+    c.close();
+    // Longer is refused at construction: a token Agora would not honour is never built.
+    should.throws(() => client(srv.url, { appCertificate: CERT, tokenLifetimeSeconds: 86401 }), /tokenLifetimeSeconds/);
+    c = client(srv.url, { appCertificate: CERT, tokenLifetimeSeconds: 3600 });
+    await c.start(v7Body);
+    for (const s of lifetimes((srv.seen[srv.seen.length - 1].body!.rtcConfig as Record<string, string>).pubBotToken))
+      s.should.equal(3600);
+  });
+
   it('spaces two starts in one channel (the second waits), not starts in different channels', async () => {
     srv = await server(() => ({ status: 200, body: { agent_id: 'A' } }));
     c = client(srv.url, { startSpacingMs: 300 });

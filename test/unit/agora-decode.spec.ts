@@ -2,7 +2,12 @@ import zlib from 'zlib';
 import protobuf from 'protobufjs';
 import should from 'should';
 import { SpeechApiError } from '../../nodes/lib/errors';
-import { decodeSttMessage, joinSegments, UndecodableSubtitleError } from '../../nodes/vendors/agora/stt-decode';
+import {
+  decodeSttMessage,
+  joinSegments,
+  SettledSegments,
+  UndecodableSubtitleError,
+} from '../../nodes/vendors/agora/stt-decode';
 import { mulberry32 } from '../support/random';
 
 /**
@@ -118,7 +123,8 @@ describe('agora stt decode: protobuf', () => {
       end: 1753359518654 + 770,
       time: 1753359520754,
     });
-    e.words.should.eql([{ text: 'Hello, how are you?', start: 0, end: 0 }]);
+    // Word start/duration are reserved in Agora's proto: no word timing is made up.
+    e.words.should.eql([]);
     should(e.translations).be.undefined();
     (e.raw as Record<string, unknown>).should.containDeep({
       data_type: 'transcribe',
@@ -140,8 +146,39 @@ describe('agora stt decode: protobuf', () => {
     e.translations!.should.eql([{ language: 'es-ES', text: 'Hola, ¿cómo estás?', final: true }]);
   });
 
-  it("joins a translation language's segments, final only when all are; one entry per language", () => {
-    const e = one(
+  it('pairs original_transcript (18) segments with translations by finality; sentence_id (19) on both events', () => {
+    const memory = new SettledSegments();
+    const msg = encode({
+      data_type: 'translate',
+      sentence_id: 42,
+      trans: [
+        { is_final: true, lang: 'es-ES', texts: ['Hola.'] },
+        { is_final: false, lang: 'es-ES', texts: ['Mundo'] },
+      ],
+      original_transcript: {
+        culture: 'en-US',
+        words: [
+          { text: 'Hello.', is_final: true },
+          { text: 'world', is_final: false },
+        ],
+      },
+    });
+    const [settled, interim] = decodeSttMessage(msg, 'auto', memory);
+    settled.should.containDeep({ text: 'Hello.', final: true, language: 'en-US', sentenceIndex: 42 });
+    settled.translations!.should.eql([{ language: 'es-ES', text: 'Hola.', final: true }]);
+    interim.should.containDeep({ text: 'world', final: false, language: 'en-US', sentenceIndex: 42 });
+    (settled.raw as Record<string, unknown>).should.containDeep({
+      sentence_id: 42,
+      original_transcript: { culture: 'en-US', words: [{ text: 'Hello.', is_final: true }] },
+    });
+    // The same message again: the settled pair was sent; only the interim comes again.
+    decodeSttMessage(msg, 'auto', memory)
+      .map((e) => [e.text, e.final])
+      .should.eql([['world', false]]);
+  });
+
+  it("joins a translation language's segments by finality: one final and one interim event, one entry per language", () => {
+    const [settled, interim] = decodeSttMessage(
       encode({
         data_type: 'translate',
         culture: 'en-US',
@@ -152,12 +189,14 @@ describe('agora stt decode: protobuf', () => {
         ],
       }),
     );
-    e.translations!.should.eql([
-      { language: 'es-ES', text: 'Hola. Mundo', final: false },
+    settled.translations!.should.eql([
+      { language: 'es-ES', text: 'Hola.', final: true },
       { language: 'ja-JP', text: 'こんにちは。世界', final: true },
     ]);
-    e.final.should.be.false();
-    e.text.should.equal('');
+    settled.final.should.be.true();
+    settled.text.should.equal('');
+    interim.translations!.should.eql([{ language: 'es-ES', text: 'Mundo', final: false }]);
+    interim.final.should.be.false();
   });
 
   it('joins CJK words without spaces and Latin words with one space', () => {
@@ -192,8 +231,8 @@ describe('agora stt decode: protobuf', () => {
     ).text.should.equal('안녕하세요 여러분');
   });
 
-  it('is final only when every word is final; keeps start/end/confidence per word', () => {
-    const e = one(
+  it('splits settled and interim words into a final and an interim event; reads no reserved word field', () => {
+    const events = decodeSttMessage(
       encode({
         data_type: 'transcribe',
         culture: 'en-US',
@@ -203,13 +242,24 @@ describe('agora stt decode: protobuf', () => {
         ],
       }),
     );
-    e.final.should.be.false();
-    e.words.should.eql([
-      { text: 'Hello.', start: 100, end: 400, confidence: 0.9 },
-      { text: 'How', start: 500, end: 600, confidence: 0.5 },
-    ]);
-    e.confidence!.should.be.approximately(0.7, 1e-9);
-    should(e.start).be.undefined(); // `time` is 0 until the segment is final
+    events
+      .map((e) => [e.text, e.final])
+      .should.eql([
+        ['Hello.', true],
+        ['How', false],
+      ]);
+    // start_ms, duration_ms and confidence (Word 2, 3, 5) are reserved: not read, not in raw.
+    for (const e of events) {
+      e.words.should.eql([]);
+      should(e.confidence).be.undefined();
+      should(e.start).be.undefined(); // `time` is 0 here
+      (e.raw as { words: object[] }).words.should.eql([
+        { text: 'Hello.', is_final: true },
+        { text: 'How', is_final: false },
+      ]);
+      for (const reserved of ['seqnum', 'vendor', 'end_of_segment', 'sentence_end_index'])
+        Object.keys(e.raw as object).should.not.containEql(reserved);
+    }
     one(
       encode({
         data_type: 'transcribe',
@@ -239,10 +289,10 @@ describe('agora stt decode: protobuf', () => {
     should(big.time).be.undefined(); // not exact as a number
   });
 
-  it("takes sentenceIndex from sentence_id, else the demo's sentence_end_index", () => {
-    one(encode({ data_type: 'transcribe', sentence_end_index: 3, words: [{ text: 'x' }] })).sentenceIndex!.should.equal(
-      3,
-    );
+  it('takes sentenceIndex from sentence_id (19); the reserved field 17 is not read', () => {
+    should(
+      one(encode({ data_type: 'transcribe', sentence_end_index: 3, words: [{ text: 'x' }] })).sentenceIndex,
+    ).be.undefined();
     one(
       encode({ data_type: 'transcribe', sentence_end_index: 3, sentence_id: 77, words: [{ text: 'x' }] }),
     ).sentenceIndex!.should.equal(77);
@@ -377,31 +427,57 @@ describe('agora stt decode: JSON protocol', () => {
     }
   });
 
-  it('makes one event of a v7.2.3 prefix + interim message: joined text, final only if all are', () => {
-    const e = one(gzip(JSON_MIXED));
-    e.should.containDeep({
-      event: 'transcript',
-      text: 'Hello. How',
-      final: false,
-      sentenceIndex: 1710000012000,
-      speaker: '42',
-      start: 1000,
-      end: 1500,
-    });
-    e.words.should.eql([
-      { text: 'Hello.', start: 1000, end: 1200 },
-      { text: 'How', start: 1300, end: 1500 },
-    ]);
-    const allFinal = {
+  it('a v7.2.3 prefix + interim message: the settled segment final once, the other interim, same sentence', () => {
+    const memory = new SettledSegments();
+    const [settled, interim] = decodeSttMessage(gzip(JSON_MIXED), 'auto', memory);
+    settled.should.containDeep({ text: 'Hello.', final: true, sentenceIndex: 1710000012000, start: 1000, end: 1200 });
+    settled.words.should.eql([{ text: 'Hello.', start: 1000, end: 1200 }]);
+    interim.should.containDeep({ text: 'How', final: false, sentenceIndex: 1710000012000, start: 1300, end: 1500 });
+    // Agora repeats the stable prefix while the rest grows: not sent final again.
+    const grown = {
       transcript: {
         ...JSON_MIXED.transcript,
-        results: JSON_MIXED.transcript.results.map((r) => ({ ...r, isFinal: true })),
+        results: [JSON_MIXED.transcript.results[0], { text: 'How are', isFinal: false, offset: 1300, duration: 400 }],
       },
     };
-    one(gzip(allFinal)).final.should.be.true();
+    decodeSttMessage(gzip(grown), 'auto', memory)
+      .map((e) => [e.text, e.final])
+      .should.eql([['How are', false]]);
+    const done = {
+      transcript: {
+        ...JSON_MIXED.transcript,
+        results: [
+          JSON_MIXED.transcript.results[0],
+          { text: 'How are you?', isFinal: true, offset: 1300, duration: 700 },
+        ],
+      },
+    };
+    decodeSttMessage(gzip(done), 'auto', memory)
+      .map((e) => [e.text, e.final])
+      .should.eql([['How are you?', true]]);
+    decodeSttMessage(gzip(done), 'auto', memory).should.eql([]);
+    // Another speaker's or sentence's identical text is its own.
+    const other = { transcript: { ...done.transcript, sentenceId: 1710000099000 } };
+    decodeSttMessage(gzip(other), 'auto', memory).length.should.equal(1);
   });
 
-  it('the empty follow-ups (results: []) yield no event', () => {
+  it('the memory of settled segments is bounded', () => {
+    const memory = new SettledSegments(8);
+    for (let i = 0; i < 100; i++)
+      decodeSttMessage({ transcript: { ...JSON_MIXED.transcript, sentenceId: i + 1 } }, 'auto', memory);
+    memory.size.should.be.belowOrEqual(8);
+  });
+
+  it('the empty follow-ups (results: []) add nothing after their message; alone, their settled text once', () => {
+    const memory = new SettledSegments();
+    decodeSttMessage(gzip(JSON_MIXED), 'auto', memory).length.should.equal(2);
+    decodeSttMessage(gzip(JSON_FOLLOW_UP), 'auto', memory).should.eql([]);
+    const alone = new SettledSegments();
+    decodeSttMessage(gzip(JSON_FOLLOW_UP), 'auto', alone)
+      .map((e) => [e.text, e.final, e.start, e.end])
+      .should.eql([['Hello.', true, 1000, 1500]]);
+    decodeSttMessage(gzip(JSON_FOLLOW_UP), 'auto', alone).should.eql([]);
+    // Without a memory nothing can tell a repeat: the follow-up sends nothing.
     decodeSttMessage(gzip(JSON_FOLLOW_UP)).should.eql([]);
     decodeSttMessage(
       gzip({
@@ -424,9 +500,11 @@ describe('agora stt decode: JSON protocol', () => {
       speaker: '222',
     });
     legacy.translations!.should.eql([{ language: 'ja-JP', text: '4月13日。', final: true }]);
-    const current = one(gzip(JSON_TRANSLATION));
-    current.translations!.should.eql([{ language: 'es-ES', text: 'Hola. Mundo.', final: false }]);
-    current.should.containDeep({ text: 'Hello. world', language: 'en-US', final: false, sentenceIndex: 1710000012000 });
+    const [settled, interim] = decodeSttMessage(gzip(JSON_TRANSLATION));
+    settled.translations!.should.eql([{ language: 'es-ES', text: 'Hola.', final: true }]);
+    settled.should.containDeep({ text: 'Hello.', language: 'en-US', final: true, sentenceIndex: 1710000012000 });
+    interim.translations!.should.eql([{ language: 'es-ES', text: 'Mundo.', final: false }]);
+    interim.should.containDeep({ text: 'world', language: 'en-US', final: false, sentenceIndex: 1710000012000 });
   });
 
   it('rejects JSON without transcript or translation, and truncated gzip, with one clear error', () => {

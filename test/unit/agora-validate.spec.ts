@@ -119,10 +119,13 @@ describe('Agora start validation', () => {
     rules('v7', withRtc('v7', { pubBotUid: { a: 1 } })).should.eql(['rtcConfig.pubBotUid:type']);
   });
 
-  it('drops the deprecated subBotUid/subBotToken on v7', () => {
-    const { body, problems } = prepareStart('v7', withRtc('v7', { subBotUid: '88222', subBotToken: 't' }));
+  it('drops the deprecated subBotUid/subBotToken on v7 and says so, even when they differ from pubBotUid', () => {
+    const { body, problems, ignored } = prepareStart('v7', withRtc('v7', { subBotUid: '47091', subBotToken: 't' }));
     problems.should.be.empty();
     body.rtcConfig!.should.not.have.properties('subBotUid', 'subBotToken');
+    ignored.should.eql(['rtcConfig.subBotUid', 'rtcConfig.subBotToken']);
+    prepareStart('v7', v7).ignored.should.eql([]);
+    prepareStart('v6', v6).ignored.should.eql([]);
   });
 
   it('checks subscriptions: ≤32 uids or ["all"], unsubscribe ≤5, never both', () => {
@@ -170,6 +173,21 @@ describe('Agora start validation', () => {
     rules('v6', { ...v6, ...tc(4, 5) }).should.be.empty();
     rules('v6', { ...v6, ...tc(1, 6) }).should.eql(['translateConfig.languages[0].target:maxItems']);
     rules('v7', { ...v7, ...tc(1, 2, 'de-DE') }).should.eql(['translateConfig.languages[0].target:sameLanguage']);
+    // v7.2.2: a mixed-language input may translate into one of its sources.
+    const mixed = [
+      { source: 'es-ES', target: ['en-US'] },
+      { source: 'en-US', target: ['en-US'] },
+    ];
+    rules('v7', { ...v7, languages: ['es-ES', 'en-US'], translateConfig: { languages: mixed } }).should.be.empty();
+    rules('v7', {
+      ...v7,
+      languages: ['es-ES', 'en-US'],
+      translateConfig: { languages: [{ source: 'en-US', target: ['en-US'] }] },
+    }).should.be.empty();
+    rules('v6', { ...v6, translateConfig: { languages: mixed } }).should.eql([
+      'translateConfig.languages[1].target:sameLanguage',
+    ]);
+    prepareUpdate('v7', { translateConfig: { enable: true, languages: mixed } }).problems.should.be.empty();
     rules('v7', { ...v7, translateConfig: {} }).should.eql(['translateConfig.languages:required']);
     rules('v7', { ...v7, translateConfig: { enable: false } }).should.be.empty();
     rules('v7', { ...v7, translateConfig: { languages: [{}] } }).should.eql([
@@ -202,6 +220,20 @@ describe('Agora start validation', () => {
     rules('v6', { ...v6, captionConfig: { storage: { ...storage, vendor: 4 } } }).should.eql([
       'captionConfig.storage.vendor:enum',
     ]);
+    // v6 start.mdx: possibleValues 1, 5, 6, and its own example sends 2.
+    for (const vendor of [1, 2, 5, 6])
+      rules('v6', { ...v6, captionConfig: { storage: { ...storage, vendor } } }).should.be.empty();
+    for (const vendor of [3, 7, 8])
+      rules('v6', { ...v6, captionConfig: { storage: { ...storage, vendor } } })
+        .map((r) => r.split(':')[0])
+        .should.eql(['captionConfig.storage.vendor']);
+    for (const vendor of [1, 2, 3, 5, 6, 7, 8])
+      rules('v7', { ...v7, captionConfig: { storage: { ...storage, vendor } } }).should.be.empty();
+    // record-captions.mdx's example prefix.
+    rules('v7', {
+      ...v7,
+      captionConfig: { storage: { ...storage, fileNamePrefix: ['folder', 'sub-folder'] } },
+    }).should.be.empty();
     rules('v7', { ...v7, captionConfig: { storage: {} } }).should.eql([
       'captionConfig.storage.accessKey:required',
       'captionConfig.storage.secretKey:required',
@@ -264,7 +296,21 @@ describe('Agora start validation', () => {
 
 describe('Agora update validation', () => {
   it('lists the updatable fields', () => {
-    UPDATE_FIELDS.should.eql(['languages', 'uidLanguagesConfig', 'rtcConfig', 'translateConfig']);
+    UPDATE_FIELDS.should.eql(['languages', 'uidLanguagesConfig', 'keywords', 'rtcConfig', 'translateConfig']);
+  });
+
+  it('takes keywords on v7 (update.mdx): a keywords-only update has updateMask=keywords; v6 refuses it', () => {
+    const u = prepareUpdate('v7', { keywords: ['Agora', 'STT'] });
+    u.problems.should.be.empty();
+    u.body.should.eql({ keywords: ['Agora', 'STT'] });
+    u.updateMask.should.equal('keywords');
+    prepareUpdate('v7', { languages: ['en-US'], keywords: ['a'] }).updateMask.should.equal('languages,keywords');
+    prepareUpdate('v7', { keywords: Array(501).fill('k') })
+      .problems.map((p) => `${p.field}:${p.rule}`)
+      .should.eql(['keywords:maxItems']);
+    prepareUpdate('v6', { keywords: ['a'] })
+      .problems.map((p) => `${p.field}:${p.rule}`)
+      .should.eql(['keywords:v7Only']);
   });
 
   it('builds updateMask from the fields given, in a fixed order', () => {

@@ -137,6 +137,23 @@ describe('messages a newcomer reads (Alibaba nodes)', () => {
     assert.equal(t.key('status.noSuchKey', 'fallback'), 'fallback');
   });
 
+  it('gives statuses with parameters as the key and its parameters, found where a plural key lives', () => {
+    const t = translator(fakeRed(), 'unisound-config');
+    const done = t.status('status.done', { elapsed: '2s' }, 'done');
+    assert.equal(done, `${MODULE}/unisound-config:status.done?elapsed=2s`);
+    // What the editor (resources/editor.js) makes of it, in the editor's language.
+    const [key, query] = done.split('?');
+    const params = Object.fromEntries(new URLSearchParams(query));
+    assert.equal(fakeRed('ja')._(key, params), '完了 2s');
+    assert.equal(fakeRed('zh-CN')._(key, params), '完成，用时 2s');
+    // Agora's agents count has only plural keys (agents_one, agents_other).
+    assert.equal(
+      translator(fakeRed(), 'agora-config').status('status.agents', { count: 3 }, '3 agents'),
+      `${MODULE}/agora-config:status.agents?count=3`,
+    );
+    assert.equal(t.status('status.noSuchKey', { a: 1 }, 'fallback'), 'fallback');
+  });
+
   it('says what was reached when the endpoint is not an Alibaba Cloud API', () => {
     const html = toAliyunError({ status: 404, headers: {}, body: '<html>Not Found</html>' }, 'example.com');
     assert.match(html!.message, /^example\.com answered HTTP 404 .*not an Alibaba Cloud API/);

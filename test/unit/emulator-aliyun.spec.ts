@@ -790,21 +790,21 @@ describe('AliyunLiveEmulator: callbacks', () => {
     const changed = got.slice(2, 6).map((g) => g.content.payload);
     assert.deepEqual(
       changed.map((p) => p.result),
-      ['Meeting', 'Meeting with', 'Meeting with you all', 'Meeting with you all here'],
+      ['Good', 'Good to see', 'Good to see you all', 'Good to see you all here'],
     );
     assert.deepEqual(
       changed.map((p) => p.words.length),
       [1, 2, 3, 4],
     );
     assert.deepEqual(changed[1].words, [
-      { text: 'Meeting', startTime: 0, endTime: 510 },
-      { text: 'with', startTime: 510, endTime: 1020 },
+      { text: 'Good', startTime: 0, endTime: 510 },
+      { text: 'to see', startTime: 510, endTime: 1020 },
     ]);
     const end = got[6].content.payload;
     assert.equal(end.index, 0);
     assert.equal(end.begin_time, 0);
     assert.equal(end.time, 2040);
-    assert.equal(end.result, 'Meeting with you all here');
+    assert.equal(end.result, 'Good to see you all here');
     assert.equal(typeof end.confidence, 'number');
     assert.equal(end.status, 0);
     assert.equal(got[7].content.payload.index, 1);
@@ -869,7 +869,7 @@ describe('AliyunLiveEmulator: callbacks', () => {
     const p = got[1].content.payload;
     assert.equal(p.result, '很高兴在这里见到大家');
     assert.deepEqual(p.translations, [
-      { language: 'en', text: 'Meeting with you all here' },
+      { language: 'en', text: 'Good to see you all here' },
       { language: 'ja', text: '皆さんにここでお会いできて嬉しいです' },
     ]);
     assert.deepEqual(

@@ -18,6 +18,11 @@ export interface Rejection {
   status: number;
   reason: string;
   detail?: string;
+  /**
+   * Refused on purpose by a test of the endpoint (Test callback URL's unsigned probe): answered
+   * and sent to the rejected output like any other, but left out of the counter on the canvas.
+   */
+  uncounted?: boolean;
 }
 
 /** What the vendor part gets to read. */
@@ -124,7 +129,7 @@ export function serveInbound<E>(RED: NodeAPI, node: Node, t: Translate, spec: In
   };
 
   const reject = (req: Request, res: Response, r: Rejection): void => {
-    stats.count('rejected');
+    if (!r.uncounted) stats.count('rejected');
     if (!res.headersSent) {
       if (r.status === 405) res.set('Allow', 'POST');
       // Over the limit the rest of the body is never read: the connection cannot carry another request.

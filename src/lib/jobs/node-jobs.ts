@@ -157,7 +157,7 @@ export class NodeJobs<TData, R> {
         this.node.status({
           fill: 'green',
           shape: 'dot',
-          text: this.t('status.done', { elapsed: formatElapsed(Date.now() - job.submittedAt) }, 'done'),
+          text: this.t.status('status.done', { elapsed: formatElapsed(Date.now() - job.submittedAt) }, 'done'),
         });
         send(msg);
         done();
@@ -189,9 +189,9 @@ export class NodeJobs<TData, R> {
     if (!newest) return;
     const elapsed = formatElapsed(Date.now() - newest.submittedAt);
     const key = newest.state === 'processing' ? 'status.processing' : 'status.waiting';
-    let text = this.t(key, { elapsed }, `${newest.state} ${elapsed}`);
+    let text = this.t.status(key, { elapsed }, `${newest.state} ${elapsed}`);
     if (this.active.size > 1)
-      text = this.t('status.more', { text, count: this.active.size - 1 }, `${text} (+${this.active.size - 1})`);
+      text = this.t.status('status.more', { text, count: this.active.size - 1 }, `${text} (+${this.active.size - 1})`);
     this.node.status({ fill: 'blue', shape: newest.state === 'processing' ? 'dot' : 'ring', text });
   }
 }

@@ -78,7 +78,16 @@ export function unisoundJobs(
     },
     async complete(job, state, msg, polls) {
       const finishedAt = Date.now();
-      msg.payload = toTranscriptDocument(job.jobId, state.body);
+      const doc = toTranscriptDocument(job.jobId, state.body);
+      msg.payload = doc;
+      if (doc.warning)
+        node.warn(
+          t(
+            `warn.${doc.warning.reason}`,
+            { taskId: job.jobId, fields: doc.warning.fields.join(', ') },
+            `Unisound task ${job.jobId}: the result's shape was not recognised (${doc.warning.reason}); fields seen: ${doc.warning.fields.join(', ')}. The transcript is in msg.payload.raw.`,
+          ),
+        );
       msg.taskId = job.jobId;
       msg.unisound = {
         fileId: job.data.fileId,

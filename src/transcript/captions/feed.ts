@@ -1,8 +1,13 @@
 import type { ServerResponse } from 'http';
-import { CaptionUpdate, Room, RoomLimits } from './room';
+import { CaptionUpdate, Room, ROOM_BYTE_LIMITS, RoomLimits } from './room';
+
+/** Which budget an event ran into: a sentence cut, a room's session file full, rooms closed. */
+export type FeedLimit = 'cut' | 'sentences' | 'sentenceBytes' | 'rooms' | 'totalBytes';
 
 export interface FeedLimits extends RoomLimits {
   maxRooms: number;
+  /** Bytes all rooms keep together; over it, the rooms idle longest close. */
+  maxTotalBytes?: number;
   maxViewers: number;
   /** Bytes a viewer may have waiting in its socket; a viewer further behind is dropped and catches up when it reconnects. */
   maxBuffered: number;
@@ -15,6 +20,8 @@ export interface FeedLimits extends RoomLimits {
 export const FEED_LIMITS: Omit<FeedLimits, 'history' | 'maxRooms'> = {
   replay: 500,
   maxSentences: 20000,
+  ...ROOM_BYTE_LIMITS,
+  maxTotalBytes: 64 * 1024 * 1024,
   maxViewers: 1000,
   maxBuffered: 256 * 1024,
   heartbeatMs: 15000,
@@ -57,8 +64,16 @@ export class CaptionFeed {
   constructor(
     private readonly limits: FeedLimits,
     private readonly onViewer: (change: ViewerChange, v: Viewer) => void = () => undefined,
-    private readonly onEvict: (room: Room) => void = () => undefined,
+    private readonly onEvict: (room: Room, why: 'rooms' | 'totalBytes') => void = () => undefined,
+    private readonly onLimit: (kind: FeedLimit, room: Room) => void = () => undefined,
   ) {}
+
+  /** Bytes all rooms keep, as counted against `maxTotalBytes`. */
+  get bytes(): number {
+    let n = 0;
+    for (const r of this.rooms.values()) n += r.bytes;
+    return n;
+  }
 
   /** The room for `key`, opened if needed; opening one too many closes the one idle longest. */
   room(key: string): Room {
@@ -67,12 +82,7 @@ export class CaptionFeed {
       this.rooms.delete(key);
     } else {
       r = new Room(key, this.limits);
-      while (this.rooms.size >= this.limits.maxRooms) {
-        const oldest = this.rooms.values().next().value as Room;
-        this.rooms.delete(oldest.key);
-        if (this.latest === oldest.key) this.latest = undefined;
-        this.onEvict(oldest);
-      }
+      while (this.rooms.size >= this.limits.maxRooms) this.evictOldest('rooms');
     }
     this.rooms.set(key, r);
     return r;
@@ -81,7 +91,13 @@ export class CaptionFeed {
   /** Applies an event to its room and sends the change to the room's viewers; returns how many got it. */
   publish(key: string, u: CaptionUpdate): number {
     const room = this.room(key);
-    const f = room.apply(u);
+    const f = room.apply(u, Date.now(), (kind) => this.onLimit(kind, room));
+    // Over the budget for all rooms: the rooms idle longest make way, never the one just spoken in.
+    const max = this.limits.maxTotalBytes ?? Infinity;
+    if (max !== Infinity) {
+      let total = this.bytes;
+      while (total > max && this.rooms.size > 1) total -= this.evictOldest('totalBytes').bytes;
+    }
     if (f === undefined) return 0;
     this.latest = key;
     let sent = 0;
@@ -89,6 +105,15 @@ export class CaptionFeed {
     if (viewers) for (const v of viewers) sent += this.deliver(v, room, f) ? 1 : 0;
     for (const v of this.followers) sent += this.deliver(v, room, f) ? 1 : 0;
     return sent;
+  }
+
+  private evictOldest(why: 'rooms' | 'totalBytes'): Room {
+    const oldest = this.rooms.values().next().value as Room;
+    this.rooms.delete(oldest.key);
+    if (this.latest === oldest.key) this.latest = undefined;
+    this.onLimit(why, oldest);
+    this.onEvict(oldest, why);
+    return oldest;
   }
 
   /** Adopts rooms kept over a redeploy, so viewers that reconnect resume where they were. */

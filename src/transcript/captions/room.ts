@@ -1,5 +1,6 @@
 import { randomBytes } from 'crypto';
 import { isPlainObject } from '../../lib/merge';
+import { boundSentence, cutUtf8, SENTENCE_LIMITS } from '../bounds';
 import { Sentence } from '../input';
 
 /** One sentence as the page shows it: replaced in place until it is final. */
@@ -31,12 +32,31 @@ export interface RoomLimits {
   replay: number;
   /** Final sentences kept for captions.vtt/.srt; later ones are counted, not kept. */
   maxSentences: number;
+  /** Bytes of the lines kept for late joiners (the oldest go first; the newest always stays). */
+  maxHistoryBytes?: number;
+  /** Bytes of the frames kept for replay (the oldest go first). */
+  maxReplayBytes?: number;
+  /** Bytes of final sentences kept for captions.vtt/.srt; later ones are counted, not kept. */
+  maxSentenceBytes?: number;
 }
 
-/** Hostile or broken payloads cannot grow a frame past these. */
-export const MAX_TEXT = 2000;
-const MAX_SPEAKER = 64;
-const MAX_TRANSLATIONS = 8;
+export const ROOM_BYTE_LIMITS: Required<Pick<RoomLimits, 'maxHistoryBytes' | 'maxReplayBytes' | 'maxSentenceBytes'>> = {
+  maxHistoryBytes: 256 * 1024,
+  maxReplayBytes: 1024 * 1024,
+  maxSentenceBytes: 8 * 1024 * 1024,
+};
+
+/** Hostile or broken payloads cannot grow a frame past these: UTF-8 bytes of a text, a speaker; translations. */
+export const MAX_TEXT = SENTENCE_LIMITS.textBytes;
+const MAX_SPEAKER = 256;
+const MAX_TRANSLATIONS = SENTENCE_LIMITS.translations;
+const LINE_OVERHEAD = 64;
+
+function lineBytes(l: CaptionLine): number {
+  let n = LINE_OVERHEAD + Buffer.byteLength(l.text) + (l.speaker ? Buffer.byteLength(l.speaker) : 0);
+  if (l.tr) for (const [lang, text] of Object.entries(l.tr)) n += lang.length + Buffer.byteLength(text);
+  return n;
+}
 
 function frame(id: string, data: unknown): string {
   // JSON.stringify escapes line breaks, so data is one SSE line whatever the text holds.
@@ -54,7 +74,7 @@ function translationsOf(v: unknown): Record<string, string> | undefined {
     const lang = t.language.trim().slice(0, 20);
     if (!/^[A-Za-z0-9_-]+$/.test(lang) || lang === '__proto__' || lang === 'constructor' || lang === 'prototype')
       continue;
-    out[lang] = t.text.slice(0, MAX_TEXT);
+    out[lang] = cutUtf8(t.text, MAX_TEXT);
     count++;
   }
   return count ? { ...out } : undefined;
@@ -63,10 +83,10 @@ function translationsOf(v: unknown): Record<string, string> | undefined {
 /** Reads the parts of a transcript event (any vendor) the page needs. */
 export function captionUpdate(e: Record<string, unknown>, sentence?: Sentence): CaptionUpdate {
   const index = e.sentenceIndex;
-  const speaker =
-    typeof e.speaker === 'string' && e.speaker.trim() ? e.speaker.trim().slice(0, MAX_SPEAKER) : undefined;
+  // Cut before trimming: a cut string is a fresh copy, a trimmed one may be a view onto the whole input.
+  const speaker = typeof e.speaker === 'string' ? cutUtf8(e.speaker, MAX_SPEAKER).trim() || undefined : undefined;
   return {
-    text: typeof e.text === 'string' ? e.text.slice(0, MAX_TEXT) : '',
+    text: typeof e.text === 'string' ? cutUtf8(e.text, MAX_TEXT) : '',
     final: e.final === true,
     sentenceIndex: typeof index === 'number' && Number.isInteger(index) && index >= 0 ? index : undefined,
     speaker,
@@ -85,9 +105,17 @@ export class Room {
   readonly epoch = randomBytes(6).toString('base64url');
   seq = 0;
   lastAt = 0;
-  /** Final sentences refused because the session file was full. */
+  /** Final sentences refused because the session file was full (count or bytes). */
   dropped = 0;
+  /** Final sentences kept with their text cut to the sentence budget. */
+  cut = 0;
   readonly sentences: Sentence[] = [];
+  /** Bytes kept, by part, as counted against the room's budgets. */
+  private sentenceBytes = 0;
+  private historyBytes = 0;
+  private replayBytes = 0;
+  private readonly lineSizes: number[] = [];
+  private readonly frameSizes: number[] = [];
   private readonly lines: CaptionLine[] = [];
   private open: { line: CaptionLine; index?: number } | undefined;
   private nextLine = 1;
@@ -103,11 +131,40 @@ export class Room {
     return `${this.epoch}.${this.seq}`;
   }
 
-  /** Applies an update; returns the frame every viewer of the room gets, or undefined when nothing changed on screen. */
-  apply(u: CaptionUpdate, now = Date.now()): string | undefined {
+  /** Bytes this room keeps (history lines, replay frames, session-file sentences). */
+  get bytes(): number {
+    return this.sentenceBytes + this.historyBytes + this.replayBytes;
+  }
+
+  /** Keeps a final sentence for the session files; which budget refused or cut it, if any. */
+  private keep(sentence: Sentence): 'cut' | 'sentences' | 'sentenceBytes' | undefined {
+    if (this.sentences.length >= this.limits.maxSentences) {
+      this.dropped++;
+      return 'sentences';
+    }
+    const { sentence: kept, bytes, cut } = boundSentence(sentence);
+    if (this.sentenceBytes + bytes > (this.limits.maxSentenceBytes ?? ROOM_BYTE_LIMITS.maxSentenceBytes)) {
+      this.dropped++;
+      return 'sentenceBytes';
+    }
+    this.sentences.push(kept);
+    this.sentenceBytes += bytes;
+    if (cut) this.cut++;
+    return cut ? 'cut' : undefined;
+  }
+
+  /**
+   * Applies an update; returns the frame every viewer of the room gets, or undefined when
+   * nothing changed on screen. `onLimit` hears which budget a final sentence ran into.
+   */
+  apply(
+    u: CaptionUpdate,
+    now = Date.now(),
+    onLimit: (kind: 'cut' | 'sentences' | 'sentenceBytes') => void = () => undefined,
+  ): string | undefined {
     if (u.sentence) {
-      if (this.sentences.length < this.limits.maxSentences) this.sentences.push(u.sentence);
-      else this.dropped++;
+      const limit = this.keep(u.sentence);
+      if (limit) onLimit(limit);
     }
     const same =
       this.open &&
@@ -120,19 +177,39 @@ export class Room {
       if (u.speaker) line.speaker = u.speaker;
       if (u.tr) line.tr = { ...line.tr, ...u.tr };
       line.final = u.final;
+      // The open line is the newest one kept (or already gone from a history that had to make room).
+      if (this.lines[this.lines.length - 1] === line) {
+        const size = lineBytes(line);
+        this.historyBytes += size - this.lineSizes[this.lineSizes.length - 1];
+        this.lineSizes[this.lineSizes.length - 1] = size;
+      }
     } else {
       line = { n: this.nextLine++, text: u.text, final: u.final };
       if (u.speaker) line.speaker = u.speaker;
       if (u.tr) line.tr = u.tr;
       this.lines.push(line);
-      if (this.lines.length > this.limits.history) this.lines.splice(0, this.lines.length - this.limits.history);
+      const size = lineBytes(line);
+      this.lineSizes.push(size);
+      this.historyBytes += size;
+    }
+    const maxHistoryBytes = this.limits.maxHistoryBytes ?? ROOM_BYTE_LIMITS.maxHistoryBytes;
+    while (this.lines.length > 1 && (this.lines.length > this.limits.history || this.historyBytes > maxHistoryBytes)) {
+      this.lines.shift();
+      this.historyBytes -= this.lineSizes.shift()!;
     }
     this.open = u.final ? undefined : { line, index: u.sentenceIndex ?? this.open?.index };
     this.seq++;
     this.lastAt = now;
     const f = frame(this.id, { k: 'line', room: this.key, line });
     this.frames.push(f);
-    if (this.frames.length > this.limits.replay) this.frames.splice(0, this.frames.length - this.limits.replay);
+    const size = Buffer.byteLength(f);
+    this.frameSizes.push(size);
+    this.replayBytes += size;
+    const maxReplayBytes = this.limits.maxReplayBytes ?? ROOM_BYTE_LIMITS.maxReplayBytes;
+    while (this.frames.length && (this.frames.length > this.limits.replay || this.replayBytes > maxReplayBytes)) {
+      this.frames.shift();
+      this.replayBytes -= this.frameSizes.shift()!;
+    }
     return f;
   }
 

@@ -1,5 +1,6 @@
 import { Problem } from '../../lib/errors';
 import { isPlainObject } from '../../lib/merge';
+import { withoutUserinfo } from '../../lib/redact';
 
 /** Largest RTC user ID: a 32-bit unsigned integer; 0 means "any user" and never names a bot or speaker. */
 const MAX_UID = 4294967295;
@@ -160,6 +161,8 @@ export function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : typeof value;
 }
 
-function clip(s: string): string {
+/** Shown in error texts: never a URL's password, never more than a glance. */
+function clip(text: string): string {
+  const s = withoutUserinfo(text);
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }

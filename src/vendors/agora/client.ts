@@ -22,8 +22,18 @@ import { INSTANCE_ID, prepareStart, prepareUpdate } from './validate';
 export const DEFAULT_ENDPOINT = 'https://api.agora.io';
 export const DEFAULT_UPDATE_SPACING_MS = 5000;
 export const DEFAULT_START_SPACING_MS = 1000;
-/** Bot token lifetimes: a v7 task runs at most 72 h; a v6 resource lives at most 48 h. */
-export const DEFAULT_TOKEN_LIFETIME_SECONDS: Record<AgoraApiVersion, number> = { v7: 72 * 3600, v6: 48 * 3600 };
+/**
+ * "An authentication token is a dynamic key that is valid for a maximum of 24 hours"
+ * (Docs-Source shared/video-sdk/token-authentication/deploy-token-server/index.mdx): bot tokens
+ * are built for 24 h on both versions, though a v7 task may run 72 h (v7.2.3). Nothing in Agora's
+ * material renews a running bot's token (update.mdx has no token field); webhook 104 warns 30 s
+ * before it expires.
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+export const DEFAULT_TOKEN_LIFETIME_SECONDS: Record<AgoraApiVersion, number> = {
+  v7: MAX_TOKEN_LIFETIME_SECONDS,
+  v6: MAX_TOKEN_LIFETIME_SECONDS,
+};
 /** A builder token lives 5 minutes; one older than this is replaced before the start is sent. */
 const BUILDER_TOKEN_FRESH_MS = 4 * 60 * 1000;
 /** The list API's state filter, in its documented order. */
@@ -90,6 +100,7 @@ export class AgoraSttClient {
     const slotKey = `agora:start:${this.opts.appId}:${channel}`;
     const spacing = this.opts.startSpacingMs ?? DEFAULT_START_SPACING_MS;
     const info: AgoraTaskInfo = { apiVersion: this.version, taskId: '', channel, pubBotUid: prepared.pubBotUid };
+    if (prepared.ignored.length) info.ignored = prepared.ignored;
 
     let payload: Json;
     if (this.version === 'v7') {
@@ -490,11 +501,13 @@ function optionProblems(opts: AgoraClientOptions): Problem[] {
     if (!url || !/^https?:$/.test(url.protocol))
       c.add('endpoint', 'url', `The endpoint must be an http(s) URL such as ${DEFAULT_ENDPOINT}.`, {
         schemes: 'http/https',
+        value: String(o.endpoint).slice(0, 200),
       });
   }
   for (const key of ['updateSpacingMs', 'startSpacingMs'] as const)
     if (o[key] !== undefined) c.int(key, o[key], 0, 600000);
-  if (o.tokenLifetimeSeconds !== undefined) c.int('tokenLifetimeSeconds', o.tokenLifetimeSeconds, 60, 4294967295);
+  if (o.tokenLifetimeSeconds !== undefined)
+    c.int('tokenLifetimeSeconds', o.tokenLifetimeSeconds, 60, MAX_TOKEN_LIFETIME_SECONDS);
   return c.problems;
 }
 

@@ -21,8 +21,8 @@ export interface AgoraClientOptions {
   /** Minimum time between two starts in one app+channel; default 1000 ms (Agora's advice). */
   startSpacingMs?: number;
   /**
-   * Lifetime of the bot tokens built from the certificate. Default: the longest a task can run,
-   * 72 h (259200 s) on v7 and 48 h (172800 s, the resource's maximum) on v6.
+   * Lifetime of the bot tokens built from the certificate, 60 s to 24 h. Default 24 h (86400 s),
+   * the longest Agora documents a token to be valid.
    */
   tokenLifetimeSeconds?: number;
 }
@@ -38,6 +38,8 @@ export interface AgoraTaskInfo {
   subBotUid?: string;
   createTs?: number;
   status?: string;
+  /** Fields the start was given but did not send, by a documented rule (v7: rtcConfig.subBotUid/subBotToken). */
+  ignored?: string[];
 }
 
 export interface AgoraTaskRef {

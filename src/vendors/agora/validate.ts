@@ -15,13 +15,20 @@ export const START_FIELDS: readonly string[] = [
   'extensionParams',
 ];
 
-/** What an update may change (§2.3 update rules, §2.4 update row). */
-export const UPDATE_FIELDS: readonly string[] = ['languages', 'uidLanguagesConfig', 'rtcConfig', 'translateConfig'];
+/** What an update may change (§2.3 update rules, §2.4 update row; v7 update.mdx adds keywords). */
+export const UPDATE_FIELDS: readonly string[] = [
+  'languages',
+  'uidLanguagesConfig',
+  'keywords',
+  'rtcConfig',
+  'translateConfig',
+];
 
 /** updateMask entries, in the order they are sent. */
 export const UPDATE_MASK_PATHS: readonly string[] = [
   'languages',
   'uidLanguagesConfig',
+  'keywords',
   'rtcConfig.subscribeAudioUids',
   'rtcConfig.unSubscribeAudioUids',
   'translateConfig.enable',
@@ -33,12 +40,27 @@ interface VersionLimits {
   translateSources: number;
   translateTargets: number;
   storageVendors: readonly number[];
+  /** v7.2.2: a mixed-language input may translate into one of its own sources. */
+  mixedTargets: boolean;
 }
 
 const LIMITS: Record<AgoraApiVersion, VersionLimits> = {
   // v7.2.3: 0 = never stop for idleness, every task capped at 72 h.
-  v7: { maxIdle: [0, 259200], translateSources: 4, translateTargets: 10, storageVendors: [1, 2, 3, 5, 6, 7, 8, 11] },
-  v6: { maxIdle: [5, 2592000], translateSources: 4, translateTargets: 5, storageVendors: [1, 2, 3, 5, 6, 7, 8] },
+  v7: {
+    maxIdle: [0, 259200],
+    translateSources: 4,
+    translateTargets: 10,
+    storageVendors: [1, 2, 3, 5, 6, 7, 8, 11],
+    mixedTargets: true,
+  },
+  // v6 start.mdx: possibleValues "1,5,6", and its own example sends 2 (Alibaba Cloud): those four.
+  v6: {
+    maxIdle: [5, 2592000],
+    translateSources: 4,
+    translateTargets: 5,
+    storageVendors: [1, 2, 5, 6],
+    mixedTargets: false,
+  },
 };
 
 /** The v6 update row documents ≤2 translation sources (the start table ≤4). */
@@ -66,6 +88,8 @@ export interface PreparedStart {
   channel?: string;
   pubBotUid?: string;
   subBotUid?: string;
+  /** Fields given but not sent, by a documented rule (v7: the deprecated subBotUid/subBotToken). */
+  ignored: string[];
 }
 
 export interface PreparedUpdate {
@@ -115,9 +139,11 @@ export function prepareStart(version: AgoraApiVersion, input: Record<string, unk
       c.add('extensionParams', 'v7Only', 'extensionParams is available only on API v7.', { version: 'v7' });
     else set(body, 'extensionParams', objectCopy(c, 'extensionParams', raw.extensionParams));
   }
-  const rtc = rtcConfig(c, version, raw.rtcConfig);
+  const ignored: string[] = [];
+  const rtc = rtcConfig(c, version, raw.rtcConfig, ignored);
   if (rtc) body.rtcConfig = rtc;
-  if (raw.translateConfig !== undefined) set(body, 'translateConfig', translateConfig(c, limits, raw.translateConfig));
+  if (raw.translateConfig !== undefined)
+    set(body, 'translateConfig', translateConfig(c, limits, raw.translateConfig, undefined, raw.languages));
   if (raw.captionConfig !== undefined) set(body, 'captionConfig', captionConfig(c, limits, raw.captionConfig));
 
   return {
@@ -126,6 +152,7 @@ export function prepareStart(version: AgoraApiVersion, input: Record<string, unk
     channel: rtc?.channelName as string | undefined,
     pubBotUid: rtc?.pubBotUid as string | undefined,
     subBotUid: rtc?.subBotUid as string | undefined,
+    ignored,
   };
 }
 
@@ -144,6 +171,14 @@ export function prepareUpdate(version: AgoraApiVersion, input: Record<string, un
     // An empty list clears the per-user languages.
     set(body, 'uidLanguagesConfig', uidLanguages(c, raw.uidLanguagesConfig));
     mask.push('uidLanguagesConfig');
+  }
+  if (raw.keywords !== undefined) {
+    // v7 update.mdx lists keywords (≤500, replacing the old list whole); v6 update has none.
+    if (version === 'v6') c.add('keywords', 'v7Only', 'keywords is available only on API v7.', { version: 'v7' });
+    else {
+      set(body, 'keywords', keywords(c, raw.keywords));
+      mask.push('keywords');
+    }
   }
   if (raw.rtcConfig !== undefined) {
     const rtcIn = c.object('rtcConfig', raw.rtcConfig);
@@ -165,7 +200,7 @@ export function prepareUpdate(version: AgoraApiVersion, input: Record<string, un
     }
   }
   if (raw.translateConfig !== undefined) {
-    const t = translateConfig(c, UPDATE_LIMITS[version], raw.translateConfig, version);
+    const t = translateConfig(c, UPDATE_LIMITS[version], raw.translateConfig, version, raw.languages);
     if (t) {
       // Only the two updatable sub-fields: anything else would be outside the updateMask.
       body.translateConfig = {};
@@ -185,7 +220,12 @@ export function prepareUpdate(version: AgoraApiVersion, input: Record<string, un
   return { body, updateMask: ordered.join(','), problems: c.problems };
 }
 
-function rtcConfig(c: Checker, version: AgoraApiVersion, value: unknown): Record<string, unknown> | undefined {
+function rtcConfig(
+  c: Checker,
+  version: AgoraApiVersion,
+  value: unknown,
+  ignored: string[],
+): Record<string, unknown> | undefined {
   if (value === undefined) {
     c.required('rtcConfig');
     return undefined;
@@ -220,9 +260,12 @@ function rtcConfig(c: Checker, version: AgoraApiVersion, value: unknown): Record
     }
     token(c, rtcIn, rtc, 'subBotToken');
   } else {
-    // Deprecated on v7: the one bot both subscribes and publishes.
-    delete rtc.subBotUid;
-    delete rtc.subBotToken;
+    // v7 join.mdx: subBotUid and subBotToken are deprecated, subBotUid "always identical to
+    // pubBotUid": the one bot both subscribes and publishes. Not sent, and reported as ignored.
+    for (const key of ['subBotUid', 'subBotToken']) {
+      if (isGiven(rtcIn[key])) ignored.push(`rtcConfig.${key}`);
+      delete rtc[key];
+    }
   }
   subscriptions(c, rtcIn, rtc);
   encryption(c, rtcIn, rtc);
@@ -334,6 +377,7 @@ function translateConfig(
   limits: VersionLimits,
   value: unknown,
   updateOf?: AgoraApiVersion,
+  transcribed?: unknown,
 ): Record<string, unknown> | undefined {
   const forUpdate = updateOf !== undefined;
   const tIn = c.object('translateConfig', value);
@@ -375,7 +419,11 @@ function translateConfig(
       obj.target === undefined
         ? c.required(`${field}.target`)
         : c.languages(`${field}.target`, obj.target, 1, limits.translateTargets);
-    if (source !== undefined && target?.includes(source)) {
+    // v7.2.2 (join.mdx, release notes): a single-language input may not translate into itself; a
+    // mixed-language input may target one of its sources. [I] Mixed = several source entries or
+    // several transcription languages; v6 keeps the old rule.
+    const mixed = limits.mixedTargets && (list.length > 1 || (Array.isArray(transcribed) && transcribed.length > 1));
+    if (!mixed && source !== undefined && target?.includes(source)) {
       c.add(`${field}.target`, 'sameLanguage', `${field}.target must not contain its source language ${source}.`, {
         language: source,
       });
@@ -436,8 +484,9 @@ function captionConfig(c: Checker, limits: VersionLimits, value: unknown): Recor
     if (list) {
       const parts = list.map((p, i) =>
         c.string(`captionConfig.storage.fileNamePrefix[${i}]`, p, 128, {
-          pattern: /^[A-Za-z0-9]+$/,
-          hint: 'may hold only letters and digits',
+          // The tables say letters and digits; record-captions.mdx's own example sends "sub-folder".
+          pattern: /^[A-Za-z0-9-]+$/,
+          hint: 'may hold only letters, digits and "-"',
         }),
       );
       const total = parts.filter(Boolean).join('/').length;

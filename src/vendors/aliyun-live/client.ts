@@ -1,6 +1,7 @@
 import { Problem, SpeechApiError, validationError } from '../../lib/errors';
 import { HttpClient, OutgoingRequest } from '../../lib/http';
 import { RateLimiterRegistry } from '../../lib/rate-limit';
+import { withoutUserinfo } from '../../lib/redact';
 import { CreateRtcAsrTaskParams, validateCreate, validateTaskId } from './create-params';
 import { parseJson, toAliyunError } from './errors';
 import { canonicalQuery, EMPTY_BODY_SHA256, isoSeconds, newNonce, signV2, signV3 } from './signature';
@@ -71,7 +72,8 @@ export class AliyunLiveClient {
       timeoutMs: opts.timeoutMs,
       maxRetries: opts.maxRetries,
       limiter: limiters.for(`${this.endpoint.host}|${opts.accessKeyId}`, opts.requestsPerSecond ?? REQUESTS_PER_SECOND),
-      toError: (res) => toAliyunError(res, this.endpoint.host),
+      // The secrets are redacted from whatever the gateway echoes back of the request.
+      toError: (res) => toAliyunError(res, this.endpoint.host, [opts.securityToken, opts.accessKeySecret]),
     });
   }
 
@@ -224,7 +226,8 @@ function credentialProblems(opts: AliyunLiveClientOptions): Problem[] {
       url = undefined;
     }
     if (!url || !/^https?:$/.test(url.protocol)) {
-      const value = opts.endpoint.length > 40 ? `${opts.endpoint.slice(0, 40)}…` : opts.endpoint;
+      const shown = withoutUserinfo(opts.endpoint);
+      const value = shown.length > 40 ? `${shown.slice(0, 40)}…` : shown;
       problems.push({
         field: 'endpoint',
         rule: 'url',

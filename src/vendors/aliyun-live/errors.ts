@@ -1,4 +1,5 @@
 import { SpeechApiError } from '../../lib/errors';
+import { redactSecrets } from '../../lib/redact';
 import { RawResponse } from '../../lib/http';
 
 /** What to do about the common codes, in the user's words; the vendor's own Message follows. */
@@ -51,7 +52,11 @@ function isPopEnvelope(body: ErrorBody | undefined): boolean {
   );
 }
 
-export function toAliyunError(res: RawResponse, host = 'the endpoint'): SpeechApiError | undefined {
+export function toAliyunError(
+  res: RawResponse,
+  host = 'the endpoint',
+  secrets: ReadonlyArray<string | undefined> = [],
+): SpeechApiError | undefined {
   const parsed = parseJson(res.body);
   const body = (parsed && typeof parsed === 'object' ? parsed : undefined) as ErrorBody | undefined;
   const requestId = body?.RequestId ?? body?.requestId;
@@ -81,10 +86,13 @@ export function toAliyunError(res: RawResponse, host = 'the endpoint'): SpeechAp
       code: `RetCode.${body.RetCode}`,
       httpStatus: res.status,
       requestId,
-      message: `Alibaba Cloud refused the request (RetCode ${body.RetCode}): ${body.Description ?? 'no description'}.`,
+      message: redactSecrets(
+        `Alibaba Cloud refused the request (RetCode ${body.RetCode}): ${body.Description ?? 'no description'}.`,
+        secrets,
+      ),
     });
   }
-  const code = body.Code ?? body.code ?? `HTTP${res.status}`;
+  const code = redactSecrets(String(body.Code ?? body.code ?? `HTTP${res.status}`), secrets);
   // A bad signature is answered with the gateway's string to sign, which holds the AccessKey ID and any STS token.
   const vendorMessage = (body.Message ?? body.message ?? '').replace(/\s*server string to sign is:[\s\S]*$/i, '');
   const retryAfter = Number(res.headers['x-acs-retry-after']);
@@ -97,6 +105,7 @@ export function toAliyunError(res: RawResponse, host = 'the endpoint'): SpeechAp
     requestId,
     retryable: throttled || res.status >= 500,
     retryAfter: Number.isInteger(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
-    message: [`${code}: ${vendorMessage}`.trim(), advice].filter(Boolean).join(' '),
+    // A gateway or proxy that echoes the request would otherwise put the STS token into the message.
+    message: redactSecrets([`${code}: ${vendorMessage}`.trim(), advice].filter(Boolean).join(' '), secrets),
   });
 }

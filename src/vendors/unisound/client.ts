@@ -56,6 +56,43 @@ function limiterFor(fingerprint: string, perWindow: number, windowMs: number): R
 }
 
 /** The hash a limiter is keyed by: the key itself never sits in a map that outlives the node. */
+/**
+ * The poll's status, read case-insensitively. The result page says `Waiting`, `Processing`,
+ * `Success`, `Failed` (vendor-apis.md §3.2, cited by third parties); a u2-asr client found by
+ * search reads `status`, then `task.status`, then `data.status`, lower-cased, and also takes
+ * succeeded/completed/done/finished and error/cancelled/canceled [C-3p]. Unknown words are kept
+ * as they came, so the job waits (and times out) rather than guessing.
+ */
+const STATUS_WORDS: Record<string, TaskStatus> = {
+  waiting: 'Waiting',
+  queued: 'Waiting',
+  pending: 'Waiting',
+  processing: 'Processing',
+  running: 'Processing',
+  success: 'Success',
+  succeeded: 'Success',
+  completed: 'Success',
+  done: 'Success',
+  finished: 'Success',
+  failed: 'Failed',
+  failure: 'Failed',
+  error: 'Failed',
+  cancelled: 'Failed',
+  canceled: 'Failed',
+};
+
+export function taskStatusOf(body: Record<string, unknown>): TaskStatus | string {
+  const nested = (key: string): unknown => {
+    const v = body[key];
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>).status : undefined;
+  };
+  for (const candidate of [body.status, nested('task'), nested('data')]) {
+    if (typeof candidate !== 'string' || candidate.trim() === '') continue;
+    return STATUS_WORDS[candidate.trim().toLowerCase()] ?? candidate;
+  }
+  return 'Unknown';
+}
+
 export function keyFingerprint(apiKey: string, endpoint: string): string {
   return crypto.createHash('sha256').update(`${endpoint}\n${apiKey}`).digest('hex').slice(0, 32);
 }
@@ -108,6 +145,8 @@ export class UnisoundClient {
           break;
         } catch (err) {
           if (upload.counter?.tooLarge) throw tooLargeError(undefined, this.maxUploadBytes);
+          const changed = upload.changed?.();
+          if (changed) throw changed;
           const refused = err instanceof SpeechApiError && (err.code === '100501' || err.httpStatus === 429);
           if (!refused || !upload.reopen || attempt >= this.files.maxRetries) throw err;
           await sleep(backoffDelay(attempt, err.retryAfter), call.signal).catch(() => {
@@ -155,7 +194,7 @@ export class UnisoundClient {
       { idempotent: true, signal: call.signal },
     );
     const body = this.json(res);
-    return { status: typeof body.status === 'string' ? body.status : 'Unknown', traceId: traceOf(res), body };
+    return { status: taskStatusOf(body), traceId: traceOf(res), body };
   }
 
   /** The error a Failed task ends in: its base_resp code and status_msg. */

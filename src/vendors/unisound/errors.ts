@@ -1,5 +1,6 @@
 import { SpeechApiError } from '../../lib/errors';
 import { RawResponse } from '../../lib/http';
+import { withoutUserinfo } from '../../lib/redact';
 
 interface BaseResp {
   status_code?: unknown;
@@ -106,6 +107,8 @@ export function toUnisoundError(res: RawResponse): SpeechApiError | undefined {
   });
 }
 
-function clip(s: string): string {
+/** Shown in error texts: never a URL's password, never more than a glance. */
+function clip(text: string): string {
+  const s = withoutUserinfo(text);
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }

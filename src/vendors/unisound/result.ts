@@ -10,6 +10,11 @@ export interface TranscriptDocument {
   text: string;
   segments: TranscriptEvent[];
   raw: unknown;
+  /**
+   * Set when the result's shape was not fully recognised: `fields` are the names the body held
+   * (top level, and inside the result container), so a user can report the real shape.
+   */
+  warning?: { reason: 'textWithoutSegments' | 'noText'; fields: string[] };
 }
 
 type Obj = Record<string, unknown>;
@@ -31,8 +36,15 @@ const LANGUAGE = ['language', 'lang', 'detected_language', 'languageCode'];
 
 export function toTranscriptDocument(taskId: string, body: unknown): TranscriptDocument {
   const root = isObj(body) ? body : {};
-  const container =
-    isObj(root.result) && !Array.isArray(root.result) ? root.result : isObj(root.data) ? root.data : root;
+  // Where the result may sit: at the top (observed), or under result, data or task (shapes a
+  // u2-asr client found by search reads the status from) [C-3p/I].
+  const container = isObj(root.result)
+    ? root.result
+    : isObj(root.data)
+      ? root.data
+      : isObj(root.task) && (Array.isArray(root.task.results) || typeof root.task.text === 'string')
+        ? root.task
+        : root;
   const list = firstArray(container, SEGMENT_LISTS) ?? firstArray(root, SEGMENT_LISTS) ?? [];
   const language = firstString(container, LANGUAGE) ?? firstString(root, LANGUAGE);
   const segments: TranscriptEvent[] = [];
@@ -40,8 +52,27 @@ export function toTranscriptDocument(taskId: string, body: unknown): TranscriptD
     const seg = toSegment(taskId, item, i, language);
     if (seg) segments.push(seg);
   });
-  const given = firstString(container, ['text', 'transcript', 'full_text']);
+  const given = firstString(container, ['text', 'transcript', 'full_text']) ?? firstString(root, ['text']);
   const text = given ?? joinTexts(segments.map((s) => s.text));
+  let warning: TranscriptDocument['warning'];
+  if (segments.length === 0) {
+    // Never an empty transcript in silence: the text alone becomes one untimed segment, and the
+    // warning names the fields seen so the real shape can be reported.
+    const fields = fieldsSeen(root, container);
+    if (text.trim() !== '') {
+      warning = { reason: 'textWithoutSegments', fields };
+      segments.push({
+        vendor: 'unisound',
+        taskId,
+        event: 'result',
+        sentenceIndex: 0,
+        text,
+        final: true,
+        words: [],
+        raw: body,
+      });
+    } else warning = { reason: 'noText', fields };
+  }
   const duration = durationMs(
     firstNumber(container, ['duration', 'audio_duration', 'duration_ms']) ??
       firstNumber(root, ['duration', 'audio_duration', 'duration_ms']),
@@ -49,7 +80,20 @@ export function toTranscriptDocument(taskId: string, body: unknown): TranscriptD
   const doc: TranscriptDocument = { vendor: 'unisound', taskId, text, segments, raw: body };
   if (language) doc.language = language;
   if (duration !== undefined) doc.duration = duration;
+  if (warning) doc.warning = warning;
   return doc;
+}
+
+/** The body's field names (`results[0].…` for the first list item), at most 40. */
+function fieldsSeen(root: Obj, container: Obj): string[] {
+  const out = Object.keys(root);
+  const at = container === root ? '' : `${Object.keys(root).find((k) => root[k] === container)}.`;
+  if (at) for (const k of Object.keys(container)) out.push(`${at}${k}`);
+  for (const k of Object.keys(container)) {
+    const v = container[k];
+    if (Array.isArray(v) && isObj(v[0])) for (const f of Object.keys(v[0])) out.push(`${at}${k}[0].${f}`);
+  }
+  return out.slice(0, 40);
 }
 
 function toSegment(

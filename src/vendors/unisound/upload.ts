@@ -10,7 +10,8 @@ export const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
 
 /** Audio to upload: a file on disk, bytes in memory, or a stream (read once, as it is sent). */
 export type UploadSource =
-  | { kind: 'path'; path: string }
+  /** `roots`: when given, the file (after following links) must lie under every one of these directories. */
+  | { kind: 'path'; path: string; roots?: string[] }
   | { kind: 'buffer'; buffer: Buffer; filename?: string }
   | { kind: 'stream'; stream: Readable; filename?: string };
 
@@ -29,6 +30,8 @@ export interface PreparedUpload {
   reopen?(): Buffer | Readable;
   /** Closes a file or stream that was opened but not (fully) sent. */
   dispose(): void;
+  /** For files: the error to report when the file did not hold its size while it was sent. */
+  changed?(): SpeechApiError | undefined;
 }
 
 /**
@@ -49,32 +52,7 @@ export async function prepareUpload(source: UploadSource, maxBytes = MAX_UPLOAD_
       dispose: () => undefined,
     };
   }
-  if (source.kind === 'path') {
-    let stat: fs.Stats;
-    try {
-      stat = await fs.promises.stat(source.path);
-    } catch (err) {
-      throw fileError(source.path, (err as NodeJS.ErrnoException).code);
-    }
-    if (!stat.isFile()) throw fileError(source.path, 'EISDIR');
-    checkSize(stat.size, maxBytes);
-    const filename = safeName(path.basename(source.path)) ?? 'audio';
-    const format = formatFromName(filename) ?? (await readHead(source.path));
-    const open = (): fs.ReadStream => fs.createReadStream(source.path, { highWaterMark: 256 * 1024 });
-    let current = open();
-    return {
-      filename,
-      size: stat.size,
-      format,
-      body: current,
-      reopen: () => {
-        current.destroy();
-        current = open();
-        return current;
-      },
-      dispose: () => current.destroy(),
-    };
-  }
+  if (source.kind === 'path') return prepareFile(source.path, maxBytes, source.roots ?? []);
   const filename = safeName(source.filename) ?? 'audio';
   const fromName = formatFromName(filename);
   const head = fromName ? undefined : await peek(source.stream, SNIFF_BYTES);
@@ -96,18 +74,33 @@ export async function prepareUpload(source: UploadSource, maxBytes = MAX_UPLOAD_
   };
 }
 
-/** Counts bytes on their way out and fails the stream past the limit, so a runaway source is cut off. */
+/**
+ * Counts bytes on their way out and fails the stream past the limit, so a runaway source is
+ * cut off. With `exact`, the stream must carry exactly that many bytes (the length declared
+ * in the request): any other count fails it, which destroys the request and its socket, so no
+ * stray byte is ever read by the server as the start of another request.
+ */
 export class ByteCounter extends Transform {
   bytes = 0;
   tooLarge = false;
+  /** Set when an `exact` length was not met: the file changed while it was sent. */
+  changed = false;
 
-  constructor(private readonly maxBytes: number) {
+  constructor(
+    private readonly maxBytes: number,
+    private readonly exact?: number,
+  ) {
     super();
   }
 
   override _transform(chunk: Buffer | string, _enc: BufferEncoding, cb: TransformCallback): void {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     this.bytes += buf.length;
+    if (this.exact !== undefined && this.bytes > this.exact) {
+      this.changed = true;
+      cb(new Error('upload longer than its declared length'));
+      return;
+    }
     if (this.bytes > this.maxBytes) {
       this.tooLarge = true;
       cb(new Error('upload over the size limit'));
@@ -115,6 +108,145 @@ export class ByteCounter extends Transform {
     }
     cb(null, buf);
   }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.exact !== undefined && this.bytes !== this.exact) {
+      this.changed = true;
+      cb(new Error('upload shorter than its declared length'));
+      return;
+    }
+    cb();
+  }
+}
+
+export function changedError(file: string, size: number): SpeechApiError {
+  return new SpeechApiError({
+    vendor: 'unisound',
+    code: 'FileChanged',
+    message: `The audio file ${path.basename(file)} changed size while it was uploaded (it was ${size} bytes when the upload began); upload it again once it is complete.`,
+  });
+}
+
+/**
+ * Opens a file to upload. Links are followed first (realpath), then the real path must lie
+ * under every allowed directory given, and what is opened must be a regular file: not a directory,
+ * FIFO, socket or device (opened non-blocking, so a FIFO cannot hang the node). Exactly the
+ * size seen at open is sent, whatever the file does meanwhile.
+ */
+async function prepareFile(file: string, maxBytes: number, roots: string[]): Promise<PreparedUpload> {
+  let real: string;
+  try {
+    real = await fs.promises.realpath(file);
+  } catch (err) {
+    throw fileError(file, (err as NodeJS.ErrnoException).code);
+  }
+  for (const root of roots) if (!(await isUnder(real, root))) throw outsideRootError(file);
+  let fd: number;
+  try {
+    fd = await new Promise<number>((resolve, reject) =>
+      fs.open(real, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK, (err, n) =>
+        err ? reject(err) : resolve(n),
+      ),
+    );
+  } catch (err) {
+    throw fileError(file, (err as NodeJS.ErrnoException).code);
+  }
+  let stat: fs.Stats;
+  try {
+    stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw fileError(file, stat.isDirectory() ? 'EISDIR' : 'ENOTREG');
+    checkSize(stat.size, maxBytes);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+  const size = stat.size;
+  const filename = safeName(path.basename(file)) ?? 'audio';
+  let format: AudioFormat | undefined;
+  try {
+    format = formatFromName(filename) ?? (await readHead(fd));
+  } catch (err) {
+    fs.closeSync(fd);
+    throw fileError(file, (err as NodeJS.ErrnoException).code);
+  }
+  // One descriptor for every attempt (the file cannot be swapped between them); closed by dispose, but
+  // only once no read is in flight: a descriptor closed under a pending read can be reused by the next
+  // open() or socket, and the read would then land in someone else's file.
+  let current: { file: fs.ReadStream; counter: ByteCounter } | undefined;
+  const reading = new Set<fs.ReadStream>();
+  let disposed = false;
+  let released = false;
+  const release = (): void => {
+    if (!disposed || released || reading.size) return;
+    released = true;
+    fs.close(fd, () => undefined);
+  };
+  const open = (): ByteCounter => {
+    const stream = fs.createReadStream('', {
+      fd,
+      // Node closes a stream's fd on destroy() even with autoClose off: these streams must not, the
+      // descriptor outlives each attempt and is closed once, by release().
+      fs: { read: fs.read, close: (_fd: number, cb: (err?: NodeJS.ErrnoException | null) => void) => cb(null) },
+      autoClose: false,
+      start: 0,
+      end: size - 1,
+      highWaterMark: 256 * 1024,
+    });
+    reading.add(stream);
+    stream.once('close', () => {
+      reading.delete(stream);
+      release();
+    });
+    const counter = new ByteCounter(maxBytes, size);
+    stream.on('error', (err) => counter.destroy(err));
+    counter.on('error', () => undefined);
+    current = { file: stream, counter };
+    return stream.pipe(counter);
+  };
+  const stop = (): void => {
+    current?.file.destroy();
+    current?.counter.destroy();
+  };
+  const body = open();
+  return {
+    filename,
+    size,
+    format,
+    body,
+    get counter() {
+      return current?.counter;
+    },
+    reopen: () => {
+      stop();
+      return open();
+    },
+    dispose: () => {
+      stop();
+      disposed = true;
+      release();
+    },
+    changed: () => (current?.counter.changed ? changedError(file, size) : undefined),
+  };
+}
+
+/** Whether a real path lies inside the (real) directory `root`. */
+async function isUnder(real: string, root: string): Promise<boolean> {
+  let base: string;
+  try {
+    base = await fs.promises.realpath(root);
+  } catch {
+    return false;
+  }
+  const rel = path.relative(base, real);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+function outsideRootError(file: string): SpeechApiError {
+  return new SpeechApiError({
+    vendor: 'unisound',
+    code: 'FileOutsideRoot',
+    message: `The audio file ${path.basename(file)} is outside the directory this node may read (its allowed base directory); nothing was uploaded.`,
+  });
 }
 
 export function tooLargeError(size: number | undefined, maxBytes: number): SpeechApiError {
@@ -140,7 +272,11 @@ function fileError(file: string, code: string | undefined): SpeechApiError {
         ? 'cannot be read (permission denied)'
         : code === 'EISDIR'
           ? 'is not a file'
-          : `cannot be read (${code ?? 'error'})`;
+          : code === 'ENOTREG'
+            ? 'is not a regular file (a FIFO, socket or device)'
+            : code === 'ELOOP'
+              ? 'is a link that changed while it was opened'
+              : `cannot be read (${code ?? 'error'})`;
   return new SpeechApiError({
     vendor: 'unisound',
     code: code === 'ENOENT' ? 'FileNotFound' : 'FileUnreadable',
@@ -159,15 +295,12 @@ function safeName(name: string | undefined): string | undefined {
   return base || undefined;
 }
 
-async function readHead(file: string): Promise<AudioFormat | undefined> {
-  const fh = await fs.promises.open(file, 'r');
-  try {
-    const buf = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
-    return formatFromBytes(buf.subarray(0, bytesRead));
-  } finally {
-    await fh.close();
-  }
+async function readHead(fd: number): Promise<AudioFormat | undefined> {
+  const buf = Buffer.alloc(SNIFF_BYTES);
+  const bytesRead = await new Promise<number>((resolve, reject) =>
+    fs.read(fd, buf, 0, SNIFF_BYTES, 0, (err, n) => (err ? reject(err) : resolve(n))),
+  );
+  return formatFromBytes(buf.subarray(0, bytesRead));
 }
 
 /** Reads up to `n` leading bytes and puts them back, so the stream still starts at byte 0. */

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the browser end-to-end test (test/e2e/browser/editor.spec.ts) needs:
-# Debian's chromium at /usr/bin/chromium, plus a small CJK font so screenshots of
-# Chinese transcripts show characters rather than empty boxes.
+# Debian's chromium at /usr/bin/chromium, plus Noto CJK (fonts-noto-cjk): full coverage of
+# Chinese and Japanese, including marks such as the wave dash U+301C of "1〜10 秒" that
+# smaller CJK fonts lack, so the browser tests see the glyphs users see, not empty boxes.
 # Idempotent: does nothing when both are already there. Needs root (or sudo) and apt.
 set -euo pipefail
 
 CHROMIUM=/usr/bin/chromium
-FONT_PKG=fonts-wqy-microhei
+FONT_PKG=fonts-noto-cjk
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -24,8 +25,9 @@ if [ -x "$CHROMIUM" ]; then
 else
   missing+=(chromium)
 fi
-if command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh 2>/dev/null | head -n1)" ]; then
-  echo "install-chromium.sh: a CJK font is already installed"
+# Coverage, not just "some CJK font": the font must have U+301C (the wave dash).
+if command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list ':lang=ja:charset=301c' 2>/dev/null | head -n1)" ]; then
+  echo "install-chromium.sh: a CJK font with full coverage is already installed"
 elif dpkg -s "$FONT_PKG" >/dev/null 2>&1; then
   echo "install-chromium.sh: $FONT_PKG already installed"
 else

@@ -1,7 +1,7 @@
 /**
- * The published SttMessage.proto (Docs-Source shared/real-time-stt/develop/parse-data.mdx,
- * plus field 17 from the demo's web proto), kept here independently of any client code
- * so the emulator's frames and the client's decoder are checked against the vendor's schema.
+ * The published SttMessage.proto (Docs-Source shared/real-time-stt/develop/parse-data.mdx at
+ * 8c1f0c5c, reserved numbers and all), kept here independently of any client code so the
+ * emulator's frames and the client's decoder are checked against the vendor's schema.
  */
 import type { Type } from 'protobufjs';
 
@@ -13,35 +13,31 @@ option csharp_namespace = "AgoraSTTSample.Protobuf";
 option java_package = "io.agora.rtc.speech2text";
 option java_outer_classname = "AgoraSpeech2TextProtobuffer";
 message Text {
-  int32 vendor = 1;
-  int32 version = 2;
-  int32 seqnum = 3;
+  reserved 1 to 3, 5, 7 to 9, 11, 17;
   int64 uid = 4;
-  int32 flag = 5;
   int64 time = 6;
-  int32 lang = 7;
-  int32 starttime = 8;
-  int32 offtime = 9;
   repeated Word words = 10;
-  bool end_of_segment = 11;
   int32 duration_ms = 12;
   string data_type = 13;
   repeated Translation trans = 14;
   string culture = 15;
   int64 text_ts = 16;
-  int32 sentence_end_index = 17;
+  OriginalTranscript original_transcript = 18;
+  int64 sentence_id = 19;
 }
 message Word {
+  reserved 2, 3, 5;
   string text = 1;
-  int32 start_ms = 2;
-  int32 duration_ms = 3;
   bool is_final = 4;
-  double confidence = 5;
 }
 message Translation {
   bool is_final = 1;
   string lang = 2;
   repeated string texts = 3;
+}
+message OriginalTranscript {
+  string culture = 1;
+  repeated Word words = 2;
 }
 `;
 

@@ -80,13 +80,16 @@ function steps(agent: EmulatedAgent, baseTs: number, culture: string): Step[] {
     const textTs = baseTs + offset;
     const duration = s.words.length * 400;
     const uid = uids[s.uid];
+    // [I] Once half the sentence is heard it settles and stays as it is ("no further
+    // modifications are expected", parse-data.mdx); the rest is interim until the end.
+    const half = Math.floor(s.words.length / 2);
     for (let n = 2; n < s.words.length; n += 2) {
       out.push({
         kind: 'transcribe',
         uid,
         sentence: i + 1,
         words: s.words.slice(0, n),
-        stable: n - 1,
+        stable: n > half ? half : 0,
         final: false,
         offset,
         duration: n * 400,
@@ -99,7 +102,7 @@ function steps(agent: EmulatedAgent, baseTs: number, culture: string): Step[] {
       uid,
       sentence: i + 1,
       words: s.words,
-      stable: s.words.length,
+      stable: half,
       final: true,
       offset,
       duration,
@@ -127,26 +130,17 @@ function steps(agent: EmulatedAgent, baseTs: number, culture: string): Step[] {
 function protobufFrame(step: Step, culture: string, seq: number): Buffer {
   const text = step.words.join(' ');
   const Text = sttTextType();
+  void seq;
+  // Agora's current proto: words[] may hold several segments (the settled prefix, then the rest).
+  const segments = [
+    { text: step.words.slice(0, step.stable).join(' '), is_final: true },
+    { text: step.words.slice(step.stable).join(' '), is_final: step.final },
+  ].filter((w) => w.text !== '');
   const msg = {
-    vendor: 0,
-    version: 0,
-    seqnum: seq,
     uid: step.uid,
-    flag: 0,
     time: step.final ? step.textTs : 0,
-    words:
-      step.kind === 'transcribe'
-        ? [
-            {
-              text,
-              start_ms: 0,
-              duration_ms: step.duration,
-              is_final: step.final,
-              confidence: step.final ? 0.93 : 0.71,
-            },
-          ]
-        : [],
-    end_of_segment: step.final,
+    words: step.kind === 'transcribe' ? segments : [],
+    sentence_id: step.textTs,
     duration_ms: step.duration,
     data_type: step.kind,
     trans:
@@ -159,7 +153,11 @@ function protobufFrame(step: Step, culture: string, seq: number): Buffer {
   return Buffer.from(Text.encode(Text.fromObject(msg)).finish());
 }
 
-/** 7.2.3 JSON shape: `results[]` holds the settled prefix plus the interim segment. */
+/**
+ * 7.2.3 JSON shape (docs-portal parse-data.mdx): `results[]` holds the settled prefix plus the rest;
+ * the message-level text/isFinal describe the settled part, and a follow-up repeats them with
+ * `results: []`.
+ */
 function jsonMessages(step: Step, culture: string): unknown[] {
   const text = step.words.join(' ');
   const head = {
@@ -168,7 +166,7 @@ function jsonMessages(step: Step, culture: string): unknown[] {
     offset: step.offset,
     duration: step.duration,
     isFinal: step.final,
-    sentenceId: step.sentence,
+    sentenceId: step.textTs,
   };
   if (step.kind === 'translate') {
     const results = step.targets.map((language) => ({
@@ -189,19 +187,16 @@ function jsonMessages(step: Step, culture: string): unknown[] {
   }
   const stable = step.words.slice(0, step.stable).join(' ');
   const interim = step.words.slice(step.stable).join(' ');
-  const results = [{ text: stable, isFinal: true, offset: step.offset, duration: step.stable * 400 }];
+  const results = stable ? [{ text: stable, isFinal: true, offset: step.offset, duration: step.stable * 400 }] : [];
   if (interim)
     results.push({
-      text: ` ${interim}`,
-      isFinal: false,
+      text: stable ? ` ${interim}` : interim,
+      isFinal: step.final,
       offset: step.offset + step.stable * 400,
       duration: (step.words.length - step.stable) * 400,
     });
-  // [I] The follow-up repeats the header with empty text and `results: []`.
-  return [
-    { transcript: { ...head, language: culture, text, results } },
-    { transcript: { ...head, language: culture, text: '', results: [] } },
-  ];
+  const top = { ...head, language: culture, text: step.final ? text : stable, isFinal: step.final || !!stable };
+  return [{ transcript: { ...top, results } }, { transcript: { ...top, results: [] } }];
 }
 
 export function buildScript(agent: EmulatedAgent, baseTs: number): ScriptFrame[] {

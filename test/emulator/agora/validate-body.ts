@@ -75,6 +75,7 @@ export function checkTranslate(
   sources: number,
   targets: number,
   enableRequired = false,
+  transcribed?: unknown,
 ): void {
   if (!isObject(v)) {
     problems.push('translateConfig: must be an object');
@@ -107,10 +108,12 @@ export function checkTranslate(
     }
     if (!nonEmptyString(item.source)) problems.push(`${path}.source: required string`);
     if (!stringArray(problems, `${path}.target`, item.target, 1, targets)) return;
-    // [I] A mixed-language source is written "zh-CN,en-US"; only a single-language
-    // source may not translate into itself (join.mdx, v7.2.2).
+    // v7.2.2 (join.mdx, release notes): a single-language input may not translate into itself;
+    // a mixed-language input may target one of its sources. [I] Mixed = several source entries,
+    // several transcription languages, or a source written "zh-CN,en-US".
     const source = typeof item.source === 'string' ? item.source.split(',').map((s) => s.trim()) : [];
-    if (source.length === 1 && item.target.includes(source[0]))
+    const mixed = source.length > 1 || langs.length > 1 || (Array.isArray(transcribed) && transcribed.length > 1);
+    if (!mixed && source.length === 1 && item.target.includes(source[0]))
       problems.push(`${path}.target: must differ from the source language`);
   });
 }
@@ -172,8 +175,9 @@ export function checkCaption(
     s.fileNamePrefix !== undefined &&
     stringArray(problems, 'captionConfig.storage.fileNamePrefix', s.fileNamePrefix, 0, 128)
   ) {
-    if (!s.fileNamePrefix.every((p) => /^[A-Za-z0-9]+$/.test(p)))
-      problems.push('captionConfig.storage.fileNamePrefix: only A-Z, a-z and 0-9');
+    // The tables allow A-Z, a-z, 0-9; record-captions.mdx's own example sends "sub-folder": "-" passes.
+    if (!s.fileNamePrefix.every((p) => /^[A-Za-z0-9-]+$/.test(p)))
+      problems.push('captionConfig.storage.fileNamePrefix: only A-Z, a-z, 0-9 and -');
     // "The prefix length (including slashes)": the items joined with '/'.
     if (s.fileNamePrefix.join('/').length > 128)
       problems.push('captionConfig.storage.fileNamePrefix: at most 128 characters in total');
@@ -211,7 +215,14 @@ export function checkCommonBody(problems: string[], body: Json, limits: BodyLimi
     }
   }
   if (body.translateConfig !== undefined)
-    checkTranslate(problems, body.translateConfig, limits.translateSources, limits.translateTargets);
+    checkTranslate(
+      problems,
+      body.translateConfig,
+      limits.translateSources,
+      limits.translateTargets,
+      false,
+      body.languages,
+    );
   if (body.captionConfig !== undefined)
     checkCaption(problems, body.captionConfig, limits.storageVendors, body.extensionParams);
   return out;

@@ -13,6 +13,8 @@ import {
 
 export const UPDATABLE = [
   'languages',
+  // v7 update.mdx lists keywords (≤500); v6 has none (checked in updateProblems).
+  'keywords',
   'uidLanguagesConfig',
   'rtcConfig.subscribeAudioUids',
   'rtcConfig.unSubscribeAudioUids',
@@ -22,14 +24,25 @@ export const UPDATABLE = [
 ] as const;
 
 export interface UpdateLimits {
+  keywords: boolean;
   translateSources: number;
   translateTargets: number;
   /** v6 documents translateConfig.enable as required. */
   translateEnableRequired: boolean;
 }
 
-export const V7_UPDATE: UpdateLimits = { translateSources: 4, translateTargets: 10, translateEnableRequired: false };
-export const V6_UPDATE: UpdateLimits = { translateSources: 2, translateTargets: 5, translateEnableRequired: true };
+export const V7_UPDATE: UpdateLimits = {
+  keywords: true,
+  translateSources: 4,
+  translateTargets: 10,
+  translateEnableRequired: false,
+};
+export const V6_UPDATE: UpdateLimits = {
+  keywords: false,
+  translateSources: 2,
+  translateTargets: 5,
+  translateEnableRequired: true,
+};
 
 export function parseSequenceId(raw: string | undefined): number | undefined {
   if (raw === undefined || !/^\d{1,15}$/.test(raw)) return undefined;
@@ -73,6 +86,12 @@ export function updateProblems(body: unknown, mask: string[], limits: UpdateLimi
     if (!mask.some((m) => m === p || p.startsWith(`${m}.`))) problems.push(`${p}: not named in updateMask`);
   }
   if (body.languages !== undefined) checkLanguages(problems, 'languages', body.languages);
+  if (body.keywords !== undefined) {
+    if (!limits.keywords) problems.push('keywords: cannot be updated on v6');
+    else if (!Array.isArray(body.keywords) || !body.keywords.every((k) => typeof k === 'string' && k !== ''))
+      problems.push('keywords: must be an array of strings');
+    else if (body.keywords.length > 500) problems.push('keywords: at most 500 items');
+  }
   // uidLanguagesConfig: [] clears it.
   if (body.uidLanguagesConfig !== undefined) checkUidLanguagesConfig(problems, body.uidLanguagesConfig);
   if (body.rtcConfig !== undefined) {
@@ -86,6 +105,7 @@ export function updateProblems(body: unknown, mask: string[], limits: UpdateLimi
       limits.translateSources,
       limits.translateTargets,
       limits.translateEnableRequired,
+      body.languages,
     );
   }
   return problems;

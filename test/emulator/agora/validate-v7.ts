@@ -16,9 +16,11 @@ export function joinProblems(body: unknown): string[] {
   if (typeof body.name !== 'string' || body.name === '') problems.push('name: required string');
   else if (body.name.length > 64) problems.push('name: at most 64 characters');
   const rtc = checkCommonBody(problems, body, V7_LIMITS);
-  // Deprecated, "always identical to pubBotUid" [I: a different one is refused].
-  if (rtc && rtc.subBotUid !== undefined && (!isUidString(rtc.subBotUid) || rtc.subBotUid !== rtc.pubBotUid)) {
-    problems.push('rtcConfig.subBotUid: deprecated; must equal pubBotUid when sent');
+  // Deprecated and "always identical to pubBotUid" (join.mdx), yet Agora's quickstart, enable-service
+  // and record-captions examples send subBotUid "47091" with pubBotUid "88222": any valid uid is
+  // accepted and ignored, as the vendor's own examples must pass.
+  if (rtc && rtc.subBotUid !== undefined && !isUidString(rtc.subBotUid)) {
+    problems.push('rtcConfig.subBotUid: must be a numeric string');
   }
   if (body.keywords !== undefined) {
     if (!Array.isArray(body.keywords) || !body.keywords.every((k) => typeof k === 'string' && k !== ''))

@@ -21,7 +21,7 @@ type ScriptLang = 'en' | 'cn' | 'ja';
 /** Non-ASCII text on purpose: receivers must keep UTF-8 intact end to end. */
 const SCRIPT: Record<ScriptLang, string[]>[] = [
   {
-    en: ['Meeting', 'with', 'you all', 'here'],
+    en: ['Good', 'to see', 'you all', 'here'],
     cn: ['很高兴', '在这里', '见到', '大家'],
     ja: ['皆さんに', 'ここで', 'お会いできて', '嬉しいです'],
   },

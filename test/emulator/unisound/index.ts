@@ -1,6 +1,7 @@
 export { UnisoundEmulator, UNISOUND_DEFAULTS } from './server';
 export type { UnisoundEmulatorOptions, UnisoundRequest, EmulatedFile } from './server';
-export type { EmulatedTask, TaskStatus } from './tasks';
+export type { EmulatedTask, TaskStatus, ResultShape } from './tasks';
+export { RESULT_SHAPES } from './tasks';
 export type { ScriptSegment, ScriptWord } from './script';
 export { DEFAULT_SCRIPT, RESULT_FIELDS } from './script';
 export { createProblems, FORMATS, LANGUAGES, LIMITS, MODEL, UPLOAD_PURPOSE } from './validate';

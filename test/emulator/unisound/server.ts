@@ -14,7 +14,7 @@ import { Errors, OK, UnisoundError, newTraceId, type BaseResp } from './errors';
 import { logParams, readJson } from './json-body';
 import { route, type UnisoundAction } from './routes';
 import { DEFAULT_SCRIPT, checkScript, type ScriptSegment } from './script';
-import { DEFAULT_FAIL, newTaskId, pollView, type EmulatedTask } from './tasks';
+import { DEFAULT_FAIL, newTaskId, pollView, type EmulatedTask, type ResultShape } from './tasks';
 import { receiveUpload, type UploadOutcome } from './upload';
 import { UPLOAD_PURPOSE, createProblems, isPositiveInt } from './validate';
 
@@ -42,6 +42,8 @@ export interface UnisoundEmulatorOptions {
   storeUploads?: 'count' | 'keep';
   /** A 'drop' fault closes the socket after this many body bytes (or at the body's end); default 64 KiB. */
   dropAfterBytes?: number;
+  /** How a poll answers (tasks.ts ResultShape); default 'flat'. Switchable with setResultShape(). */
+  resultShape?: ResultShape;
 }
 
 export interface UnisoundRequest {
@@ -108,8 +110,11 @@ export class UnisoundEmulator {
   private nextFileId = FIRST_FILE_ID;
   private failures: { code: number; msg: string }[] = [];
   private script: ScriptSegment[] = DEFAULT_SCRIPT.map((s) => ({ ...s }));
+  private resultShape: ResultShape;
+  private readonly initialShape: ResultShape;
 
   constructor(opts: UnisoundEmulatorOptions = {}) {
+    this.initialShape = this.resultShape = opts.resultShape ?? 'flat';
     this.keys = new Map(Object.entries(opts.apiKeys ?? { [UNISOUND_DEFAULTS.apiKey]: { status: 'ok' } }));
     this.now = opts.now ?? Date.now;
     this.tasksPerMinute = opts.tasksPerMinute ?? 20;
@@ -146,11 +151,17 @@ export class UnisoundEmulator {
     this.faults.clear();
     this.failures = [];
     this.script = DEFAULT_SCRIPT.map((s) => ({ ...s }));
+    this.resultShape = this.initialShape;
   }
 
   /** The next created task ends Failed with this message and code (a 2000xx). */
   failNextTask(statusMsg: string = DEFAULT_FAIL.msg, statusCode: number = DEFAULT_FAIL.code): void {
     this.failures.push({ code: statusCode, msg: statusMsg });
+  }
+
+  /** How polls answer from now on (every plausible shape of the undocumented result, tasks.ts). */
+  setResultShape(shape: ResultShape): void {
+    this.resultShape = shape;
   }
 
   /** The transcript tasks created from now on return on Success. */
@@ -354,7 +365,7 @@ export class UnisoundEmulator {
     const task = r.taskId !== undefined ? this.tasks.get(r.taskId) : undefined;
     // [I] Another key's task is as unknown as a missing one.
     if (!task || task.owner !== owner) throw Errors.notFound(`task_id ${r.taskId ?? ''}`);
-    return pollView(task, this.now(), this.processingMs);
+    return pollView(task, this.now(), this.processingMs, this.resultShape);
   }
 
   /** [I] The reply echoes file_id; purpose must match the file's purpose, else 100002. */

@@ -8,6 +8,19 @@ import { buildResults, scriptDurationSeconds, type ScriptSegment } from './scrip
 
 export type TaskStatus = 'Waiting' | 'Processing' | 'Success' | 'Failed';
 
+/**
+ * The shapes a Success poll may take; the result page (docs/api/transcribe/result) was not found,
+ * so each is [I] from what clients read:
+ * - 'flat' (default, most likely): `{status:"Success", duration, results:[{text, start_time, …}]}`,
+ *   as observed and as every client found reads `results[].text`;
+ * - 'data': the same under `data` (`{data:{status, results}}`), a shape a u2-asr client checks;
+ * - 'task': the same under `task` (`{task:{status, results}}`), likewise;
+ * - 'text-only': `{status, duration, text}` with no segment list;
+ * - 'lowercase': 'flat' with status words in lower case (`success`, `processing`).
+ */
+export type ResultShape = 'flat' | 'data' | 'task' | 'text-only' | 'lowercase';
+export const RESULT_SHAPES: readonly ResultShape[] = ['flat', 'data', 'task', 'text-only', 'lowercase'];
+
 /** [I] Failed tasks answer with an async-transcription code (2000xx); 200001 by default. */
 export const DEFAULT_FAIL = { code: 200001, msg: 'audio decode failed' } as const;
 
@@ -36,6 +49,32 @@ export function statusAt(task: EmulatedTask, now: number, processingMs: number):
 }
 
 export function pollView(
+  task: EmulatedTask,
+  now: number,
+  processingMs: number,
+  shape: ResultShape = 'flat',
+): Record<string, unknown> & { base_resp: BaseResp } {
+  const view = flatView(task, now, processingMs);
+  const { base_resp, task_id, ...rest } = view;
+  switch (shape) {
+    case 'data':
+      return { task_id, data: rest, base_resp };
+    case 'task':
+      return { task_id, task: { task_id, ...rest }, base_resp };
+    case 'text-only': {
+      if (!Array.isArray(rest.results)) return view;
+      const { results, ...others } = rest;
+      const text = (results as Array<{ text: string }>).map((r) => r.text).join(' ');
+      return { task_id, ...others, text, base_resp };
+    }
+    case 'lowercase':
+      return { ...view, status: String(view.status).toLowerCase() };
+    default:
+      return view;
+  }
+}
+
+function flatView(
   task: EmulatedTask,
   now: number,
   processingMs: number,
