@@ -69,7 +69,8 @@ describe('action nodes: a send that throws', () => {
     const { onInput } = require('../../nodes/lib/action-node');
     let input: (msg: Record<string, unknown>, send: (m: unknown) => void, done: (e?: Error) => void) => void = () => {};
     const node = { on: (_e: string, fn: typeof input) => (input = fn), status: () => undefined };
-    const t = Object.assign((_k: string, _p?: unknown, f?: string) => f ?? '', { key: (_k: string, f: string) => f });
+    const text = (_k: string, _p?: unknown, f?: string) => f ?? '';
+    const t = Object.assign(text, { key: (_k: string, f: string) => f, status: text });
     onInput(node, t, async () => ({ status: 'ok' }));
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown) => unhandled.push(e);
