@@ -39,6 +39,8 @@ function raw(
     const req = http.request({ host: '127.0.0.1', port, path: PATH, method: 'POST', agent: false, headers }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
+      // The server drains what a refused request still sends; this client stops sending instead.
+      if (!req.writableEnded) req.destroy();
     });
     req.on('error', (err) => (req.writableEnded ? undefined : reject(err)));
     write(req);
