@@ -381,6 +381,29 @@ describe('Scale-out: two Node-RED instances share the work through Redis (e2e)',
     assert.deepEqual(events, ['event hello from both']);
   });
 
+  it('refuses a signed callback carrying 2,000 nested arrays with 400, and both instances keep serving', async () => {
+    const sigTime = String(Math.floor(Date.now() / 1000));
+    const headers = {
+      'Content-Type': 'application/json',
+      'SIG-TIME': sigTime,
+      'ASR-SIG': asrSig(sigTime, CALLBACK_URL, AUTH_KEY),
+    };
+    // Once answered 200, then Node-RED's message clone overflowed the stack inside the shared
+    // dedupe's promise and the process exited.
+    const deep = `{"task_id":"T-deep","deep":${'['.repeat(2000)}${']'.repeat(2000)},"content":${JSON.stringify(
+      JSON.stringify({ header: { name: 'SentenceEnd', message_id: 'deep-1' }, payload: { index: 1, result: 'x' } }),
+    )}}`;
+    for (const i of instances) {
+      const r = await axios.post(`${i.red.url}/asr-cb`, deep, { headers, proxy: false, validateStatus: () => true });
+      assert.equal(r.status, 400);
+      assert.equal(r.data.error, 'tooDeep');
+    }
+    for (const i of instances) {
+      const r = await axios.post(`${i.red.url}/asr-cb`, '{}', { headers, proxy: false, validateStatus: () => true });
+      assert.equal(r.status, 400, 'the instance still answers');
+    }
+  });
+
   it('makes one Agora task for concurrent starts of one named task, and spaces starts on one channel', async () => {
     await Promise.all(instances.flatMap((i) => [i.red.inject('gnamed'), i.red.inject('gauto')]));
     await waitFor(
