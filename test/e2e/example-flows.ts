@@ -68,7 +68,15 @@ export interface LocalTargets {
   /** AuthKey given to every callback config node. */
   authKey: string;
   /** The Agora emulator, for agora-config nodes and the websocket-client feeding agora-stt-decode. */
-  agora?: { url: string; appId: string; customerId: string; customerSecret: string; appCertificate?: string };
+  agora?: {
+    url: string;
+    appId: string;
+    customerId: string;
+    customerSecret: string;
+    appCertificate?: string;
+    /** The NCS secret given to every agora-stt-events node (the emulator signs its notifications with it). */
+    ncsSecret?: string;
+  };
   /** The Unisound emulator, for unisound-config nodes. */
   unisound?: { url: string; apiKey: string };
 }
@@ -108,6 +116,8 @@ export function pointAtEmulator(flows: FlowNode[], targets: LocalTargets): FlowN
         customerSecret: a.customerSecret,
         ...(a.appCertificate ? { appCertificate: a.appCertificate } : {}),
       };
+    } else if (node.type === 'agora-stt-events' && targets.agora?.ncsSecret) {
+      node.credentials = { secret: targets.agora.ncsSecret };
     } else if (node.type === 'websocket-listener' && targets.agora && String(node.path) === AGORA_SUBTITLES_PATH) {
       // Imported, Node-RED listens for the app that forwards the bot's stream messages; here the
       // emulator stands in for that app, so the node becomes a client of the emulator's feed.
