@@ -29,7 +29,14 @@ export function onInput(
         (result) => {
           inFlight--;
           node.status({ fill: 'green', shape: 'dot', text: result.status });
-          send(msg);
+          // send() clones for a second wire and may throw (a value nested too deeply for the
+          // clone): that ends the message with the error, never as an unhandled rejection.
+          try {
+            send(msg);
+          } catch (err) {
+            done(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
           done();
         },
         (err: unknown) => {

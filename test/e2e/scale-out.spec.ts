@@ -394,6 +394,29 @@ describe('Scale-out: two Node-RED instances share the work through Redis (e2e)',
     assert.deepEqual(events, ['event hello from both']);
   });
 
+  it('refuses a signed callback carrying 2,000 nested arrays with 400, and both instances keep serving', async () => {
+    const sigTime = String(Math.floor(Date.now() / 1000));
+    const headers = {
+      'Content-Type': 'application/json',
+      'SIG-TIME': sigTime,
+      'ASR-SIG': asrSig(sigTime, CALLBACK_URL, AUTH_KEY),
+    };
+    // Once answered 200, then Node-RED's message clone overflowed the stack inside the shared
+    // dedupe's promise and the process exited.
+    const deep = `{"task_id":"T-deep","deep":${'['.repeat(2000)}${']'.repeat(2000)},"content":${JSON.stringify(
+      JSON.stringify({ header: { name: 'SentenceEnd', message_id: 'deep-1' }, payload: { index: 1, result: 'x' } }),
+    )}}`;
+    for (const i of instances) {
+      const r = await axios.post(`${i.red.url}/asr-cb`, deep, { headers, proxy: false, validateStatus: () => true });
+      assert.equal(r.status, 400);
+      assert.equal(r.data.error, 'tooDeep');
+    }
+    for (const i of instances) {
+      const r = await axios.post(`${i.red.url}/asr-cb`, '{}', { headers, proxy: false, validateStatus: () => true });
+      assert.equal(r.status, 400, 'the instance still answers');
+    }
+  });
+
   it('emits an Agora NCS notification delivered twice to both instances once in total (noticeId through Redis)', async () => {
     const notice = (id: string) =>
       JSON.stringify({ sid: 'A1', noticeId: id, productId: 20, eventType: 101, notifyMs: Date.now(), payload: {} });
