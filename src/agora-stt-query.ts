@@ -4,6 +4,8 @@ import { onInput } from './lib/action-node';
 import { translator } from './lib/i18n';
 import { Node, NodeAPI, NodeDef, withDefaults } from './lib/node-red';
 import { readTypedParams } from './lib/typed-params';
+import { isPlainObject } from './lib/merge';
+import { stateWord } from './vendors/agora/vocabulary';
 
 export const TYPE = 'agora-stt-query';
 
@@ -56,7 +58,10 @@ export default function register(RED: NodeAPI): void {
       const queried = await agora.client().query(ref);
       msg.payload = queried.payload;
       msg.taskId = ref.taskId;
-      return { status: queried.status ?? ref.taskId };
+      // The same word agora-stt-events reports (running, stopped, failed, ...), whichever API version answered.
+      const state = stateWord(queried.status);
+      if (state) msg.agora = { ...(isPlainObject(msg.agora) ? msg.agora : {}), state };
+      return { status: state ?? queried.status ?? ref.taskId };
     });
   }
 

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { Problem } from './lib/errors';
-import { mountRoute, pathTaken } from './lib/http-route';
+import { mountRoute } from './lib/http-route';
+import { Claim, claimPaths } from './lib/inbound';
 import { translator, Translate } from './lib/i18n';
 import { DoneFn, Node, NodeAPI, NodeDef, NodeMessage, SendFn } from './lib/node-red';
 import { OnceNotices } from './lib/once';
@@ -89,6 +90,7 @@ export function createTranscriptCaptions(limits: Partial<Omit<FeedLimits, 'histo
       let serving = false;
       let statusTimer: NodeJS.Timeout | undefined;
       const unmounts: Array<() => void> = [];
+      let claim: Claim | undefined;
 
       const servingText = (): string => {
         const viewers = t('status.viewers', { count: feed.viewerCount }, `${feed.viewerCount} viewers`);
@@ -166,24 +168,22 @@ export function createTranscriptCaptions(limits: Partial<Omit<FeedLimits, 'histo
           ),
         );
         node.status({ fill: 'red', shape: 'ring', text: t('status.disabled', {}, 'HTTP disabled') });
-      } else if (pathTaken(RED.httpNode, options.path) || pathTaken(RED.httpNode, `${options.path}/events`)) {
-        node.error(
-          t(
-            'error.pathTaken',
-            { path: options.path },
-            `Another node already serves ${options.path}: give this caption node another path.`,
-          ),
-        );
-        node.status({
-          fill: 'red',
-          shape: 'ring',
-          text: t('status.pathTaken', { path: options.path }, `${options.path} taken`),
-        });
       } else {
-        for (const r of captionRoutes(feed, options, token, httpMiddleware(RED)))
-          unmounts.push(mountRoute(RED.httpNode, r.path, r.handlers));
-        serving = true;
-        node.status({ fill: 'green', shape: 'ring', text: servingText() });
+        const routes = captionRoutes(feed, options, token, httpMiddleware(RED));
+        // Refused (error and red status) when a path collides with Node-RED's admin routes or
+        // another route of this package; a user's http in on one of them is reported.
+        claim = claimPaths(
+          RED,
+          node,
+          t,
+          routes.map((r) => r.path),
+        );
+        if (claim) {
+          for (const r of routes) unmounts.push(mountRoute(RED.httpNode, r.path, r.handlers));
+          serving = true;
+          node.status({ fill: 'green', shape: 'ring', text: servingText() });
+          claim.watch(new Set(routes.map((r) => r.handlers[0])));
+        }
       }
 
       node.on('input', (msg: NodeMessage, _send: SendFn, done: DoneFn) => {
@@ -216,6 +216,7 @@ export function createTranscriptCaptions(limits: Partial<Omit<FeedLimits, 'histo
 
       node.on('close', (removed: boolean, closed: () => void) => {
         for (const unmount of unmounts) unmount();
+        claim?.release();
         feed.close();
         if (statusTimer) clearTimeout(statusTimer);
         if (!removed && feed.rooms.size) {

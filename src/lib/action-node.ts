@@ -35,7 +35,14 @@ export function onInput(
         (result) => {
           inFlight--;
           node.status({ fill: 'green', shape: 'dot', text: withStatusParams(result.status, note()) });
-          send(msg);
+          // send() clones for a second wire and may throw (a value nested too deeply for the
+          // clone): that ends the message with the error, never as an unhandled rejection.
+          try {
+            send(msg);
+          } catch (err) {
+            done(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
           done();
         },
         (err: unknown) => {

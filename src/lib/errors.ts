@@ -1,4 +1,4 @@
-export type Vendor = 'aliyun' | 'agora' | 'unisound';
+export type Vendor = 'aliyun' | 'aliyun-ims' | 'agora' | 'unisound';
 
 export interface SpeechApiErrorInit {
   vendor: Vendor;

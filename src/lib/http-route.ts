@@ -30,8 +30,3 @@ export function mountRoute(
     }
   };
 }
-
-/** True when another route (a core http-in node, another callback node) already answers `path`. */
-export function pathTaken(app: Application, path: string): boolean {
-  return routerStack(app).some((l) => l.route?.path === path);
-}

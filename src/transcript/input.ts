@@ -2,7 +2,7 @@ import { Vendor } from '../lib/errors';
 import { isPlainObject } from '../lib/merge';
 import { TranscriptEvent, TranscriptWord, Translation } from '../lib/transcript';
 
-const VENDORS: readonly string[] = ['aliyun', 'agora', 'unisound'];
+const VENDORS: readonly string[] = ['aliyun', 'aliyun-ims', 'agora', 'unisound'];
 
 /** A final sentence as the formatter reads it: only what shapes cues. */
 export interface Sentence {

@@ -14,13 +14,7 @@ import axios, { AxiosInstance } from 'axios';
 import { ALL_NODES, helper, tab } from '../nodes/harness';
 import { RateLimiter, RateLimiterRegistry } from '../../nodes/lib/rate-limit';
 import { API_VERSION } from '../../nodes/vendors/aliyun-live/client';
-import {
-  canonicalQuery,
-  EMPTY_BODY_SHA256,
-  isoSeconds,
-  newNonce,
-  signV3,
-} from '../../nodes/vendors/aliyun-live/signature';
+import { canonicalQuery, EMPTY_BODY_SHA256, isoSeconds, newNonce, signV3 } from '../../nodes/vendors/aliyun/signature';
 import { ACTION_CASES, ActionCase, EmulatorLike, Msg, removeHarnessSpies, Secrets } from '../reliability/kit';
 import { BenchOptions, BenchResult, median, round } from './types';
 

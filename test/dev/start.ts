@@ -25,9 +25,19 @@ import {
   type FlowNode,
   type NodeRedProcess,
 } from '../e2e/node-red-process';
-import { mergeFlows, pointAtEmulator, readExamples, type ExampleFile, type LocalTargets } from '../e2e/example-flows';
+import {
+  imsTemplatesFor,
+  mergeFlows,
+  pointAtEmulator,
+  readExamples,
+  type ExampleFile,
+  type LocalTargets,
+} from '../e2e/example-flows';
 
 const AUTH_KEY = 'local-dev-authkey';
+/** The NCS secret of the demo's agora-stt-events nodes; the Agora emulator signs its notifications with it. */
+const NCS_SECRET = 'local-dev-ncs-secret';
+const DEMO_TOKEN_LIFETIME_MS = 60_000;
 /** Node types the package registers: every node set with an editor (speech-common only holds a catalogue). */
 const EXPECTED_TYPES = Object.keys(
   require(path.join(REPO_ROOT, 'package.json'))['node-red'].nodes as Record<string, string>,
@@ -212,6 +222,11 @@ function banner(
   log(' On "Live ASR: create, query, stop", press the buttons in order.');
   log(' On "Agora STT: start, query, update, stop (v7)", press them in order; [update] waits');
   log(' until 5 s after [start] (Agora refuses earlier updates), then its debug line appears.');
+  log(' Its "Agora events" debug node shows what the emulator notifies (signed like Agora\'s');
+  log(' Notifications service): agent-joined after [start], agent-left after [stop].');
+  log(' "Agora STT: hand over before the token expires": [start long session]; the emulator');
+  log(' treats bot tokens as lasting a minute, so 30 s later token-expiring arrives, a');
+  log(' replacement task starts and the old one stops (and again every 30 s).');
   log(' "Agora subtitles over WebSocket" has no button: after [start] on the v7 tab (or the v6');
   log(' tab, same channel "demo") its "subtitle text" debug node shows the bot\'s sentences.');
   log(' "Unisound: file to SRT": [/tmp/meeting.wav] writes /tmp/meeting.srt (about 2 s).');
@@ -219,6 +234,10 @@ function banner(
   log(' arrives a few seconds later). "Live subtitles to WebVTT": [start subtitles], then the');
   log(' file /tmp/<TaskId>.vtt when the session completes. "Live captions page": open the page');
   log(' above first, then [start subtitles].');
+  log(' "IMS workflow: live stream to captions": open /ims-captions, then [start workflow]; the');
+  log(' emulator plays the AI-workflow template and posts sentences (with the demo secret) to the');
+  log(' IMS workflow in node. "IMS workflow: ARTC channel to WebVTT": [start workflow], wait a few');
+  log(' sentences, then [stop and write WebVTT] writes /tmp/<TaskId>.vtt.');
   log('');
   log(
     ` Node-RED user directory: ${path.relative(process.cwd(), red.userDir.dir) || red.userDir.dir}  (flows are redeployed on every start)`,
@@ -247,7 +266,7 @@ export function demoTargets(emus: RunningEmulators, nodeRedUrl: string, authKey:
     accessKeySecret,
     nodeRedUrl,
     authKey,
-    agora: { url: emus.agora.url, ...AGORA_DEFAULTS },
+    agora: { url: emus.agora.url, ...AGORA_DEFAULTS, ncsSecret: NCS_SECRET },
     unisound: { url: emus.unisound.url, apiKey: UNISOUND_DEFAULTS.apiKey },
   };
 }
@@ -284,7 +303,14 @@ async function main(): Promise<void> {
 
   let emus: RunningEmulators;
   try {
-    emus = await startEmulators({ port: emulatorPort, host: HOST });
+    // Bot tokens "last" a minute here, so the handover tab's token-expiring (event 104) comes 30 s after a start.
+    // IMS template players post a sentence half every 1.2 s: slow enough to read on the caption page.
+    emus = await startEmulators({
+      port: emulatorPort,
+      host: HOST,
+      agora: { tokenLifetimeMs: DEMO_TOKEN_LIFETIME_MS },
+      imsIntervalMs: 1200,
+    });
   } catch (err) {
     throw new Error(
       `could not start the vendor emulators on ${HOST}:${emulatorPort}-${emulatorPort + 2} (${(err as Error).message}); set EMULATOR_PORT to another port`,
@@ -345,6 +371,18 @@ async function main(): Promise<void> {
   const examples = shareConfigNodes(withButtonsFirst(readExamples()));
   const flows = pointAtEmulator(mergeFlows(examples.map((e) => e.flows)), demoTargets(emus, red.url, AUTH_KEY));
   await red.deploy(flows);
+  for (const [id, template] of Object.entries(imsTemplatesFor(flows, red.url)))
+    emus.aliyun.ims.defineTemplate(id, template);
+  // Agora's Notifications service is set up per project in Agora Console; here, every events node listens.
+  const nodeRedUrl = red.url;
+  emus.agora.notifyTo(
+    flows
+      .filter((n) => n.type === 'agora-stt-events' && n.path)
+      .map((n) => ({
+        url: `${nodeRedUrl}${String(n.path).startsWith('/') ? '' : '/'}${String(n.path)}`,
+        secret: NCS_SECRET,
+      })),
+  );
   const callbackUrls = flows.filter((n) => n.type === 'aliyun-live-callback-config').map((n) => String(n.callbackUrl));
   banner(
     red,

@@ -8,6 +8,8 @@
  * every body before the callback route runs) and '/admin' (the route reads the raw body).
  */
 import assert from 'assert/strict';
+import crypto from 'crypto';
+import http from 'http';
 import { startEmulators, DEFAULT_CREDENTIALS, type RunningEmulators } from '../emulator';
 import { injectNamed, nodesOfType, pointAtEmulator, readExample } from './example-flows';
 import { sleep, startNodeRedInstance, waitFor, type FlowNode, type NodeRedProcess } from './node-red-process';
@@ -289,6 +291,44 @@ for (const httpAdminRoot of ['/', '/admin']) {
       const genuineEvent = o.events.find((e) => e.text === 'genuine subtitle')!;
       assert.equal(genuineEvent.final, true);
       assert.equal(genuineEvent.sentenceIndex, 991);
+    });
+
+    it('answers 413 to a 3 MB chunked JSON body and 400 to 2,000 nested arrays, signed, and Node-RED stays up', async () => {
+      const sigTime = String(Math.floor(Date.now() / 1000));
+      const headers = {
+        'content-type': 'application/json',
+        'SIG-TIME': sigTime,
+        'ASR-SIG': crypto.createHash('md5').update(`${sigTime}/${callbackUrl}/${AUTH_KEY}`).digest('hex'),
+      };
+      const status = (body: Buffer[]): Promise<number> =>
+        new Promise((resolve, reject) => {
+          const req = http.request(callbackUrl, { method: 'POST', agent: false, headers }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', (err) => (req.writableEnded ? undefined : reject(err)));
+          const next = (i: number): void => {
+            if (i >= body.length || req.destroyed) return void req.end();
+            if (req.write(body[i])) next(i + 1);
+            else req.once('drain', () => next(i + 1));
+          };
+          next(0);
+        });
+      // With httpAdminRoot '/', Node-RED's admin body parser would read this whole body first.
+      const pad = Buffer.from(`"${'x'.repeat(65536 - 3)}",`);
+      const big = [Buffer.from('{"pad":['), ...Array.from({ length: 48 }, () => pad), Buffer.from('0]}')];
+      assert.equal(await status(big), 413);
+      const deep = `{"task_id":"${taskId}","deep":${'['.repeat(2000)}${']'.repeat(2000)},"content":"{}"}`;
+      assert.equal(await status([Buffer.from(deep)]), 400);
+      const genuine = await emu().sendCallback(taskId, {
+        name: 'SentenceEnd',
+        payload: { index: 992, result: 'after' },
+      });
+      assert.equal(genuine, 200);
+      await waitFor(
+        async () => ((await observed()).events.some((e) => e.text === 'after') ? true : undefined),
+        'the callback after them',
+      );
     });
 
     it('"list running tasks" lists the task', async () => {

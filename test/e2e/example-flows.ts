@@ -68,10 +68,23 @@ export interface LocalTargets {
   /** AuthKey given to every callback config node. */
   authKey: string;
   /** The Agora emulator, for agora-config nodes and the websocket-client feeding agora-stt-decode. */
-  agora?: { url: string; appId: string; customerId: string; customerSecret: string; appCertificate?: string };
+  agora?: {
+    url: string;
+    appId: string;
+    customerId: string;
+    customerSecret: string;
+    appCertificate?: string;
+    /** The NCS secret given to every agora-stt-events node (the emulator signs its notifications with it). */
+    ncsSecret?: string;
+  };
   /** The Unisound emulator, for unisound-config nodes. */
   unisound?: { url: string; apiKey: string };
+  /** The secret every aliyun-ims-workflow-in node requires (the emulator's templates send it). */
+  imsSecret?: string;
 }
+
+/** The demo's IMS workflow secret, when the targets name none. */
+export const DEMO_IMS_SECRET = 'demo-workflow-secret';
 
 /**
  * A deep copy of `flows` with every `aliyun-live-config` pointed at the emulator
@@ -108,6 +121,8 @@ export function pointAtEmulator(flows: FlowNode[], targets: LocalTargets): FlowN
         customerSecret: a.customerSecret,
         ...(a.appCertificate ? { appCertificate: a.appCertificate } : {}),
       };
+    } else if (node.type === 'agora-stt-events' && targets.agora?.ncsSecret) {
+      node.credentials = { secret: targets.agora.ncsSecret };
     } else if (node.type === 'websocket-listener' && targets.agora && String(node.path) === AGORA_SUBTITLES_PATH) {
       // Imported, Node-RED listens for the app that forwards the bot's stream messages; here the
       // emulator stands in for that app, so the node becomes a client of the emulator's feed.
@@ -118,12 +133,41 @@ export function pointAtEmulator(flows: FlowNode[], targets: LocalTargets): FlowN
       Object.assign(node, { tls: '', hb: '0', subprotocol: '', headers: [] });
       for (const n of copy)
         if (n.type === 'websocket in' && n.server === listener) Object.assign(n, { server: '', client: listener });
+    } else if (node.type === 'aliyun-ims-config') {
+      node.endpoint = targets.emulatorUrl;
+      node.credentials = { accessKeyId: targets.accessKeyId, accessKeySecret: targets.accessKeySecret };
+    } else if (node.type === 'aliyun-ims-workflow-in') {
+      node.credentials = { secret: targets.imsSecret ?? DEMO_IMS_SECRET };
     } else if (node.type === 'unisound-config' && targets.unisound) {
       node.endpoint = targets.unisound.url;
       node.credentials = { apiKey: targets.unisound.apiKey };
     }
   }
   return copy;
+}
+
+/**
+ * The IMS templates the emulator plays for these flows: each start node's WorkflowId posts to
+ * the IMS workflow in node on its tab, the way a user sets the template's HTTP Request node.
+ */
+export function imsTemplatesFor(
+  flows: FlowNode[],
+  nodeRedUrl: string,
+  secret = DEMO_IMS_SECRET,
+): Record<string, { input: 'live' | 'rtc' | 'any'; callbackUrl: string; repeat: boolean }> {
+  const base = nodeRedUrl.replace(/\/+$/, '');
+  const out: Record<string, { input: 'live' | 'rtc' | 'any'; callbackUrl: string; repeat: boolean }> = {};
+  for (const start of flows.filter((n) => n.type === 'aliyun-ims-workflow-start')) {
+    const receiver = flows.find((n) => n.type === 'aliyun-ims-workflow-in' && n.z === start.z);
+    if (!receiver) continue;
+    const param = String(receiver.secretParam || 'secret');
+    out[String(start.workflowId)] = {
+      input: start.mode === 'rtc' ? 'rtc' : start.mode === 'live' ? 'live' : 'any',
+      callbackUrl: `${base}${String(receiver.path)}?${param}=${encodeURIComponent(secret)}`,
+      repeat: true,
+    };
+  }
+  return out;
 }
 
 export function nodesOfType(flows: FlowNode[], type: string): FlowNode[] {

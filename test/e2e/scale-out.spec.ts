@@ -6,6 +6,7 @@
  * flow wrote to its results file.
  */
 import assert from 'assert/strict';
+import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import axios from 'axios';
@@ -33,6 +34,7 @@ const AUTH_KEY = 'scale-out-authkey';
 /** The address Alibaba Cloud calls: the load balancer in front of both instances. */
 const CALLBACK_URL = 'http://speech.example.com/asr-cb';
 const LEASE_SECONDS = 2;
+const NCS_SECRET = 'scale-out-ncs-secret';
 
 interface Instance {
   name: 'A' | 'B';
@@ -161,6 +163,17 @@ function flows(
       wires: [['event']],
     },
     line('event', '"event " + msg.payload.text', 160),
+    {
+      id: 'ncs',
+      type: 'agora-stt-events',
+      z: 'so',
+      path: '/ncs',
+      credentials: { secret: NCS_SECRET },
+      x: 400,
+      y: 200,
+      wires: [['ncsline'], []],
+    },
+    line('ncsline', '"ncs " + msg.payload.raw.noticeId', 200),
 
     {
       id: 'gcfg',
@@ -444,6 +457,59 @@ describe('Scale-out: two Node-RED instances share the work through Redis (e2e)',
     );
     const events = instances.flatMap(lines).filter((l) => l.startsWith('event ') && !l.startsWith('event marker'));
     assert.deepEqual(events, ['event hello from both']);
+  });
+
+  it('refuses a signed callback carrying 2,000 nested arrays with 400, and both instances keep serving', async () => {
+    const sigTime = String(Math.floor(Date.now() / 1000));
+    const headers = {
+      'Content-Type': 'application/json',
+      'SIG-TIME': sigTime,
+      'ASR-SIG': asrSig(sigTime, CALLBACK_URL, AUTH_KEY),
+    };
+    // Once answered 200, then Node-RED's message clone overflowed the stack inside the shared
+    // dedupe's promise and the process exited.
+    const deep = `{"task_id":"T-deep","deep":${'['.repeat(2000)}${']'.repeat(2000)},"content":${JSON.stringify(
+      JSON.stringify({ header: { name: 'SentenceEnd', message_id: 'deep-1' }, payload: { index: 1, result: 'x' } }),
+    )}}`;
+    for (const i of instances) {
+      const r = await axios.post(`${i.red.url}/asr-cb`, deep, { headers, proxy: false, validateStatus: () => true });
+      assert.equal(r.status, 400);
+      assert.equal(r.data.error, 'tooDeep');
+    }
+    for (const i of instances) {
+      const r = await axios.post(`${i.red.url}/asr-cb`, '{}', { headers, proxy: false, validateStatus: () => true });
+      assert.equal(r.status, 400, 'the instance still answers');
+    }
+  });
+
+  it('emits an Agora NCS notification delivered twice to both instances once in total (noticeId through Redis)', async () => {
+    const notice = (id: string) =>
+      JSON.stringify({ sid: 'A1', noticeId: id, productId: 20, eventType: 101, notifyMs: Date.now(), payload: {} });
+    const postTo = (i: Instance, body: string) =>
+      axios.post(`${i.red.url}/ncs`, body, {
+        headers: {
+          'Content-Type': 'application/json',
+          'Agora-Signature-V2': crypto.createHmac('sha256', NCS_SECRET).update(body).digest('hex'),
+        },
+        proxy: false,
+        validateStatus: () => true,
+        transformRequest: (b) => b,
+      });
+    const body = notice('ncs-dedupe-1');
+    const replies = await Promise.all(instances.flatMap((i) => [postTo(i, body), postTo(i, body)]));
+    assert.deepEqual(
+      replies.map((r) => r.status),
+      [200, 200, 200, 200],
+    );
+    // A second notification to each instance afterwards: its line can only come after any line of the first,
+    // so once both are there, a second emission of the first would already show.
+    for (const i of instances) {
+      const marker = `ncs-after-${i.name}`;
+      assert.equal((await postTo(i, notice(marker))).status, 200);
+      await waitFor(() => lines(i).includes(`ncs ${marker}`), `instance ${i.name} emits ${marker}`);
+    }
+    const first = instances.flatMap(lines).filter((l) => l === 'ncs ncs-dedupe-1');
+    assert.deepEqual(first, ['ncs ncs-dedupe-1']);
   });
 
   it('makes one Agora task for concurrent starts of one named task, and spaces starts on one channel', async () => {

@@ -1,5 +1,7 @@
 /** The Agora example flows, pointed at the emulator, do what their comment says when the buttons are pressed in order. */
 import fs from 'fs';
+import http from 'http';
+import { AddressInfo } from 'net';
 import path from 'path';
 import should from 'should';
 import { AgoraEmulator, AGORA_DEFAULTS } from '../emulator/agora';
@@ -7,9 +9,14 @@ import { AGORA_NODES, helper, resetPacing, shortPacing, startEmulator } from './
 import { coreNode } from './harness';
 
 type Msg = Record<string, any>;
-const CORE = ['common/20-inject.js', 'function/15-change.js', 'common/25-catch.js', 'common/90-comment.js'].map(
-  coreNode,
-);
+const CORE = [
+  'common/20-inject.js',
+  'function/15-change.js',
+  'common/25-catch.js',
+  'common/90-comment.js',
+  'function/10-switch.js',
+  'function/10-function.js',
+].map(coreNode);
 
 describe('Agora example flows', function () {
   this.timeout(30000);
@@ -74,4 +81,57 @@ describe('Agora example flows', function () {
       emulator.requests.map((r) => r.action).should.eql([...actions]);
     });
   }
+
+  it('token-expiry-handover.json: on token-expiring a replacement starts under the other bot uid, then the old task stops', async () => {
+    const flow: Msg[] = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'agora', 'token-expiry-handover.json'), 'utf8'),
+    );
+    const cfg = flow.find((n) => n.type === 'agora-config')!;
+    cfg.endpoint = emulator.url;
+    const events = flow.find((n) => n.type === 'agora-stt-events')!;
+    const nodes = flow.map((n) =>
+      n.type === 'debug' ? { id: n.id, z: n.z, type: 'helper', name: n.name, x: n.x, y: n.y } : n,
+    );
+    const secret = 'handover-test-secret';
+    let RED: any;
+    await helper.load([(r: any) => (RED = r), ...CORE, ...AGORA_NODES], nodes, {
+      [cfg.id]: {
+        customerId: AGORA_DEFAULTS.customerId,
+        customerSecret: AGORA_DEFAULTS.customerSecret,
+        appCertificate: AGORA_DEFAULTS.appCertificate,
+      },
+      [events.id]: { secret },
+    });
+    const server = http.createServer(RED.httpNode);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      emulator.notifyTo([{ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${events.path}`, secret }]);
+      const byName = (name: string) => flow.find((n) => n.name === name)!;
+      const once = (name: string) =>
+        new Promise<Msg>((resolve) => helper.getNode(byName(name).id).once('input', resolve));
+      const failures: Msg[] = [];
+      helper.getNode(byName('errors (code, message)').id).on('input', (m: Msg) => failures.push(m.error));
+
+      const first = once('current task (msg.agora)');
+      helper.getNode(byName('start long session').id).receive({});
+      const old = await first;
+      const stopped = once('old task stopped');
+      await emulator.tokenExpiring(old.taskId);
+      (await stopped).taskId.should.equal(old.taskId);
+      const current = helper.getNode(events.id).context().flow.get('handoverTask');
+      current.taskId.should.not.equal(old.taskId);
+      current.pubBotUid.should.equal('88223');
+      current.channel.should.equal(old.agora.channel);
+      emulator.requests
+        .filter((r) => r.action === 'join')
+        .map((r) => (r.body as Msg).rtcConfig.pubBotUid)
+        .should.eql(['88222', '88223']);
+      emulator.agents.get(old.taskId)!.stopping.should.be.true();
+      emulator.agents.get(current.taskId)!.stopping.should.be.false();
+      failures.should.eql([]);
+    } finally {
+      emulator.notifyTo([]);
+      await new Promise((r) => server.close(r));
+    }
+  });
 });

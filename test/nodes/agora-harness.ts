@@ -4,7 +4,14 @@ import { coreNode, helper, tab } from './harness';
 
 type Msg = Record<string, any>;
 
-export const AGORA_TYPES = ['agora-config', 'agora-stt-start', 'agora-stt-query', 'agora-stt-update', 'agora-stt-stop'];
+export const AGORA_TYPES = [
+  'agora-config',
+  'agora-stt-start',
+  'agora-stt-query',
+  'agora-stt-update',
+  'agora-stt-stop',
+  'agora-stt-events',
+];
 export const AGORA_NODES = AGORA_TYPES.map((type) => require(`../../nodes/${type}`).default);
 const FUNCTION_NODE = coreNode('function/10-function.js');
 

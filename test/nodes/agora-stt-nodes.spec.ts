@@ -134,6 +134,7 @@ describe('Agora STT action nodes against the emulator', function () {
       const queried = await send('query', msg);
       queried.msg!.payload.agent_id.should.equal(msg.taskId);
       queried.msg!.payload.status.should.be.oneOf('STARTING', 'RUNNING');
+      queried.msg!.agora.state.should.equal(queried.msg!.payload.status.toLowerCase());
 
       const updated = await send('update', { ...queried.msg, payload: { languages: ['ja-JP'] } });
       should.not.exist(updated.error, JSON.stringify(updated.error));
@@ -394,6 +395,7 @@ describe('Agora STT action nodes against the emulator', function () {
 
       const q = await send('query', msg);
       q.msg!.payload.status.should.equal('IN_PROGRESS');
+      q.msg!.agora.state.should.equal('running'); // the word agora-stt-events uses too
       const u = await send('update', { ...msg, payload: { languages: ['fr-FR'] } });
       should.not.exist(u.error, JSON.stringify(u.error));
       requests('update')[0].params.should.containDeep({

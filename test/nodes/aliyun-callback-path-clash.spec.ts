@@ -31,7 +31,7 @@ describe('aliyun-live-asr-callback: two nodes on one path', function () {
     const warnings = helper
       .log()
       .args.map((a: Msg[]) => a[0])
-      .filter((e: Msg) => e.level === helper.log().WARN);
+      .filter((e: Msg) => e.level === helper.log().ERROR);
     const clash = warnings.filter(
       (w: Msg) => /\/cb\/same/.test(String(w.msg)) && /Two nodes use the path/.test(String(w.msg)),
     );
@@ -72,7 +72,7 @@ describe('aliyun-live-asr-callback: two nodes on one path', function () {
     const warnings = helper
       .log()
       .args.map((a: Msg[]) => a[0])
-      .filter((e: Msg) => e.level === helper.log().WARN && /Two nodes use the path/.test(String(e.msg)));
+      .filter((e: Msg) => e.level === helper.log().ERROR && /Two nodes use the path/.test(String(e.msg)));
     should(warnings).have.length(0);
   });
 });

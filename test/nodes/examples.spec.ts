@@ -16,6 +16,7 @@ const CORE_NODES = [
   'storage/23-watch.js',
   'function/10-switch.js',
   'function/89-delay.js',
+  'function/10-function.js',
 ].map(coreNode);
 
 function examples(dir = path.join(ROOT, 'examples')): string[] {

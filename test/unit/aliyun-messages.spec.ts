@@ -9,9 +9,10 @@ import path from 'path';
 import { SpeechApiError, Problem } from '../../nodes/lib/errors';
 import { localizeError, requestLanguage, translator, MODULE } from '../../nodes/lib/i18n';
 import { normalize, Rule } from '../../nodes/lib/validate';
-import { AliyunLiveClient } from '../../nodes/vendors/aliyun-live/client';
+import { AliyunLiveClient, LIVE_API } from '../../nodes/vendors/aliyun-live/client';
 import { validateCreate } from '../../nodes/vendors/aliyun-live/create-params';
-import { toAliyunError } from '../../nodes/vendors/aliyun-live/errors';
+import { liveInputs } from '../../nodes/vendors/aliyun-ims/inputs';
+import { toAliyunError } from '../../nodes/vendors/aliyun/errors';
 import type { NodeAPI } from '../../nodes/lib/node-red';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -73,6 +74,24 @@ describe('messages a newcomer reads (Alibaba nodes)', () => {
       assert.ok(!err.message.includes('AutoTerminateDelay'), `${lang}: ${err.message}`);
       assert.ok(err.message.includes('99'), `${lang}: the value is not shown: ${err.message}`);
       assert.equal((err as Error & { cause: { problems: Problem[] } }).cause.problems[0].field, 'AutoTerminateDelay');
+    }
+  });
+
+  it('names the IMS start dialog fields (nested Inputs keys too) in every language', () => {
+    for (const lang of LANGS) {
+      const t = translator(fakeRed(lang), 'aliyun-ims-config');
+      const start = JSON.parse(
+        fs.readFileSync(path.join(ROOT, 'nodes', 'locales', lang, 'aliyun-ims-workflow-start.json'), 'utf8'),
+      );
+      const problems: Problem[] = [];
+      liveInputs({ url: 'ftp://x', sourceLanguage: 'xx' }, problems);
+      const err = localizeError(
+        t,
+        new SpeechApiError({ vendor: 'aliyun', code: 'InvalidInput', message: 'x', problems }),
+      );
+      assert.ok(err.message.includes(start.label.streamUrl), `${lang}: ${err.message}`);
+      assert.ok(err.message.includes(start.label.sourceLanguage), `${lang}: ${err.message}`);
+      assert.ok(!/live_url|source_language_id/.test(err.message), `${lang}: ${err.message}`);
     }
   });
 
@@ -155,14 +174,15 @@ describe('messages a newcomer reads (Alibaba nodes)', () => {
   });
 
   it('says what was reached when the endpoint is not an Alibaba Cloud API', () => {
-    const html = toAliyunError({ status: 404, headers: {}, body: '<html>Not Found</html>' }, 'example.com');
+    const html = toAliyunError({ status: 404, headers: {}, body: '<html>Not Found</html>' }, LIVE_API, 'example.com');
     assert.match(html!.message, /^example\.com answered HTTP 404 .*not an Alibaba Cloud API/);
-    const json = toAliyunError({ status: 404, headers: {}, body: '{"error":"not found"}' }, 'example.com');
+    const json = toAliyunError({ status: 404, headers: {}, body: '{"error":"not found"}' }, LIVE_API, 'example.com');
     assert.match(json!.message, /^example\.com answered HTTP 404 without an Alibaba Cloud error code/);
     assert.doesNotMatch(json!.message, /Alibaba Cloud answered/);
     // Alibaba's own envelope keeps its code and advice.
     const pop = toAliyunError(
       { status: 404, headers: {}, body: '{"Code":"ConfigNotFound","Message":"no task","RequestId":"R1"}' },
+      LIVE_API,
       'live.aliyuncs.com',
     );
     assert.equal(pop!.code, 'ConfigNotFound');

@@ -2,7 +2,7 @@ import crypto from 'crypto';
 import should from 'should';
 import OpenApiUtil from '@alicloud/openapi-util';
 import { mulberry32 } from '../support/random';
-import { canonicalQuery, percentEncode, signV2, signV3 } from '../../nodes/vendors/aliyun-live/signature';
+import { canonicalQuery, percentEncode, signV2, signV3 } from '../../nodes/vendors/aliyun/signature';
 import { callbackSignature, signatureMatches, sigTimeToMs } from '../../nodes/vendors/aliyun-live/callback-signature';
 
 const oracle = (OpenApiUtil as unknown as { default?: typeof OpenApiUtil }).default ?? OpenApiUtil;

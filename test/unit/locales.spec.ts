@@ -113,7 +113,7 @@ describe('translations', () => {
 
   it('has every runtime string the Alibaba nodes use, in the catalogue each one reads', () => {
     let used = 0;
-    for (const file of fs.readdirSync(path.join(ROOT, 'src')).filter((f) => f.startsWith('aliyun-live'))) {
+    for (const file of fs.readdirSync(path.join(ROOT, 'src')).filter((f) => f.startsWith('aliyun-'))) {
       const src = fs.readFileSync(path.join(ROOT, 'src', file), 'utf8');
       const ownType = /export const TYPE = '([^']+)'/.exec(src)?.[1];
       const set = /translator\(RED, TYPE\)/.test(src) ? ownType : /translator\(RED, '([^']+)'\)/.exec(src)?.[1];

@@ -1,7 +1,8 @@
 import 'should';
 import { redactSecrets, withoutUserinfo } from '../../nodes/lib/redact';
 import { normalize } from '../../nodes/lib/validate';
-import { toAliyunError } from '../../nodes/vendors/aliyun-live/errors';
+import { toAliyunError } from '../../nodes/vendors/aliyun/errors';
+import { LIVE_API } from '../../nodes/vendors/aliyun-live/client';
 import { AliyunLiveClient } from '../../nodes/vendors/aliyun-live/client';
 
 describe('lib/redact: error texts carry no passwords or tokens', () => {
@@ -45,7 +46,7 @@ describe('lib/redact: error texts carry no passwords or tokens', () => {
       RequestId: 'r1',
       Message: `bad request GET /?SecurityToken=${encodeURIComponent(token)}&x=${token} key ${secret}`,
     });
-    const err = toAliyunError({ status: 400, headers: {}, body }, 'live.example', [token, secret])!;
+    const err = toAliyunError({ status: 400, headers: {}, body }, LIVE_API, 'live.example', [token, secret])!;
     err.message.should.not.containEql('CAIS');
     err.message.should.not.containEql(secret);
     JSON.stringify(err).should.not.containEql('canary');

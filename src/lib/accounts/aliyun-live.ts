@@ -5,30 +5,14 @@
 import { requireConfig } from '../action-node';
 import { Translate } from '../i18n';
 import { Node, NodeAPI } from '../node-red';
-import type { AliyunLiveClient, SignatureVersion } from '../../vendors/aliyun-live/client';
+import type { AliyunLiveClient } from '../../vendors/aliyun-live/client';
+import type { AliyunConfigNode } from '../aliyun/config-node';
 
 export const ALIYUN_LIVE_CONFIG_TYPE = 'aliyun-live-config';
 
-export interface Credentials {
-  accessKeyId?: string;
-  accessKeySecret?: string;
-  securityToken?: string;
-}
+export type { Credentials, Settings } from '../aliyun/config-node';
 
-export interface Settings {
-  region: string;
-  endpoint: string;
-  signatureVersion: SignatureVersion;
-  timeoutMs: number;
-  maxRetries: number;
-  requestsPerSecond: number;
-}
-
-export interface AliyunLiveConfigNode extends Node<Credentials> {
-  settings: Settings;
-  /** One client per config node: its sockets, limiter slot and lifetime follow the node. */
-  client(): AliyunLiveClient;
-}
+export type AliyunLiveConfigNode = AliyunConfigNode<AliyunLiveClient>;
 
 export function isAliyunLiveConfig(node: unknown): node is AliyunLiveConfigNode {
   return (

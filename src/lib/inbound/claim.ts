@@ -34,7 +34,7 @@ export function claimPaths(RED: NodeAPI, node: Node, t: Translate, paths: string
   }
   const clash = heldBy(paths, node);
   if (clash) {
-    node.warn(
+    node.error(
       t(
         'inbound.pathClash',
         { path: clash.path, other: describeHolder(clash.holder) },

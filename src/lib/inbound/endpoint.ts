@@ -8,7 +8,7 @@ import { isShared, volatileStore } from '../state/shared';
 import { claimPaths } from './claim';
 import { DEFAULT_MAX_DEPTH, deeperThan, JsonRead, readJson } from './json-reader';
 import { LogThrottle } from './log-throttle';
-import { BodyError, readRawBody } from './raw-body';
+import { BodyError, discardRest, readRawBody } from './raw-body';
 import { fullPath } from './reserved-paths';
 import { CapturedRequest, captureBodies, RAW_BODY } from './root-capture';
 import { StatusCounter } from './status-counter';
@@ -132,8 +132,8 @@ export function serveInbound<E>(RED: NodeAPI, node: Node, t: Translate, spec: In
     if (!r.uncounted) stats.count('rejected');
     if (!res.headersSent) {
       if (r.status === 405) res.set('Allow', 'POST');
-      // Over the limit the rest of the body is never read: the connection cannot carry another request.
-      if (r.status === 413) res.set('Connection', 'close');
+      // The rest of a refused body is drained (bounded), so the answer reaches a client still sending.
+      if (r.status === 413) discardRest(req);
       res.status(r.status).json({ error: r.reason, message: r.detail ?? r.reason });
     }
     if (LOGGED_STATUSES.has(r.status)) log.note(`${r.status}:${r.reason}`, `(${r.status}) ${r.detail ?? r.reason}`);
@@ -197,8 +197,6 @@ export function serveInbound<E>(RED: NodeAPI, node: Node, t: Translate, spec: In
       return reject(req, res, { status: 403, reason: 'sourceNotAllowed' });
     const captured = (req as CapturedRequest)[RAW_BODY];
     const declared = Number(req.headers['content-length']);
-    if (captured instanceof BodyError)
-      return reject(req, res, { status: captured.status, reason: captured.reason, detail: captured.message });
     if (!captured && Number.isFinite(declared) && declared > spec.maxBodyBytes)
       return reject(req, res, {
         status: 413,
@@ -243,7 +241,12 @@ export function serveInbound<E>(RED: NodeAPI, node: Node, t: Translate, spec: In
     reject(req, res, { status: 400, reason: 'badBody', detail: 'the body could not be read' });
   };
   const unmount = mountRoute(RED.httpNode, spec.path, [entry, parserFailed]);
-  const uncapture = captureBodies(RED.httpNode, fullPath(RED.settings.httpNodeRoot, spec.path), spec.maxBodyBytes);
+  const uncapture = captureBodies(
+    RED.httpNode,
+    fullPath(RED.settings.httpNodeRoot, spec.path),
+    spec.maxBodyBytes,
+    (req, res, err) => reject(req, res, { status: err.status, reason: err.reason, detail: err.message }),
+  );
   claim.watch(new Set([entry]));
 
   node.on('close', (_removed: boolean, done: () => void) => {

@@ -14,8 +14,7 @@ export class BodyError extends Error {
 /**
  * Reads a request body as the exact bytes received, counting them as they arrive: a chunked
  * body declares no length, so a guard on Content-Length alone lets any size through. Over the
- * limit it stops reading at once and asks for the connection to close after the answer (the
- * rest of the body is never read, so the socket cannot be reused).
+ * limit it keeps nothing more and discards the rest (see discardRest).
  */
 export function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -37,7 +36,7 @@ export function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer
       if (received > limit) {
         cleanup();
         chunks.length = 0;
-        req.pause();
+        discardRest(req);
         return reject(tooLarge(received, limit));
       }
       chunks.push(chunk);
@@ -59,4 +58,26 @@ export function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer
 
 function tooLarge(bytes: number, limit: number): BodyError {
   return new BodyError(413, 'tooLarge', `body of ${bytes} bytes or more is over the ${limit}-byte limit`);
+}
+
+/** Past this many discarded bytes the connection is cut: draining is for honest clients. */
+const DISCARD_CAP = 16 * 1024 * 1024;
+
+/**
+ * Reads and drops the rest of a refused body. Closing at once instead would reset a client still
+ * sending, and a reset can destroy the 413 before the client reads it; draining keeps the answer
+ * readable and the connection reusable. Bounded: a sender that goes on past DISCARD_CAP is cut off.
+ */
+const draining = new WeakSet<IncomingMessage>();
+
+export function discardRest(req: IncomingMessage): void {
+  if (req.readableEnded || draining.has(req)) return;
+  draining.add(req);
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DISCARD_CAP) req.socket.destroy();
+  });
+  req.on('error', () => undefined);
+  req.resume();
 }

@@ -59,7 +59,7 @@ export function adminCollision(
   if (admin === false) return undefined;
   const full = routeKey(fullPath(settings.httpNodeRoot, path));
   const adminKey = admin.toLowerCase();
-  if (`${full}/` === adminKey) return admin; // the editor itself
+  if ((full.endsWith('/') ? full : `${full}/`) === adminKey) return admin; // the editor itself
   if (!full.startsWith(adminKey)) return undefined;
   const segment = full.slice(adminKey.length).split('/')[0];
   return ADMIN_SEGMENTS.has(segment) ? `${admin}${segment}` : undefined;

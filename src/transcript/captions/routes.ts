@@ -46,6 +46,12 @@ export function captionRoutes(
       res.setHeader('allow', 'GET, HEAD');
       return refuse(res, 405, 'Method not allowed');
     }
+    // A GET carries no body: one that does is refused before anything reads it, and the
+    // connection closes (the unread bytes could not be told from a next request).
+    if (req.headers['transfer-encoding'] || Number(req.headers['content-length']) > 0) {
+      res.setHeader('connection', 'close');
+      return refuse(res, 400, 'This request takes no body.');
+    }
     next();
   };
   const auth = (req: Request, res: Response, next: NextFunction): void => {
@@ -53,9 +59,12 @@ export function captionRoutes(
     next();
   };
   // Each route gets its own first handler: mountRoute removes exactly the layers holding it.
-  const route = (sub: string, handler: (req: Request, res: Response) => void): CaptionRoute => ({
+  // The page's own script and style are the same files for every install and hold nothing
+  // secret: served without the token, since the page requests them by plain URL (a token-protected
+  // page once stayed on "loading" forever, its script and style refused 401).
+  const route = (sub: string, handler: (req: Request, res: Response) => void, open = false): CaptionRoute => ({
     path: `${o.path}${sub}`,
-    handlers: [(req, res, next) => guard(req, res, next), ...middleware, auth, handler],
+    handlers: [(req, res, next) => guard(req, res, next), ...middleware, ...(open ? [] : [auth]), handler],
   });
 
   const roomParam = (req: Request, res: Response): string | undefined | false => {
@@ -105,22 +114,30 @@ export function captionRoutes(
       res.writeHead(200, { ...PAGE_HEADERS, 'content-type': 'text/html; charset=utf-8' });
       res.end(captionPage(req.originalUrl.split('?')[0], o));
     }),
-    route('/caption-page.js', (_req, res) => {
-      res.writeHead(200, {
-        'content-type': 'text/javascript; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-content-type-options': 'nosniff',
-      });
-      res.end(pageAssets().js);
-    }),
-    route('/caption-page.css', (_req, res) => {
-      res.writeHead(200, {
-        'content-type': 'text/css; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-content-type-options': 'nosniff',
-      });
-      res.end(pageAssets().css);
-    }),
+    route(
+      '/caption-page.js',
+      (_req, res) => {
+        res.writeHead(200, {
+          'content-type': 'text/javascript; charset=utf-8',
+          'cache-control': 'no-cache',
+          'x-content-type-options': 'nosniff',
+        });
+        res.end(pageAssets().js);
+      },
+      true,
+    ),
+    route(
+      '/caption-page.css',
+      (_req, res) => {
+        res.writeHead(200, {
+          'content-type': 'text/css; charset=utf-8',
+          'cache-control': 'no-cache',
+          'x-content-type-options': 'nosniff',
+        });
+        res.end(pageAssets().css);
+      },
+      true,
+    ),
     route('/events', (req, res) => {
       const room = roomParam(req, res);
       if (room === false) return;

@@ -18,6 +18,7 @@ import {
   AgoraTaskRef,
 } from './types';
 import { INSTANCE_ID, prepareStart, prepareUpdate } from './validate';
+import { AGENT_STATES } from './vocabulary';
 
 export const DEFAULT_ENDPOINT = 'https://api.agora.io';
 export const DEFAULT_UPDATE_SPACING_MS = 5000;
@@ -36,8 +37,7 @@ export const DEFAULT_TOKEN_LIFETIME_SECONDS: Record<AgoraApiVersion, number> = {
 };
 /** A builder token lives 5 minutes; one older than this is replaced before the start is sent. */
 const BUILDER_TOKEN_FRESH_MS = 4 * 60 * 1000;
-/** The list API's state filter, in its documented order. */
-export const AGENT_STATES = ['IDLE', 'STARTING', 'RUNNING', 'STOPPING', 'STOPPED', 'RECOVERING', 'FAILED'] as const;
+export { AGENT_STATES };
 const MAX_LIST_PAGES = 1000;
 const TASK_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 

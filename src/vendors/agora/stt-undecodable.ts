@@ -4,7 +4,16 @@ export const UNDECODABLE_CODE = 'UndecodableSubtitle';
 
 /** Why a message could not be decoded: a stable key for the node's catalogue (`undecodable.<reason>`). */
 export type UndecodableReason =
-  'badType' | 'empty' | 'tooLarge' | 'notBase64' | 'gzip' | 'json' | 'noTranscript' | 'protobuf' | 'implausible';
+  | 'badType'
+  | 'empty'
+  | 'tooLarge'
+  | 'notBase64'
+  | 'gzip'
+  | 'json'
+  | 'tooDeep'
+  | 'noTranscript'
+  | 'protobuf'
+  | 'implausible';
 
 export class UndecodableSubtitleError extends SpeechApiError {
   readonly reason: UndecodableReason;

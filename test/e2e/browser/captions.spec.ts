@@ -415,4 +415,18 @@ describe('e2e (browser): the caption page', function () {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'captions-obs.png') });
     await page.close();
   });
+
+  it('a token-protected page loads its script and style and shows captions', async () => {
+    // Last: the test helper keeps the node's credentials across later deploys.
+    await helper.setFlows(FLOW(3), 'full', { cap: { token: 'browser-token-7' } });
+    // open() waits for the page's script to connect: it once stayed on "loading", its assets refused 401.
+    const page = await open('?token=browser-token-7&room=tok');
+    send(ev('tok', 0, 'Behind a token.', true));
+    await page.waitForFunction(
+      () => document.querySelector('#original').textContent.includes('Behind a token.'),
+      undefined,
+      { timeout: 10000 },
+    );
+    await page.close();
+  });
 });

@@ -65,6 +65,8 @@ export class EmulatedAgent {
   lastUpdateAt?: number;
   readonly updates: Array<{ at: number; sequenceId?: number; mask: string[]; body: Json }> = [];
   stopRequestedAt?: number;
+  /** How the agent ends once stopped: FAILED when the emulator fails it on purpose. */
+  exitStatus: 'STOPPED' | 'FAILED' = 'STOPPED';
 
   constructor(
     init: AgentInit,
@@ -96,7 +98,8 @@ export class EmulatedAgent {
 
   get status(): AgentStatus {
     const now = this.clock();
-    if (this.stopRequestedAt !== undefined) return now - this.stopRequestedAt >= this.stepMs ? 'STOPPED' : 'STOPPING';
+    if (this.stopRequestedAt !== undefined)
+      return now - this.stopRequestedAt >= this.stepMs ? this.exitStatus : 'STOPPING';
     if (this.apiVersion === 'v6') return 'IN_PROGRESS';
     return now - this.createdAt >= this.stepMs ? 'RUNNING' : 'STARTING';
   }

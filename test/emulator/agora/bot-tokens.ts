@@ -71,3 +71,20 @@ export function checkRtcToken(
   if (join > 0 && parsed.issueTs + join <= nowSec) return 'Token is expired';
   return undefined;
 }
+
+/**
+ * When the bot's RTC token stops letting it stay in the channel, Unix ms: the token's own
+ * expiry, or the join privilege's when that is sooner; undefined for a token it cannot read.
+ */
+export function rtcTokenExpiresAt(token: unknown): number | undefined {
+  if (typeof token !== 'string' || token === '') return undefined;
+  const mod = parser();
+  const parsed = new mod.AccessToken2();
+  if (parsed.from_string(token) !== true || parsed.expire <= 0) return undefined;
+  let until = parsed.issueTs + parsed.expire;
+  for (const s of parsed.getServices(mod.kRtcServiceType)) {
+    const join = s.__privileges?.[mod.ServiceRtc.kPrivilegeJoinChannel];
+    if (join !== undefined && join > 0) until = Math.min(until, parsed.issueTs + join);
+  }
+  return until * 1000;
+}

@@ -15,6 +15,13 @@ export interface OpsContext {
   builderTokenTtlMs: number;
   updateSpacingMs: number;
   statusStepMs: number;
+  /** Lifecycle hooks for the Notifications service (join and leave of v7 agents). */
+  events?: AgentEvents;
+}
+
+export interface AgentEvents {
+  joined(agent: EmulatedAgent): void;
+  left(agent: EmulatedAgent): void;
 }
 
 export interface OpRequest {

@@ -59,6 +59,7 @@ export function join(ctx: OpsContext, r: OpRequest): OpResult {
     ctx.statusStepMs,
   );
   ctx.agents.set(agent.id, agent);
+  ctx.events?.joined(agent);
   return view(agent);
 }
 
@@ -72,6 +73,7 @@ export function leave(ctx: OpsContext, r: OpRequest): OpResult {
   const a = findAgent(ctx, r);
   if (a.stopping) throw Errors.agentNotFound();
   a.requestStop();
+  ctx.events?.left(a);
   return 'empty';
 }
 

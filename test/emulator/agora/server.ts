@@ -16,6 +16,8 @@ import * as v7 from './ops-v7';
 import { HAS_BODY, matchRoute, type Action, type Route } from './routes';
 import { SubtitleHub, type SubtitleSent } from './subtitles';
 import { redact } from './redact';
+import { rtcTokenExpiresAt } from './bot-tokens';
+import { NcsNotifier, type NotificationTarget } from './notifications';
 
 export const AGORA_DEFAULTS = Object.freeze({
   appId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
@@ -38,6 +40,12 @@ export interface AgoraEmulatorOptions {
   statusStepMs?: number;
   /** Pause between pushed subtitle messages; default 300. */
   subtitleIntervalMs?: number;
+  /** Webhooks for the Notifications service (NCS); none by default (see notifyTo()). */
+  notifications?: NotificationTarget[];
+  /** How long before the bot token's expiry event 104 is sent; default 30 s (release notes v7.2.3). */
+  tokenWarningMs?: number;
+  /** For demos: every bot token counts as expiring this long after the join, whatever it says (so 104 comes soon). */
+  tokenLifetimeMs?: number;
 }
 
 export interface AgoraRequestRecord {
@@ -68,6 +76,8 @@ export class AgoraEmulator {
   readonly faults = new FaultInjector();
   readonly agents = new Map<string, EmulatedAgent>();
   readonly subtitlesSent: SubtitleSent[] = [];
+  /** Agora Notifications: signed 101/102/104 POSTs for v7 agents, with faults on demand. */
+  readonly notifications: NcsNotifier;
 
   private readonly ctx: OpsContext;
   private readonly credentials: Record<string, string>;
@@ -76,6 +86,8 @@ export class AgoraEmulator {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly server: http.Server;
   private readonly hub: SubtitleHub;
+  private readonly tokenWarningMs: number;
+  private readonly tokenLifetimeMs?: number;
 
   constructor(opts: AgoraEmulatorOptions = {}) {
     this.credentials = { ...(opts.credentials ?? { [AGORA_DEFAULTS.customerId]: AGORA_DEFAULTS.customerSecret }) };
@@ -88,7 +100,12 @@ export class AgoraEmulator {
       builderTokenTtlMs: opts.builderTokenTtlMs ?? 5 * 60_000,
       updateSpacingMs: opts.updateSpacingMs ?? 5000,
       statusStepMs: opts.statusStepMs ?? 200,
+      events: { joined: (a) => this.onJoined(a), left: (a) => this.onLeft(a) },
     };
+    this.notifications = new NcsNotifier(now);
+    this.notifications.setTargets(opts.notifications ?? []);
+    this.tokenWarningMs = opts.tokenWarningMs ?? 30_000;
+    this.tokenLifetimeMs = opts.tokenLifetimeMs;
     this.http = new EmulatorHttpServer((req, res) => this.onRequest(req, res));
     this.server = this.http.server;
     this.hub = new SubtitleHub(this.server, this.agents, this.subtitlesSent, opts.subtitleIntervalMs ?? 300);
@@ -117,10 +134,76 @@ export class AgoraEmulator {
     this.ctx.builderTokens.clear();
     this.faults.clear();
     this.subtitlesSent.length = 0;
+    this.notifications.reset();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** Sends the Notifications service's events to these webhooks (NCS is set up per project in Agora Console). */
+  notifyTo(targets: NotificationTarget[]): void {
+    this.notifications.setTargets(targets);
+  }
+
+  /**
+   * Ends a running v7 agent the way Agora does on its own: idle too long (the default), an RTC,
+   * ASR or translation error (FAILED), or the 72-hour lifetime; event 102 says which. Resolves
+   * once the notification has been answered.
+   */
+  endAgent(agentId: string, message = 'Idle for too long', status: 'STOPPED' | 'FAILED' = 'STOPPED'): Promise<void> {
+    const a = this.agents.get(agentId);
+    if (!a || a.apiVersion !== 'v7' || a.stopping) return Promise.reject(new Error(`no running v7 agent ${agentId}`));
+    a.exitStatus = status;
+    a.requestStop();
+    return this.notifications.left(this.facts(a), status, message);
+  }
+
+  /** Sends event 104 for a running v7 agent now, as Agora does 30 s before its bot token expires. */
+  tokenExpiring(agentId: string): Promise<void> {
+    const a = this.agents.get(agentId);
+    if (!a || a.apiVersion !== 'v7' || a.stopping) return Promise.reject(new Error(`no running v7 agent ${agentId}`));
+    return this.notifications.tokenExpiring(this.facts(a));
+  }
+
+  private facts(a: EmulatedAgent) {
+    return { id: a.id, channel: a.channel, startedAt: a.createdAt };
+  }
+
+  /** 101 once the agent is in the channel (STARTING -> RUNNING), and 104 ahead of its token's expiry. */
+  private onJoined(a: EmulatedAgent): void {
+    if (!this.notifications.configured) return;
+    this.after(this.ctx.statusStepMs, () => void this.notifications.joined(this.facts(a)));
+    const now = this.ctx.now();
+    const expiresAt =
+      this.tokenLifetimeMs !== undefined
+        ? now + this.tokenLifetimeMs
+        : rtcTokenExpiresAt((a.config.rtcConfig as Record<string, unknown>).pubBotToken);
+    if (expiresAt === undefined) return;
+    // "Agora does not send this event if the RTC Token's validity period is 30 seconds or less."
+    if (expiresAt - now <= this.tokenWarningMs) return;
+    this.after(expiresAt - this.tokenWarningMs - now, () => {
+      if (!a.stopping) void this.notifications.tokenExpiring(this.facts(a));
+    });
+  }
+
+  /** 102 once a leave has stopped the agent. */
+  private onLeft(a: EmulatedAgent): void {
+    if (!this.notifications.configured) return;
+    this.after(this.ctx.statusStepMs, () => void this.notifications.left(this.facts(a), 'STOPPED', 'OK'));
+  }
+
+  private after(ms: number, fn: () => void): void {
+    // Timers beyond setTimeout's range (about 24.8 days) are not modelled.
+    if (ms > 2 ** 31 - 1) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
   }
 
   async close(): Promise<void> {
     this.hub.close();
+    this.notifications.close();
     this.hangs.releaseAll();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();

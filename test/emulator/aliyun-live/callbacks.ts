@@ -3,10 +3,9 @@
  * as a JSON string and the SIG-TIME / ASR-SIG headers. Only loopback URLs are ever
  * contacted: an emulator must never call out to the internet on a test's behalf.
  */
-import http from 'http';
-import https from 'https';
+import type http from 'http';
 import { createHash, randomBytes } from 'crypto';
-import { isIP } from 'net';
+import { isLoopbackUrl, pushTo } from '../push';
 import type { EmulatedTask } from './tasks';
 import { DEFAULT_SESSION_SENTENCES, transcriptEvents, type TranscriptEvent } from './transcript';
 
@@ -45,20 +44,7 @@ export interface SendCallbackOptions {
   omitHeaders?: boolean;
 }
 
-const PUSH_TIMEOUT_MS = 5000;
-
-export function isLoopbackUrl(url: string): boolean {
-  let host: string;
-  try {
-    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  } catch {
-    return false;
-  }
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1' || /^::ffff:127\./i.test(host);
-  return false;
-}
+export { isLoopbackUrl };
 
 /** md5(`${SIG-TIME}/${CallbackURL}/${AuthKey}`), lowercase hex, URL exactly as given at Create. */
 export function asrSig(sigTime: string, callbackUrl: string, authKey: string): string {
@@ -185,8 +171,16 @@ export class CallbackPusher {
     }, this.intervalMs);
   }
 
-  /** Never rejects: failures are recorded and returned as a string, and the task goes on. */
-  deliver(task: EmulatedTask, body: string, headers: Record<string, string>, event?: string): Promise<number | string> {
+  /**
+   * Never rejects: failures are recorded and returned as a string, and the task goes on.
+   * Any task with a callback URL will do: the IMS template player posts through here too.
+   */
+  deliver(
+    task: Pick<EmulatedTask, 'taskId' | 'callbackUrl'>,
+    body: string,
+    headers: Record<string, string>,
+    event?: string,
+  ): Promise<number | string> {
     const entry: CallbackDelivery = {
       taskId: task.taskId,
       url: task.callbackUrl,
@@ -202,37 +196,6 @@ export class CallbackPusher {
       if (generation === this.generation) this.log.push(entry);
       return status;
     };
-    if (this.closed) return Promise.resolve(done('aborted'));
-    if (!isLoopbackUrl(task.callbackUrl)) return Promise.resolve(done('refused-non-loopback'));
-    return new Promise((resolve) => {
-      const url = new URL(task.callbackUrl);
-      const mod = url.protocol === 'https:' ? https : http;
-      let settled = false;
-      const finish = (status: number | string) => {
-        if (!settled) {
-          settled = true;
-          resolve(done(status));
-        }
-      };
-      const req = mod.request(
-        url,
-        {
-          method: 'POST',
-          headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
-          agent: false,
-          // Loopback test receivers use self-signed certificates.
-          rejectUnauthorized: false,
-        },
-        (res) => {
-          finish(res.statusCode ?? 0);
-          res.resume();
-        },
-      );
-      this.inflight.add(req);
-      req.on('close', () => this.inflight.delete(req));
-      req.setTimeout(PUSH_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-      req.on('error', (err: NodeJS.ErrnoException) => finish(this.closed ? 'aborted' : (err.code ?? err.message)));
-      req.end(body);
-    });
+    return pushTo(task.callbackUrl, body, headers, { inflight: this.inflight, closed: () => this.closed }).then(done);
   }
 }

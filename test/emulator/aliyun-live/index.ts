@@ -3,6 +3,8 @@ export type { AliyunLiveEmulatorOptions, EmulatedRequest } from './server';
 export type { EmulatedTask, TaskView } from './tasks';
 export type { CallbackDelivery, CallbackEventSpec, SendCallbackOptions } from './callbacks';
 export { asrSig } from './callbacks';
+export { DEFAULT_SCRIPT, ICE_VERSION, ImsWorkflows } from './ims';
+export type { ImsTask, ImsTemplate, ScriptedSentence } from './ims';
 export { createProblems } from './validate';
 export { FaultInjector } from '../faults';
 export type { FaultKind, Fault } from '../faults';

@@ -28,6 +28,7 @@ import {
   type CallbackEventSpec,
   type SendCallbackOptions,
 } from './callbacks';
+import { ICE_VERSION, ImsWorkflows, type ImsTemplate } from './ims';
 
 export interface AliyunLiveEmulatorOptions {
   /** accessKeyId -> accessKeySecret; default { 'LTAI-emulator': 'emulator-secret' }. */
@@ -47,6 +48,10 @@ export interface AliyunLiveEmulatorOptions {
   callbacks?: boolean;
   /** Sentences per pushed session before TranscriptionCompleted; default 6, Infinity for endless load. */
   sessionSentences?: number;
+  /** IMS AI-workflow templates by WorkflowId (the console builds them; tests and npm start define them here). */
+  imsTemplates?: Record<string, ImsTemplate>;
+  /** Pause before each post of an IMS template player; default callbackIntervalMs. */
+  imsIntervalMs?: number;
 }
 
 export interface EmulatedRequest {
@@ -73,6 +78,8 @@ export class AliyunLiveEmulator {
   readonly tasks = new Map<string, EmulatedTask>();
   readonly faults = new FaultInjector();
   readonly callbackLog: CallbackDelivery[] = [];
+  /** The `ice` 2020-11-09 AI-workflow side: templates, tasks and their players. */
+  readonly ims: ImsWorkflows;
 
   private readonly credentials: Record<string, string>;
   private readonly stsTokens: Record<string, string>;
@@ -101,6 +108,12 @@ export class AliyunLiveEmulator {
     this.pushCallbacks = opts.callbacks ?? true;
     this.nonces = new NonceStore(this.maxSkewMs);
     this.pusher = new CallbackPusher(this.callbackLog, this.now, opts.callbackIntervalMs ?? 50, opts.sessionSentences);
+    this.ims = new ImsWorkflows(
+      this.pusher,
+      this.now,
+      opts.imsIntervalMs ?? opts.callbackIntervalMs ?? 50,
+      opts.imsTemplates,
+    );
     this.http = new EmulatorHttpServer((req, res) => this.onRequest(req, res));
     this.server = this.http.server;
   }
@@ -114,6 +127,7 @@ export class AliyunLiveEmulator {
   }
 
   async close(): Promise<void> {
+    this.ims.close();
     this.pusher.close();
     this.hangs.releaseAll();
     for (const t of this.slowTimers) clearTimeout(t);
@@ -122,6 +136,7 @@ export class AliyunLiveEmulator {
   }
 
   reset(): void {
+    this.ims.reset();
     this.pusher.reset();
     this.requests.length = 0;
     this.tasks.clear();
@@ -247,6 +262,10 @@ export class AliyunLiveEmulator {
       record.params = parsed.params;
       if (parsed.pathname !== '/' || (parsed.method !== 'GET' && parsed.method !== 'POST')) throw Errors.apiNotFound();
       const auth = this.authenticate(req, parsed, record);
+      if (auth.version === ICE_VERSION) {
+        const done = this.ims.perform(auth.action, auth.accessKeyId, parsed.params);
+        return { status: 200, body: done.body, settled: done.settled };
+      }
       const action = checkActionAndVersion(auth.action, auth.version);
       this.stopping = undefined;
       const answer = this.perform(action, auth.accessKeyId, parsed.params);

@@ -2,24 +2,40 @@ import { SpeechApiError } from '../../lib/errors';
 import { redactSecrets } from '../../lib/redact';
 import { RawResponse } from '../../lib/http';
 
-/** What to do about the common codes, in the user's words; the vendor's own Message follows. */
-const ADVICE: Record<string, string> = {
-  'InvalidAccessKeyId.NotFound': 'Check the AccessKey ID in the Alibaba Cloud Live config node.',
-  'InvalidAccessKeyId.Inactive': 'This AccessKey is disabled; enable it or use another in the config node.',
-  SignatureDoesNotMatch: 'Check the AccessKey secret in the Alibaba Cloud Live config node.',
-  IncompleteSignature: 'The request signature was incomplete; check the endpoint points at an Alibaba Cloud API.',
-  'InvalidTimeStamp.Expired': "This machine's clock is more than 15 minutes off; synchronise it (NTP).",
-  SignatureNonceUsed: 'A request was replayed; it was not sent twice on purpose.',
-  'InvalidSecurityToken.Expired': 'The STS security token has expired; refresh it in the config node.',
-  'InvalidSecurityToken.Mismatch': 'The STS security token does not belong to this AccessKey.',
-  Throttling: 'Alibaba Cloud allows 20 requests per second per account; slow the flow down.',
-  'Throttling.User': 'Alibaba Cloud allows 20 requests per second per account; slow the flow down.',
-  'Throttling.Api': 'This API is being rate limited by Alibaba Cloud; slow the flow down.',
-  ConfigNotFound: 'No task with this TaskId exists: it was deleted, never existed, or belongs to another account.',
-  'Forbidden.RAM': 'The RAM user lacks permission for this live:* action; grant it in the RAM console.',
-  InternalError: 'Alibaba Cloud had a server error; try again later.',
-  ServiceUnavailable: 'Alibaba Cloud is temporarily unavailable; try again later.',
-};
+/** What an Alibaba Cloud product's client tells its errors: whose config node, which RAM service, its quota. */
+export interface AliyunProduct {
+  /** The config node as the user sees it, e.g. "Alibaba Cloud Live". */
+  configName: string;
+  /** The RAM service prefix of its actions, e.g. "live" for live:CreateRtcAsrTask. */
+  ramService: string;
+  /** The documented per-account quota of its APIs (requests per second). */
+  requestsPerSecond: number;
+  /** Advice for codes only this product answers with. */
+  advice?: Record<string, string>;
+}
+
+/** What to do about the gateway's common codes, in the user's words; the vendor's own Message follows. */
+function adviceFor(code: string, product: AliyunProduct): string | undefined {
+  const config = `the ${product.configName} config node`;
+  const slowDown = `Alibaba Cloud allows ${product.requestsPerSecond} requests per second per account; slow the flow down.`;
+  const common: Record<string, string> = {
+    'InvalidAccessKeyId.NotFound': `Check the AccessKey ID in ${config}.`,
+    'InvalidAccessKeyId.Inactive': 'This AccessKey is disabled; enable it or use another in the config node.',
+    SignatureDoesNotMatch: `Check the AccessKey secret in ${config}.`,
+    IncompleteSignature: 'The request signature was incomplete; check the endpoint points at an Alibaba Cloud API.',
+    'InvalidTimeStamp.Expired': "This machine's clock is more than 15 minutes off; synchronise it (NTP).",
+    SignatureNonceUsed: 'A request was replayed; it was not sent twice on purpose.',
+    'InvalidSecurityToken.Expired': 'The STS security token has expired; refresh it in the config node.',
+    'InvalidSecurityToken.Mismatch': 'The STS security token does not belong to this AccessKey.',
+    Throttling: slowDown,
+    'Throttling.User': slowDown,
+    'Throttling.Api': 'This API is being rate limited by Alibaba Cloud; slow the flow down.',
+    'Forbidden.RAM': `The RAM user lacks permission for this ${product.ramService}:* action; grant it in the RAM console.`,
+    InternalError: 'Alibaba Cloud had a server error; try again later.',
+    ServiceUnavailable: 'Alibaba Cloud is temporarily unavailable; try again later.',
+  };
+  return product.advice?.[code] ?? common[code];
+}
 
 interface ErrorBody {
   Code?: string;
@@ -40,7 +56,6 @@ export function parseJson(body: string): unknown {
   }
 }
 
-/** Maps an Alibaba POP response to a SpeechApiError, or undefined when it is a success. */
 /**
  * Alibaba's POP gateway answers every error with a JSON envelope holding Code, Message and
  * RequestId. Anything else came from some other server at the configured endpoint, and the
@@ -52,8 +67,10 @@ function isPopEnvelope(body: ErrorBody | undefined): boolean {
   );
 }
 
+/** Maps an Alibaba POP response to a SpeechApiError, or undefined when it is a success. */
 export function toAliyunError(
   res: RawResponse,
+  product: AliyunProduct,
   host = 'the endpoint',
   secrets: ReadonlyArray<string | undefined> = [],
 ): SpeechApiError | undefined {
@@ -97,7 +114,7 @@ export function toAliyunError(
   const vendorMessage = (body.Message ?? body.message ?? '').replace(/\s*server string to sign is:[\s\S]*$/i, '');
   const retryAfter = Number(res.headers['x-acs-retry-after']);
   const throttled = /^Throttling/.test(code);
-  const advice = ADVICE[code];
+  const advice = adviceFor(code, product);
   return new SpeechApiError({
     vendor: 'aliyun',
     code,
