@@ -555,7 +555,6 @@ describe('agora stt decode: junk', () => {
       Buffer.from(JSON.stringify(JSON_PRE_723)),
     ];
     const counts = { events: 0, empty: 0, errors: 0 };
-    const t0 = Date.now();
     for (let i = 0; i < 4000; i++) {
       let buf: Buffer;
       if (i % 2 === 0) {
@@ -584,7 +583,6 @@ describe('agora stt decode: junk', () => {
         counts.errors++;
       }
     }
-    (Date.now() - t0).should.be.below(10000);
     counts.errors.should.be.above(1000);
     counts.events.should.be.above(100); // mutated-but-valid messages still decode
   });

@@ -892,10 +892,9 @@ describe('UnisoundEmulator: faults', () => {
       () => 'released',
     );
     await new Promise((r) => setTimeout(r, 50));
-    const t0 = Date.now();
+    // Without the release, close() waits for the hung upload and the test runs into mocha's timeout.
     await own.close();
     assert.equal(await pending, 'released');
-    assert.ok(Date.now() - t0 < 1000);
   });
 
   it('drop resets a small request with no status line', async () => {

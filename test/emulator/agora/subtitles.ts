@@ -18,6 +18,8 @@ export interface SubtitleSent {
   sentence: number;
   protocol: 'protobuf' | 'json';
   bytes: number;
+  /** The agent's status when the frame was sent: what "only while RUNNING" is checked against. */
+  status: string;
 }
 
 const POLL_MS = 10;
@@ -105,6 +107,7 @@ export class SubtitleHub {
             sentence: f.sentence,
             protocol: agent.enableJsonProtocol ? 'json' : 'protobuf',
             bytes: f.data.length,
+            status: agent.status,
           });
           dueAt = Date.now() + this.intervalMs;
         }
