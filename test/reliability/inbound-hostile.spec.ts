@@ -204,13 +204,13 @@ describe('reliability: hostile callers at the inbound endpoint', function () {
       );
     // Warm up (route, parsers, JIT), then measure what the next N leave behind.
     for (const r of await Promise.all(Array.from({ length: 16 }, (_, i) => send(-i - 1)))) r.status.should.equal(200);
-    collectGarbage();
+    collectGarbage('complete');
     const before = process.memoryUsage().heapUsed;
     for (let i = 0; i < N; i += 16)
       for (const r of await Promise.all(Array.from({ length: Math.min(16, N - i) }, (_, j) => send(i + j))))
         r.status.should.equal(200);
     (await eventually(() => counted === N + 16, 20000)).should.be.true();
-    collectGarbage();
+    collectGarbage('complete');
     const grown = process.memoryUsage().heapUsed - before;
     // The ids alone are 3,000 × 64 KB = 192 MB: kept whole, the dedupe set would grow by all of it.
     should(grown).be.below((N * ID_BYTES) / 20, `heap grew by ${(grown / 1048576).toFixed(1)} MB`);

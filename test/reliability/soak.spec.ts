@@ -39,7 +39,7 @@ interface Sample {
 }
 
 function sample(): Sample {
-  collectGarbage();
+  collectGarbage('complete');
   const m = process.memoryUsage();
   return { rss: m.rss, heap: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
 }
