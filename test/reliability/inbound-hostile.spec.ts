@@ -12,7 +12,7 @@ import should from 'should';
 import zlib from 'zlib';
 import { ALL_NODES, helper, tab } from '../nodes/harness';
 import { callbackBody, post, signedHeaders } from '../nodes/callback-client';
-import { collectGarbage, eventually, removeHarnessSpies } from './kit';
+import { collectGarbage, eventually, removeHarnessSpies, trackTtlSets, ttlSetKeyBytes } from './kit';
 
 type Msg = Record<string, any>;
 const CALLBACK_URL = 'https://public.example.com/cb/hostile';
@@ -186,6 +186,7 @@ describe('reliability: hostile callers at the inbound endpoint', function () {
   });
 
   it('holds a fixed-size key per event: 3,000 callbacks with 64 KB message ids leave little behind', async () => {
+    const dedupeSizes = trackTtlSets();
     await start({ auditOutput: false, outputs: 1, wires: [['out']] });
     removeHarnessSpies(); // sinon would keep every message
     keepOutput = false;
@@ -204,16 +205,21 @@ describe('reliability: hostile callers at the inbound endpoint', function () {
       );
     // Warm up (route, parsers, JIT), then measure what the next N leave behind.
     for (const r of await Promise.all(Array.from({ length: 16 }, (_, i) => send(-i - 1)))) r.status.should.equal(200);
-    collectGarbage('complete');
+    collectGarbage();
     const before = process.memoryUsage().heapUsed;
     for (let i = 0; i < N; i += 16)
       for (const r of await Promise.all(Array.from({ length: Math.min(16, N - i) }, (_, j) => send(i + j))))
         r.status.should.equal(200);
     (await eventually(() => counted === N + 16, 20000)).should.be.true();
-    collectGarbage('complete');
+    collectGarbage();
     const grown = process.memoryUsage().heapUsed - before;
-    // The ids alone are 3,000 × 64 KB = 192 MB: kept whole, the dedupe set would grow by all of it.
-    should(grown).be.below((N * ID_BYTES) / 20, `heap grew by ${(grown / 1048576).toFixed(1)} MB`);
+    // The ids alone are 3,000 × 64 KB = 192 MB: kept whole, the dedupe set would hold all of it. What it holds is
+    // counted from the set itself: the heap after gc() still holds 25-60 MB of garbage when the machine is busy
+    // (a heap snapshot of the same moment does not), so the heap is reported, not asserted.
+    console.log(`      heap after GC grew by ${(grown / 1048576).toFixed(1)} MB for 192 MB of ids`);
+    Math.max(...dedupeSizes()).should.be.aboveOrEqual(N, 'every event is remembered');
+    const held = ttlSetKeyBytes();
+    should(held).be.below(N * 256, `the dedupe sets hold ${(held / 1048576).toFixed(1)} MB of keys`);
   });
 });
 

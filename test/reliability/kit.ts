@@ -617,6 +617,14 @@ export function trackTtlSets(): () => number[] {
   return () => [...seenTtlSets].map((s) => s.size);
 }
 
+/** The bytes of the keys every tracked TtlSet holds (UTF-16, as V8 stores a non-Latin-1 string at worst). */
+export function ttlSetKeyBytes(): number {
+  let bytes = 0;
+  for (const s of seenTtlSets)
+    for (const k of (s as unknown as { expiries: Map<string, number> }).expiries.keys()) bytes += k.length * 2;
+  return bytes;
+}
+
 /**
  * Records every start the rate limiters count, at the time they count it (their own clock), from
  * now until `stop`: the promise "at most N per window" is checked there. Arrivals at an emulator in
@@ -660,7 +668,7 @@ let gcFn: Gc | undefined;
  * in one streamed 50 MB upload on the same idle machine, more under load. Sweeping them during the
  * collection makes the number what a buffering implementation cannot hide, whatever the load.
  */
-export function collectGarbage(type: 'major' | 'minor' | 'complete' = 'major'): void {
+export function collectGarbage(type: 'major' | 'minor' = 'major'): void {
   if (!gcFn) {
     const v8 = require('v8') as typeof import('v8');
     v8.setFlagsFromString('--no-concurrent-array-buffer-sweeping');
@@ -670,13 +678,7 @@ export function collectGarbage(type: 'major' | 'minor' | 'complete' = 'major'): 
       gcFn = require('vm').runInNewContext('gc') as Gc;
     }
   }
-  if (type !== 'complete') return gcFn({ type });
-  // 'complete': gc() leaves dead objects behind (what an incremental marking under way had marked, what V8's
-  // caches still hold), and how much depends on how busy the machine is: 40 MB of dead 64 KB strings in one run
-  // of inbound-hostile that a heap snapshot of the same moment did not contain. Taking a snapshot runs the
-  // collection that leaves only what is reachable (about a second for a large heap: for before/after counts,
-  // not for sampling); the snapshot itself is dropped.
-  (require('v8') as typeof import('v8')).getHeapSnapshot().destroy();
+  gcFn({ type });
 }
 
 /**
