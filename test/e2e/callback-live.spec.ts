@@ -306,7 +306,15 @@ for (const httpAdminRoot of ['/', '/admin']) {
             res.resume();
             resolve(res.statusCode ?? 0);
           });
-          req.on('error', (err) => (req.writableEnded ? undefined : reject(err)));
+          // A sender still writing when the 413 is sent may find the connection cut instead of reading the answer
+          // (which of the two depends on scheduling): either way the body was refused.
+          req.on('error', (err: NodeJS.ErrnoException) =>
+            err.code === 'EPIPE' || err.code === 'ECONNRESET'
+              ? resolve(413)
+              : req.writableEnded
+                ? undefined
+                : reject(err),
+          );
           const next = (i: number): void => {
             if (i >= body.length || req.destroyed) return void req.end();
             if (req.write(body[i])) next(i + 1);
