@@ -38,6 +38,8 @@ const AUTH_KEY = 'local-dev-authkey';
 /** The NCS secret of the demo's agora-stt-events nodes; the Agora emulator signs its notifications with it. */
 const NCS_SECRET = 'local-dev-ncs-secret';
 const DEMO_TOKEN_LIFETIME_MS = 60_000;
+/** Where the Unisound and WebVTT examples read and write, as their comments say (the tests move it: withFilesIn). */
+const FILES_DIR = '/tmp';
 /** Node types the package registers: every node set with an editor (speech-common only holds a catalogue). */
 const EXPECTED_TYPES = Object.keys(
   require(path.join(REPO_ROOT, 'package.json'))['node-red'].nodes as Record<string, string>,
@@ -229,15 +231,15 @@ function banner(
   log(' replacement task starts and the old one stops (and again every 30 s).');
   log(' "Agora subtitles over WebSocket" has no button: after [start] on the v7 tab (or the v6');
   log(' tab, same channel "demo") its "subtitle text" debug node shows the bot\'s sentences.');
-  log(' "Unisound: file to SRT": [/tmp/meeting.wav] writes /tmp/meeting.srt (about 2 s).');
-  log(' "Unisound: watched folder": cp /tmp/meeting.wav /tmp/unisound-inbox/  (the transcript');
+  log(` "Unisound: file to SRT": [${FILES_DIR}/meeting.wav] writes ${FILES_DIR}/meeting.srt (about 2 s).`);
+  log(` "Unisound: watched folder": cp ${FILES_DIR}/meeting.wav ${FILES_DIR}/unisound-inbox/  (the transcript`);
   log(' arrives a few seconds later). "Live subtitles to WebVTT": [start subtitles], then the');
-  log(' file /tmp/<TaskId>.vtt when the session completes. "Live captions page": open the page');
+  log(` file ${FILES_DIR}/<TaskId>.vtt when the session completes. "Live captions page": open the page`);
   log(' above first, then [start subtitles].');
   log(' "IMS workflow: live stream to captions": open /ims-captions, then [start workflow]; the');
   log(' emulator plays the AI-workflow template and posts sentences (with the demo secret) to the');
   log(' IMS workflow in node. "IMS workflow: ARTC channel to WebVTT": [start workflow], wait a few');
-  log(' sentences, then [stop and write WebVTT] writes /tmp/<TaskId>.vtt.');
+  log(` sentences, then [stop and write WebVTT] writes ${FILES_DIR}/<TaskId>.vtt.`);
   log('');
   log(
     ` Node-RED user directory: ${path.relative(process.cwd(), red.userDir.dir) || red.userDir.dir}  (flows are redeployed on every start)`,
@@ -253,10 +255,6 @@ export function withButtonsFirst(examples: ExampleFile[]): ExampleFile[] {
   return [...examples].sort((a, b) => hasButtons(a) - hasButtons(b));
 }
 
-/**
- * The Unisound examples read a file and watch a folder; the demo provides both, so their
- * buttons work at once (a second of silence: the emulator answers with its canned transcript).
- */
 /** Every vendor's emulator, with its built-in credentials, as the demo's accounts point at them. */
 export function demoTargets(emus: RunningEmulators, nodeRedUrl: string, authKey: string): LocalTargets {
   const [[accessKeyId, accessKeySecret]] = Object.entries(DEFAULT_CREDENTIALS);
@@ -271,10 +269,15 @@ export function demoTargets(emus: RunningEmulators, nodeRedUrl: string, authKey:
   };
 }
 
-export function demoFiles(): string[] {
+/**
+ * The Unisound examples read a file and watch a folder; the demo provides both, so their
+ * buttons work at once (a second of silence: the emulator answers with its canned transcript).
+ */
+export function demoFiles(dir = FILES_DIR): string[] {
   const made: string[] = [];
-  fs.mkdirSync('/tmp/unisound-inbox', { recursive: true });
-  if (!fs.existsSync('/tmp/meeting.wav')) {
+  const wavFile = path.join(dir, 'meeting.wav');
+  fs.mkdirSync(path.join(dir, 'unisound-inbox'), { recursive: true });
+  if (!fs.existsSync(wavFile)) {
     const samples = 16000;
     const wav = Buffer.alloc(44 + samples * 2);
     wav.write('RIFF', 0);
@@ -289,8 +292,8 @@ export function demoFiles(): string[] {
     wav.writeUInt16LE(16, 34);
     wav.write('data', 36);
     wav.writeUInt32LE(samples * 2, 40);
-    fs.writeFileSync('/tmp/meeting.wav', wav);
-    made.push('/tmp/meeting.wav');
+    fs.writeFileSync(wavFile, wav);
+    made.push(wavFile);
   }
   return made;
 }

@@ -33,6 +33,27 @@ export function readExamples(): ExampleFile[] {
   });
 }
 
+/**
+ * The examples read and write files under /tmp (a WAV, an inbox folder, subtitle files). Moved to
+ * `dir`, every path follows (in properties and in function code), so two checkouts running at once
+ * on one machine never read each other's files. Names and comments keep saying /tmp: the canvas
+ * the tests check is the one users import.
+ */
+export function withFilesIn(dir: string, flows: FlowNode[]): FlowNode[] {
+  const moved = (value: unknown): unknown =>
+    typeof value === 'string'
+      ? value.split('/tmp/').join(`${dir.replace(/\/+$/, '')}/`)
+      : Array.isArray(value)
+        ? value.map(moved)
+        : value && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, moved(v)]))
+          : value;
+  const SHOWN = new Set(['name', 'info', 'label']);
+  return flows.map(
+    (n) => Object.fromEntries(Object.entries(n).map(([k, v]) => [k, SHOWN.has(k) ? v : moved(v)])) as FlowNode,
+  );
+}
+
 /** One example by its path under examples/. */
 export function readExample(name: string): FlowNode[] {
   const found = readExamples().find((e) => e.name === name);

@@ -1,7 +1,9 @@
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import should from 'should';
 import { ALL_NODES, coreNode, helper } from './harness';
+import { withFilesIn } from '../e2e/example-flows';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CORE_NODES = [
@@ -139,10 +141,16 @@ describe('example flows', () => {
       const flow = JSON.parse(fs.readFileSync(file, 'utf8'));
       Array.isArray(flow).should.be.true();
       JSON.stringify(flow).should.not.match(/accessKeySecret|authKey"\s*:/);
-      await helper.startServer();
-      started = true;
-      await helper.load([...CORE_NODES, ...ALL_NODES], flow, {});
-      for (const n of flow) if (n.type !== 'tab') should.exist(helper.getNode(n.id), `${n.type} ${n.id}`);
+      // Deployed, the watched-folder example watches its inbox: this run's own, not /tmp's.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'speech-examples-'));
+      try {
+        await helper.startServer();
+        started = true;
+        await helper.load([...CORE_NODES, ...ALL_NODES], withFilesIn(dir, flow), {});
+        for (const n of flow) if (n.type !== 'tab') should.exist(helper.getNode(n.id), `${n.type} ${n.id}`);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   }
 });

@@ -19,10 +19,11 @@
  */
 import assert from 'assert/strict';
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startEmulators, type RunningEmulators } from '../../emulator';
-import { mergeFlows, pointAtEmulator, readExamples } from '../example-flows';
+import { mergeFlows, pointAtEmulator, readExamples, withFilesIn } from '../example-flows';
 import { REPO_ROOT, startNodeRedInstance, waitFor, type FlowNode, type NodeRedProcess } from '../node-red-process';
 import { demoFiles, demoTargets, shareConfigNodes, withButtonsFirst } from '../../dev/start';
 
@@ -42,12 +43,14 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
   let page: Page;
   let flows: FlowNode[];
   const consoleErrors: string[] = [];
+  // Not /tmp: another checkout's run on this machine would see our copied WAV in its inbox.
+  const files = fs.mkdtempSync(path.join(os.tmpdir(), 'speech-demo-'));
 
   before(async function () {
     if (!fs.existsSync(CHROMIUM))
       throw new Error(`Chromium not found at ${CHROMIUM}: run "bash test/e2e/browser/install-chromium.sh".`);
     fs.mkdirSync(SHOTS, { recursive: true });
-    demoFiles();
+    demoFiles(files);
     // Short pauses: the scripted sessions, subtitles and batch jobs finish in a second or two.
     emus = await startEmulators({
       callbackIntervalMs: 20,
@@ -56,7 +59,7 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
     });
     red = await startNodeRedInstance({ install: 'link' });
     flows = pointAtEmulator(
-      mergeFlows(shareConfigNodes(withButtonsFirst(readExamples())).map((e) => e.flows)),
+      withFilesIn(files, mergeFlows(shareConfigNodes(withButtonsFirst(readExamples())).map((e) => e.flows))),
       demoTargets(emus, red.url, 'demo-authkey'),
     );
     await red.deploy(flows);
@@ -89,6 +92,7 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
     await browser?.close();
     await red?.stop();
     await emus?.close();
+    fs.rmSync(files, { recursive: true, force: true });
   });
 
   it('has one account config per vendor and distinct config names', () => {
@@ -344,16 +348,16 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
     await shot(tab.label);
   });
 
-  it('"Unisound: file to SRT": /tmp/meeting.wav becomes /tmp/meeting.srt', async () => {
+  it('"Unisound: file to SRT": meeting.wav becomes meeting.srt', async () => {
     const tab = tabNamed('Unisound: file to SRT');
     await openTab(tab);
     await clearSidebar();
-    fs.rmSync('/tmp/meeting.srt', { force: true });
+    const srtFile = path.join(files, 'meeting.srt');
     await press(tab, '/tmp/meeting.wav', 'SRT text', 20000);
     const shown = await story(tab);
     const srt = await waitFor(
-      () => (fs.existsSync('/tmp/meeting.srt') ? fs.readFileSync('/tmp/meeting.srt', 'utf8') : '') || undefined,
-      '/tmp/meeting.srt',
+      () => (fs.existsSync(srtFile) ? fs.readFileSync(srtFile, 'utf8') : '') || undefined,
+      srtFile,
       5000,
       50,
     );
@@ -365,14 +369,14 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
     await shot(tab.label);
   });
 
-  it('"Unisound: watched folder": a WAV copied into /tmp/unisound-inbox is transcribed', async () => {
+  it('"Unisound: watched folder": a WAV copied into unisound-inbox is transcribed', async () => {
     const tab = tabNamed('Unisound: watched folder');
     await openTab(tab);
     await clearSidebar();
-    const dropped = path.join('/tmp/unisound-inbox', `demo-walk-${process.pid}.wav`);
+    const dropped = path.join(files, 'unisound-inbox', 'demo-walk.wav');
     const before = await debugCount(tab, 'transcript text');
     // As `cp` copies a larger file: several writes, each a file event.
-    const wav = fs.readFileSync('/tmp/meeting.wav');
+    const wav = fs.readFileSync(path.join(files, 'meeting.wav'));
     const fd = fs.openSync(dropped, 'w');
     fs.writeSync(fd, wav.subarray(0, 20000));
     await new Promise((r) => setTimeout(r, 200));
@@ -415,7 +419,7 @@ describe('e2e (browser): the demo, tab by tab, as npm start deploys it', functio
       shown.some((m) => m.name === 'node: created task (msg.taskId)' && m.text.includes(taskId)),
       'the created task',
     );
-    const file = `/tmp/${taskId}.vtt`;
+    const file = path.join(files, `${taskId}.vtt`);
     try {
       const vtt = fs.readFileSync(file, 'utf8');
       assert.match(vtt, /^WEBVTT/);
