@@ -5,13 +5,16 @@
  * aliyun-live-asr-callback node over loopback HTTP.
  *
  * Run against both admin-root layouts: '/' (stock settings: the admin app parses
- * every body before the callback route runs) and '/admin' (the route reads the raw body).
+ * every body before the callback route runs) and '/admin' (the route reads the raw body),
+ * and with SPEECH_PIPELINES_REDIS_URL set (dedupe through Redis; the example's callback
+ * output fans out to two nodes, so every message is cloned).
  */
 import assert from 'assert/strict';
 import crypto from 'crypto';
 import http from 'http';
 import { startEmulators, DEFAULT_CREDENTIALS, type RunningEmulators } from '../emulator';
 import { injectNamed, nodesOfType, pointAtEmulator, readExample } from './example-flows';
+import { RedisServer } from './redis/redis-server';
 import { sleep, startNodeRedInstance, waitFor, type FlowNode, type NodeRedProcess } from './node-red-process';
 
 const EXAMPLE = 'aliyun-live/live-subtitles.json';
@@ -131,11 +134,17 @@ function messageIdOf(body: string): string | undefined {
   }
 }
 
-for (const httpAdminRoot of ['/', '/admin']) {
-  describe(`e2e: the emulator pushes live subtitles to a real Node-RED (httpAdminRoot '${httpAdminRoot}')`, function () {
+for (const { httpAdminRoot, withRedis } of [
+  { httpAdminRoot: '/', withRedis: false },
+  { httpAdminRoot: '/admin', withRedis: false },
+  { httpAdminRoot: '/', withRedis: true },
+]) {
+  const setup = `httpAdminRoot '${httpAdminRoot}'${withRedis ? ', SPEECH_PIPELINES_REDIS_URL set' : ''}`;
+  describe(`e2e: the emulator pushes live subtitles to a real Node-RED (${setup})`, function () {
     this.timeout(30000);
 
     let emus: RunningEmulators | undefined;
+    let redis: RedisServer | undefined;
     let red: NodeRedProcess | undefined;
     let flows: FlowNode[];
     let taskId: string;
@@ -152,7 +161,12 @@ for (const httpAdminRoot of ['/', '/admin']) {
     before(async function () {
       this.timeout(60000);
       emus = await startEmulators();
-      red = await startNodeRedInstance({ install: 'link', httpAdminRoot });
+      if (withRedis) redis = await RedisServer.start();
+      red = await startNodeRedInstance({
+        install: 'link',
+        httpAdminRoot,
+        ...(redis && { env: { SPEECH_PIPELINES_REDIS_URL: redis.url } }),
+      });
       flows = instrument(
         pointAtEmulator(readExample(EXAMPLE), {
           emulatorUrl: emu().url,
@@ -166,6 +180,7 @@ for (const httpAdminRoot of ['/', '/admin']) {
       callbackUrl = `${red.url}${cbin.path}`;
       assert.equal(nodesOfType(flows, 'aliyun-live-callback-config')[0].callbackUrl, callbackUrl);
       await red.deploy(flows);
+      if (withRedis) await red.waitForLine(/\[speech-pipelines\] Shared state in use: Redis at redis:\/\/127\.0\.0\.1/);
     });
 
     after(async function () {
@@ -174,6 +189,7 @@ for (const httpAdminRoot of ['/', '/admin']) {
         await red?.stop();
       } finally {
         await emus?.close();
+        await redis?.stop();
       }
     });
 
