@@ -1,7 +1,5 @@
-import type { Request, Response } from 'express';
-import { SpeechApiError } from './lib/errors';
-import { localizeError, requestLanguage, translator } from './lib/i18n';
-import { adminBody, NodeAPI, NodeDef, resolveSecret, testSecret, typedSecret, withDefaults } from './lib/node-red';
+import { registerConfigTest } from './lib/config-test-route';
+import { NodeAPI, NodeDef, resolveSecret, testSecret, typedSecret, withDefaults } from './lib/node-red';
 import { AgoraSttClient, DEFAULT_ENDPOINT, DEFAULT_UPDATE_SPACING_MS } from './vendors/agora/client';
 import { AGORA_CONFIG_TYPE, AgoraConfigNode, AgoraSettings, Credentials, isAgoraConfig } from './lib/accounts/agora';
 import { UpdateWatch } from './lib/agora/update-watch';
@@ -107,11 +105,7 @@ export default function register(RED: NodeAPI): void {
 
   // "Test connection": one cheap authenticated read. The browser may send what it has typed;
   // stored secrets stay on the server and only an outcome goes back.
-  RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), (req: Request, res: Response) => {
-    // Answered in the editor's language (editor.js sends it), not only the runtime's.
-    const t = translator(RED, TYPE).in(requestLanguage(req.headers['accept-language']));
-    const body = adminBody(req);
-    const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
+  registerConfigTest(RED, TYPE, async ({ t, body, deployed }) => {
     const stored: Credentials = isAgoraConfig(deployed) ? deployed.credentials : {};
     const saved = isAgoraConfig(deployed) ? deployed : undefined;
     const pick = (field: keyof Credentials): string | undefined => testSecret(RED, saved, body[field], stored[field]);
@@ -120,36 +114,28 @@ export default function register(RED: NodeAPI): void {
     const usesStoredSecret = (['customerId', 'customerSecret', 'appCertificate'] as const).some(
       (f) => !!stored[f] && typedSecret(body[f]) === undefined,
     );
-    if (usesStoredSecret && isAgoraConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
+    if (usesStoredSecret && saved && settings.endpoint !== saved.settings.endpoint) {
       // Stored secrets only ever go to the endpoint they were deployed with.
-      res.json({
+      return {
         ok: false,
         code: 'EndpointChanged',
         message: t('test.endpointChanged', {}, 'Re-enter the customer secret to test a different endpoint.'),
-      });
-      return;
+      };
     }
-    let client: AgoraSttClient | undefined;
-    Promise.resolve()
-      .then(() => {
-        client = makeClient(
-          { ...settings, maxRetries: 0 },
-          {
-            customerId: pick('customerId'),
-            customerSecret: pick('customerSecret'),
-            appCertificate: pick('appCertificate'),
-          },
-          pacingOf(RED),
-        );
-        return client.testConnection();
-      })
-      .then(
-        (r) => res.json({ ok: true, agents: r.agents, message: t('test.ok', { count: r.agents }, 'Connected.') }),
-        (err: unknown) => {
-          const e = localizeError(t, err);
-          res.json({ ok: false, code: err instanceof SpeechApiError ? err.code : 'error', message: e.message });
-        },
-      )
-      .finally(() => client?.close());
+    const client = makeClient(
+      { ...settings, maxRetries: 0 },
+      {
+        customerId: pick('customerId'),
+        customerSecret: pick('customerSecret'),
+        appCertificate: pick('appCertificate'),
+      },
+      pacingOf(RED),
+    );
+    try {
+      const r = await client.testConnection();
+      return { ok: true, agents: r.agents, message: t('test.ok', { count: r.agents }, 'Connected.') };
+    } finally {
+      client.close();
+    }
   });
 }

@@ -1,6 +1,5 @@
-import type { Request, Response } from 'express';
-import { requestLanguage, translator } from './lib/i18n';
-import { adminBody, NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
+import { registerConfigTest } from './lib/config-test-route';
+import { NodeAPI, NodeDef, resolveSecret, typedSecret, withDefaults } from './lib/node-red';
 import { probeCallbackUrl } from './vendors/aliyun-live/callback-probe';
 import {
   ALIYUN_LIVE_CALLBACK_CONFIG_TYPE,
@@ -27,44 +26,35 @@ export default function register(RED: NodeAPI): void {
 
   // "Test callback URL": from this server, through whatever proxy the public URL
   // crosses, to the callback node, proving both reachability and that it verifies.
-  RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), (req: Request, res: Response) => {
-    // Answered in the editor's language (editor.js sends it), not only the runtime's.
-    const t = translator(RED, TYPE).in(requestLanguage(req.headers['accept-language']));
-    const body = adminBody(req);
-    const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
+  registerConfigTest(RED, TYPE, async ({ t, body, deployed }) => {
     const stored = isAliyunLiveCallbackConfig(deployed) ? deployed : undefined;
     const callbackUrl = typeof body.callbackUrl === 'string' ? body.callbackUrl.trim() : '';
     const typed = typedSecret(body.authKey);
     if (!typed && stored && callbackUrl !== stored.callbackUrl) {
       // The stored AuthKey only ever signs probes for the URL it was deployed with.
-      res.json({
+      return {
         ok: false,
         code: 'UrlChanged',
         message: t('test.urlChanged', {}, 'Re-enter the AuthKey to test a different callback URL.'),
-      });
-      return;
+      };
     }
     // Typed: sent as typed, never read from the environment; stored: resolved as the deployed node does.
     const authKey = typed ?? stored?.authKey();
     if (!authKey) {
-      res.json({
+      return {
         ok: false,
         code: 'NoAuthKey',
         message: t('test.noAuthKey', {}, 'Set an AuthKey first: without one nothing can be verified.'),
-      });
-      return;
+      };
     }
-    probeCallbackUrl(callbackUrl, authKey).then((outcome) => {
-      if (outcome.ok) {
-        res.json({ ok: true, message: t('test.ok', {}, 'Reachable, and the callback node verified the signature.') });
-        return;
-      }
-      const params = { status: outcome.status ?? '', detail: outcome.detail ?? '' };
-      res.json({
-        ok: false,
-        code: outcome.code,
-        message: t(`test.${outcome.code}`, params, `${outcome.code} ${params.status}${params.detail}`.trim()),
-      });
-    });
+    const outcome = await probeCallbackUrl(callbackUrl, authKey);
+    if (outcome.ok)
+      return { ok: true, message: t('test.ok', {}, 'Reachable, and the callback node verified the signature.') };
+    const params = { status: outcome.status ?? '', detail: outcome.detail ?? '' };
+    return {
+      ok: false,
+      code: outcome.code,
+      message: t(`test.${outcome.code}`, params, `${outcome.code} ${params.status}${params.detail}`.trim()),
+    };
   });
 }

@@ -1,7 +1,5 @@
-import type { Request, Response } from 'express';
-import { SpeechApiError } from './lib/errors';
-import { localizeError, requestLanguage, translator } from './lib/i18n';
-import { adminBody, NodeAPI, NodeDef, resolveSecret, testSecret, typedSecret } from './lib/node-red';
+import { registerConfigTest } from './lib/config-test-route';
+import { NodeAPI, NodeDef, resolveSecret, testSecret, typedSecret } from './lib/node-red';
 import { DEFAULT_ENDPOINT, TASK_REQUESTS_PER_MINUTE, UnisoundClient } from './vendors/unisound/client';
 import { sharedState } from './lib/state/shared';
 import { isUnisoundConfig, UNISOUND_CONFIG_TYPE, UnisoundConfigNode, UnisoundSettings } from './lib/accounts/unisound';
@@ -63,46 +61,27 @@ export default function register(RED: NodeAPI): void {
   RED.nodes.registerType(TYPE, UnisoundConfig, { credentials: { apiKey: { type: 'password' } } });
 
   // "Test connection": one harmless authenticated read. A stored key is only ever sent to the endpoint it was deployed with.
-  RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), (req: Request, res: Response) => {
-    // Answered in the editor's language (editor.js sends it), not only the runtime's.
-    const t = translator(RED, TYPE).in(requestLanguage(req.headers['accept-language']));
-    const body = adminBody(req);
-    const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
-    const stored = isUnisoundConfig(deployed) ? deployed.credentials.apiKey : undefined;
+  registerConfigTest(RED, TYPE, async ({ t, body, deployed }) => {
+    const saved = isUnisoundConfig(deployed) ? deployed : undefined;
+    const stored = saved?.credentials.apiKey;
     const typed = typedSecret(body.apiKey);
     const settings = readSettings(body);
     // No endpoint in the body: the deployed one is meant.
-    if (
-      isUnisoundConfig(deployed) &&
-      (body.endpoint === undefined || body.endpoint === null || String(body.endpoint).trim() === '')
-    )
-      settings.endpoint = deployed.settings.endpoint;
-    if (!typed && stored && isUnisoundConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
-      res.json({
+    if (saved && (body.endpoint === undefined || body.endpoint === null || String(body.endpoint).trim() === ''))
+      settings.endpoint = saved.settings.endpoint;
+    if (!typed && stored && saved && settings.endpoint !== saved.settings.endpoint) {
+      return {
         ok: false,
         code: 'EndpointChanged',
         message: t('test.endpointChanged', {}, 'Re-enter the API key to test a different endpoint.'),
-      });
-      return;
+      };
     }
-    let client: UnisoundClient | undefined;
-    Promise.resolve()
-      .then(() => {
-        client = makeClient({ ...settings, maxRetries: 0 }, testSecret(RED, deployed ?? undefined, typed, stored));
-        return client.checkKey();
-      })
-      .then(
-        (r) =>
-          res.json({
-            ok: true,
-            requestId: r.traceId,
-            message: t('test.ok', {}, 'Connected: the API key was accepted.'),
-          }),
-        (err: unknown) => {
-          const e = localizeError(t, err);
-          res.json({ ok: false, code: err instanceof SpeechApiError ? err.code : 'error', message: e.message });
-        },
-      )
-      .finally(() => client?.close());
+    const client = makeClient({ ...settings, maxRetries: 0 }, testSecret(RED, saved, typed, stored));
+    try {
+      const r = await client.checkKey();
+      return { ok: true, requestId: r.traceId, message: t('test.ok', {}, 'Connected: the API key was accepted.') };
+    } finally {
+      client.close();
+    }
   });
 }

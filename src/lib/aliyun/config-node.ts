@@ -3,10 +3,9 @@
  * settings, one client per node with credentials resolved from `${ENV}`, and the
  * "Test connection" admin route that keeps stored secrets on the server.
  */
-import type { Request, Response } from 'express';
-import { SpeechApiError } from '../errors';
-import { localizeError, requestLanguage, Translate, translator } from '../i18n';
-import { adminBody, Node, NodeAPI, resolveSecret, testSecret, typedSecret } from '../node-red';
+import { registerConfigTest } from '../config-test-route';
+import type { Translate } from '../i18n';
+import { Node, NodeAPI, resolveSecret, testSecret, typedSecret } from '../node-red';
 import type { AliyunClientOptions, SignatureVersion } from '../../vendors/aliyun/rpc-client';
 
 export interface Credentials {
@@ -113,12 +112,7 @@ export interface TestRoute<C extends { close(): void }> {
  * stored secrets stay on the server and only an outcome goes back.
  */
 export function registerTestRoute<C extends { close(): void }>(RED: NodeAPI, route: TestRoute<C>): void {
-  const { type } = route;
-  RED.httpAdmin.post(`/${type}/test`, RED.auth.needsPermission(`${type}.write`), (req: Request, res: Response) => {
-    // Answered in the editor's language (editor.js sends it), not only the runtime's.
-    const t = translator(RED, type).in(requestLanguage(req.headers['accept-language']));
-    const body = adminBody(req);
-    const deployed = typeof body.id === 'string' ? RED.nodes.getNode(body.id) : undefined;
+  registerConfigTest(RED, route.type, async ({ t, body, deployed }) => {
     const stored: Credentials = route.isConfig(deployed) ? deployed.credentials : {};
     const saved = route.isConfig(deployed) ? deployed : undefined;
     // Typed values are used as typed; only stored ones are resolved from ${ENV}, on the node's behalf.
@@ -127,37 +121,28 @@ export function registerTestRoute<C extends { close(): void }>(RED: NodeAPI, rou
     const usesStoredSecret = (['accessKeyId', 'accessKeySecret', 'securityToken'] as const).some(
       (f) => !!stored[f] && typedSecret(body[f]) === undefined,
     );
-    if (usesStoredSecret && route.isConfig(deployed) && settings.endpoint !== deployed.settings.endpoint) {
+    if (usesStoredSecret && saved && settings.endpoint !== saved.settings.endpoint) {
       // Stored secrets (the AccessKey secret and the STS token) only ever go to the endpoint they were deployed with.
-      res.json({
+      return {
         ok: false,
         code: 'EndpointChanged',
         message: t('test.endpointChanged', {}, 'Re-enter the AccessKey secret to test a different endpoint.'),
-      });
-      return;
+      };
     }
-    let client: C | undefined;
-    Promise.resolve()
-      .then(() => {
-        client = route.make(
-          clientOptions(
-            { ...settings, maxRetries: 0 },
-            {
-              accessKeyId: pick('accessKeyId'),
-              accessKeySecret: pick('accessKeySecret'),
-              securityToken: pick('securityToken'),
-            },
-          ),
-        );
-        return route.probe(client, t);
-      })
-      .then(
-        (answer) => res.json({ ok: true, ...answer }),
-        (err: unknown) => {
-          const e = localizeError(t, err);
-          res.json({ ok: false, code: err instanceof SpeechApiError ? err.code : 'error', message: e.message });
+    const client = route.make(
+      clientOptions(
+        { ...settings, maxRetries: 0 },
+        {
+          accessKeyId: pick('accessKeyId'),
+          accessKeySecret: pick('accessKeySecret'),
+          securityToken: pick('securityToken'),
         },
-      )
-      .finally(() => client?.close());
+      ),
+    );
+    try {
+      return { ok: true, ...(await route.probe(client, t)) };
+    } finally {
+      client.close();
+    }
   });
 }
