@@ -1,3 +1,4 @@
+import { redactSecrets } from './redact';
 export type Vendor = 'aliyun' | 'aliyun-ims' | 'agora' | 'unisound';
 
 export interface SpeechApiErrorInit {
@@ -82,4 +83,29 @@ export function validationError(vendor: Vendor, problems: Problem[]): SpeechApiE
 /** Problem sentences end with their own full stop; they read as one paragraph. */
 export function joinProblems(messages: string[]): string {
   return messages.join(' ');
+}
+
+/**
+ * The error with every secret gone from its message, code and request id, as sent and in the
+ * encodings a request carries it in: vendors and proxies echo rejected fields and headers, and
+ * a code (Agora's `reason`) is shown and logged as much as a message. Anything else is returned as is.
+ */
+export function withoutSecrets(err: unknown, secrets: ReadonlyArray<unknown>): unknown {
+  if (!(err instanceof SpeechApiError)) return err;
+  const known = secrets.filter((s): s is string => typeof s === 'string');
+  const message = redactSecrets(err.message, known);
+  const code = redactSecrets(err.code, known);
+  const requestId = err.requestId === undefined ? undefined : redactSecrets(err.requestId, known);
+  if (message === err.message && code === err.code && requestId === err.requestId) return err;
+  return new SpeechApiError({
+    vendor: err.vendor,
+    // A code that held a secret says nothing else worth keeping: the HTTP status stands in for it.
+    code: code === err.code ? code : `HTTP${err.httpStatus ?? ''}`,
+    message,
+    httpStatus: err.httpStatus,
+    requestId: requestId === err.requestId ? requestId : undefined,
+    retryable: err.retryable,
+    retryAfter: err.retryAfter,
+    problems: err.problems,
+  });
 }

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'events';
 import type { Method } from 'axios';
-import { Problem, SpeechApiError, validationError } from '../../lib/errors';
+import { Problem, SpeechApiError, validationError, withoutSecrets } from '../../lib/errors';
 import { HttpClient } from '../../lib/http';
 import { processStore } from '../../lib/state/memory-store';
 import { StateStore } from '../../lib/state/store';
@@ -414,23 +414,12 @@ export class AgoraSttClient {
 
   /** Agora may echo a rejected field; secrets of the config or the request never leave in an error. */
   private redact(err: unknown, extra: unknown[] = []): unknown {
-    if (!(err instanceof SpeechApiError)) return err;
-    const secrets = [this.opts.customerSecret, this.opts.appCertificate, this.authorization.slice(6), ...extra].filter(
-      (s): s is string => typeof s === 'string' && s.length >= 4,
-    );
-    let message = err.message;
-    for (const s of secrets) message = message.split(s).join('***');
-    if (message === err.message) return err;
-    return new SpeechApiError({
-      vendor: err.vendor,
-      code: err.code,
-      message,
-      httpStatus: err.httpStatus,
-      requestId: err.requestId,
-      retryable: err.retryable,
-      retryAfter: err.retryAfter,
-      problems: err.problems,
-    });
+    return withoutSecrets(err, [
+      this.opts.customerSecret,
+      this.opts.appCertificate,
+      this.authorization.slice('Basic '.length),
+      ...extra,
+    ]);
   }
 
   private signal(call: AgoraCallOptions): AbortSignal {

@@ -1,7 +1,7 @@
 import crypto from 'crypto';
 import { Readable } from 'stream';
 import { backoffDelay, sleep } from '../../lib/backoff';
-import { Problem, SpeechApiError, validationError } from '../../lib/errors';
+import { Problem, SpeechApiError, validationError, withoutSecrets } from '../../lib/errors';
 import { HttpClient, OutgoingRequest, RawResponse } from '../../lib/http';
 import { RateLimiter, RateLimiterRegistry } from '../../lib/rate-limit';
 import { CreateTaskBody } from './create-params';
@@ -115,7 +115,8 @@ export class UnisoundClient {
       baseURL: origin,
       timeoutMs: opts.timeoutMs,
       maxRetries: opts.maxRetries,
-      toError: (res: RawResponse) => withoutKey(toUnisoundError(res), opts.apiKey),
+      // A gateway or proxy in front of the API may quote the Authorization header in its error text.
+      toError: (res: RawResponse) => withoutSecrets(toUnisoundError(res), [opts.apiKey]) as SpeechApiError | undefined,
     };
     this.tasks = new HttpClient({
       ...common,
@@ -289,16 +290,6 @@ export class UnisoundClient {
       throw invalid('Unisound answered with a body that is not a JSON object.', res);
     return body as Record<string, unknown>;
   }
-}
-
-/**
- * A gateway or proxy in front of the API may quote the Authorization header in its error text;
- * that text becomes the error message, so the key is cut out of it.
- */
-function withoutKey(err: SpeechApiError | undefined, apiKey: string): SpeechApiError | undefined {
-  if (!err || apiKey.length < 4 || !err.message.includes(apiKey)) return err;
-  err.message = err.message.split(apiKey).join('***');
-  return err;
 }
 
 function traceOf(res: RawResponse): string | undefined {
