@@ -349,11 +349,13 @@ describe('shared state on Redis', function () {
       // Redis away: 2 of 4 per window for this instance.
       await server.stop();
       await untilUp(l, false);
-      const t0 = Date.now();
+      // Judged by the limiter's own starts: when a grant's callback runs depends on how busy the machine is.
       const times: number[] = [];
-      await Promise.all(Array.from({ length: 4 }, () => limiter.acquire().then(() => times.push(Date.now() - t0))));
-      times.sort((x, y) => x - y);
-      (times[2] - times[0]).should.be.aboveOrEqual(390);
+      const own = (limiter as unknown as { starts: number[] }).starts;
+      own.push = (...v: number[]) => (times.push(...v), Array.prototype.push.apply(own, v));
+      await Promise.all(Array.from({ length: 4 }, () => limiter.acquire()));
+      times.should.have.length(4);
+      (times[2] - times[0]).should.be.aboveOrEqual(400);
       await server.start();
       await untilUp(l, true);
     } finally {
