@@ -369,7 +369,9 @@ describe('Agora STT action nodes against the emulator', function () {
       await send('start', {});
       await send('start', {});
       // RUNNING (state 2) once the emulator's STARTING step has passed.
-      await new Promise((r) => setTimeout(r, 200));
+      const running = () =>
+        [...emulator.agents.values()].filter((a) => a.channel === channel && a.status === 'RUNNING').length;
+      for (let i = 0; i < 500 && running() < 2; i++) await new Promise((r) => setTimeout(r, 10));
       const { msg, error } = await send('query', {});
       should.not.exist(error, JSON.stringify(error));
       msg!.payload.agents.length.should.equal(2);
