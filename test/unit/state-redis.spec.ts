@@ -17,6 +17,7 @@ import { RedisLink } from '../../nodes/lib/state/redis-link';
 import { RedisStore } from '../../nodes/lib/state/redis-store';
 import { RedisWindows } from '../../nodes/lib/state/redis-windows';
 import { RedisServer } from '../e2e/redis/redis-server';
+import { busiest } from '../support/busiest';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -393,17 +394,6 @@ describe('shared state on Redis', function () {
     (await bookA.list('n1')).should.eql([]);
   });
 });
-
-/** The most starts inside any window of `windowMs`. */
-function busiest(times: number[], windowMs: number): number {
-  const t = [...times].sort((x, y) => x - y);
-  let best = 0;
-  for (let hi = 0, lo = 0; hi < t.length; hi++) {
-    while (t[hi] - t[lo] >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 /** A TCP proxy to `port` that can be cut (every connection dropped, new ones refused) and restored on the same port. */
 async function cuttableProxy(target: number) {
