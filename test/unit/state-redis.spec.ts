@@ -166,6 +166,43 @@ describe('shared state on Redis', function () {
     }
   });
 
+  it('sets aside the share of a silent instance that shared the quota, not of one that was alone', async () => {
+    const [a, c] = [link('aside:'), link('aside:')];
+    await Promise.all([untilUp(a), untilUp(c)]);
+    // Beats by hand: an instance is silent 300 ms after its last beat.
+    const hbA = new Heartbeat(a, 'A', { everyMs: 100 });
+    const hbC = new Heartbeat(c, 'C', { everyMs: 100 });
+    const wa = new RedisWindows(a, 'A', 2, hbA);
+    /** Starts A is granted at once in a fresh window of 10 per minute (`before` runs ahead of each take). */
+    const grantedAtOnce = async (key: string, before?: () => Promise<void>) => {
+      let n = 0;
+      while (n < 11) {
+        await before?.();
+        if ((await wa.take(key, 10, 60_000)).waitMs > 0) break;
+        n++;
+      }
+      return n;
+    };
+    try {
+      // C beat alone, then went silent without a clean stop (the life before a restart): nothing is set aside.
+      await hbC.beat();
+      await sleep(400);
+      await hbA.beat();
+      (await grantedAtOnce('alone')).should.equal(10);
+      // C beats beside A (it saw two): while it beats, nothing is set aside; silent, its half is.
+      await hbA.beat();
+      (await grantedAtOnce('together-beating', () => hbC.beat())).should.equal(10);
+      await sleep(400);
+      (await grantedAtOnce('together-silent')).should.equal(5);
+      // A clean stop leaves nothing set aside.
+      await hbC.leave();
+      (await grantedAtOnce('left')).should.equal(10);
+    } finally {
+      hbA.close();
+      hbC.close();
+    }
+  });
+
   it('when only one instance loses Redis, the other sets its share aside: never more than the limit in any window', async () => {
     // A reaches Redis directly, B through a proxy that is cut, then restored. Each has a limiter of 10 per 400 ms;
     // beats every 200 ms, so the others set B's share aside 600 ms after its last: later than one window.

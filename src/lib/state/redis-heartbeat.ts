@@ -29,8 +29,12 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 `;
 
-/** How long an instance that went silent without a clean stop is kept in mind (its share set aside). */
-export const REMEMBER_SILENT_MS = 10 * 60_000;
+/**
+ * How long an instance that went silent without a clean stop is kept in mind, its share set aside:
+ * long enough for the splits a network heals by itself, short enough that the instances left after
+ * a crash are not held to a smaller quota for long.
+ */
+export const REMEMBER_SILENT_MS = 2 * 60_000;
 
 export interface HeartbeatOptions {
   everyMs?: number;

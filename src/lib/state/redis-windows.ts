@@ -7,7 +7,9 @@ import { RedisLink } from './redis-link';
  * A sliding window in one sorted set: drop starts older than the window, count, add one if there
  * is room, else answer how long until enough have left. The room is the limit less the shares of
  * instances not heard from for `quietMs` (the heartbeat's set): cut off from Redis, each may be
- * starting its share on its own. Redis's own clock (TIME) is the only clock, so instances whose
+ * starting its share on its own. Not of one that saw itself alone when last heard from: it never
+ * shared a quota with anyone (often the previous life of a restarted instance), and setting its
+ * whole quota aside would stop everyone. Redis's own clock (TIME) is the only clock, so instances whose
  * clocks disagree still count one window. Scripts run atomically, so two instances can never
  * both take the last place. The answer also carries Redis's time and every start in the window
  * (all instances'), so that an instance that loses Redis keeps counting what was already taken.
@@ -20,9 +22,9 @@ local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local room = limit
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[4]))) do
-  if id ~= ARGV[5] then
-    local seen = tonumber(redis.call('HGET', KEYS[3], id)) or 1
-    room = room - math.max(1, math.floor(limit / math.max(1, seen)))
+  local seen = tonumber(redis.call('HGET', KEYS[3], id)) or 1
+  if id ~= ARGV[5] and seen > 1 then
+    room = room - math.max(1, math.floor(limit / seen))
   end
 end
 local wait = 0
