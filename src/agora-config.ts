@@ -3,7 +3,7 @@ import { NodeAPI, NodeDef, resolveSecret, testSecret, typedSecret, withDefaults 
 import { AgoraSttClient, DEFAULT_ENDPOINT, DEFAULT_UPDATE_SPACING_MS } from './vendors/agora/client';
 import { AGORA_CONFIG_TYPE, AgoraConfigNode, AgoraSettings, Credentials, isAgoraConfig } from './lib/accounts/agora';
 import { UpdateWatch } from './lib/agora/update-watch';
-import { sharedState, volatileStore } from './lib/state/shared';
+import { goodbyeSaid, sharedState, volatileStore } from './lib/state/shared';
 import type { StateStore } from './lib/state/store';
 
 export const TYPE = AGORA_CONFIG_TYPE;
@@ -91,7 +91,7 @@ export default function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       client?.close();
       client = undefined;
-      done();
+      void goodbyeSaid().then(done);
     });
   }
 

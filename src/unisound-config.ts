@@ -1,7 +1,7 @@
 import { registerConfigTest } from './lib/config-test-route';
 import { NodeAPI, NodeDef, resolveSecret, testSecret, typedSecret } from './lib/node-red';
 import { DEFAULT_ENDPOINT, TASK_REQUESTS_PER_MINUTE, UnisoundClient } from './vendors/unisound/client';
-import { sharedState } from './lib/state/shared';
+import { goodbyeSaid, sharedState } from './lib/state/shared';
 import { isUnisoundConfig, UNISOUND_CONFIG_TYPE, UnisoundConfigNode, UnisoundSettings } from './lib/accounts/unisound';
 
 export const TYPE = UNISOUND_CONFIG_TYPE;
@@ -54,7 +54,7 @@ export default function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       client?.close();
       client = undefined;
-      done();
+      void goodbyeSaid().then(done);
     });
   }
 

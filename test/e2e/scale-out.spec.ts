@@ -665,6 +665,27 @@ describe('Scale-out: two Node-RED instances share the work through Redis (e2e)',
     );
     assert.equal(unisound.requests.filter((r: any) => r.action === 'create').length, 1);
   });
+
+  it('an instance that stops as Node-RED stops (SIGINT) leaves the live count; a killed one stays until forgotten', async () => {
+    const [a, b] = instances;
+    const members = async (): Promise<string[]> => {
+      const { createClient } = require('redis') as typeof import('redis');
+      const client = createClient({ url: redis.url });
+      await client.connect();
+      try {
+        return await client.zRange('speech-pipelines:instances', 0, -1);
+      } finally {
+        client.destroy();
+      }
+    };
+    const of = (i: Instance) => (m: string) => m.split(':')[1] === String(i.red.child.pid);
+    assert.ok((await members()).some(of(b)), 'B beats');
+    await b.red.stop(10000);
+    const left = await members();
+    // Otherwise the instances left would set B's share aside for two minutes, as for one cut off from Redis.
+    assert.equal(left.some(of(b)), false, `B is still counted: ${left.join(', ')}`);
+    assert.ok(left.some(of(a)), 'A, killed in the test before, stays until it is forgotten');
+  });
 });
 
 /** No more than `limit` timestamps in any window of `windowMs`. */

@@ -4,6 +4,7 @@
  * "Test connection" admin route that keeps stored secrets on the server.
  */
 import { registerConfigTest } from '../config-test-route';
+import { goodbyeSaid } from '../state/shared';
 import type { Translate } from '../i18n';
 import { Node, NodeAPI, resolveSecret, testSecret, typedSecret } from '../node-red';
 import type { AliyunClientOptions, SignatureVersion } from '../../vendors/aliyun/rpc-client';
@@ -94,7 +95,7 @@ export function attachClient<C extends { close(): void }>(
   node.on('close', (_removed: boolean, done: () => void) => {
     client?.close();
     client = undefined;
-    done();
+    void goodbyeSaid().then(done);
   });
 }
 

@@ -15,6 +15,8 @@ export const LOCAL_LEASE_MS = 30_000;
 interface Decided {
   link?: RedisLink;
   heartbeat?: Heartbeat;
+  /** This instance's goodbye to the live count, while Node-RED stops. */
+  leaving?: Promise<void>;
   volatile: StateStore;
   durable: Map<StateStore, StateStore>;
 }
@@ -57,11 +59,24 @@ export function sharedState(RED: NodeAPI): Decided {
   useSharedWindows(windows);
   link.start();
   heartbeat.start();
-  // A stop (shutdown, or the moment of a full redeploy) takes this instance off the live count; flows starting put it back.
-  RED.events?.on?.('flows:stopped', () => void heartbeat.leave());
-  RED.events?.on?.('flows:started', () => heartbeat.start());
   decided = { link, heartbeat, volatile: new FallbackStore(link, shared, processStore), durable: new Map() };
+  const state = decided;
+  // A full stop (shutdown, or the moment of a full redeploy) takes this instance off the live count; flows starting
+  // put it back. Said as the flows begin to stop, and the account nodes' closes wait for the answer (goodbyeSaid):
+  // Node-RED exits as soon as the flows have stopped, and an instance left in the count has its share set aside.
+  RED.events?.on?.('flows:stopping', (e?: { type?: string }) => {
+    if (e?.type === 'full') state.leaving = heartbeat.leave();
+  });
+  RED.events?.on?.('flows:started', () => {
+    state.leaving = undefined;
+    heartbeat.start();
+  });
   return decided;
+}
+
+/** Resolves once this instance's goodbye to the live count is answered: at once unless Node-RED is stopping. */
+export function goodbyeSaid(): Promise<void> {
+  return decided?.leaving ?? Promise.resolve();
 }
 
 /** Locks, used names, event ids, job leases: Redis when configured (local while it is down), else this process's memory. */
