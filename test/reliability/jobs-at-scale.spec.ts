@@ -1,0 +1,293 @@
+/**
+ * Issue 15 at the scale it names, in a real Node-RED process: 100,000 Unisound jobs pending in the
+ * user directory's job file at start-up. The file is written by the product's own book and store
+ * (JobBook + FileStore + newJob), exactly as a node that submitted them would have left it.
+ *
+ * The seeded tasks stay unfinished at the emulator for the whole test, so every resumed wait keeps
+ * polling: the counts below come from the emulator's request log, never from the wall clock.
+ * Proven: the admin API answers while resumed polls arrive; no more than MAX_RESUMED_AT_ONCE seeded
+ * tasks are ever polled (the rest wait in the book, not in timers and a limiter queue); a new
+ * submission is polled without waiting behind the backlog; a full redeploy and a shutdown close
+ * the node without "Close timed out", and the node keeps working after the redeploy. Timings and
+ * memory are printed, not bounded: they depend on the machine.
+ */
+import assert from 'assert/strict';
+import fs from 'fs';
+import path from 'path';
+import { UnisoundEmulator, UNISOUND_DEFAULTS } from '../emulator/unisound';
+import { keyFingerprint } from '../emulator/unisound/auth';
+import { newTaskId } from '../emulator/unisound/tasks';
+import {
+  createUserDir,
+  linkPackage,
+  startNodeRed,
+  waitFor,
+  type FlowNode,
+  type NodeRedProcess,
+} from '../e2e/node-red-process';
+import { JobBook } from '../../nodes/lib/jobs/job-book';
+import { MAX_RESUMED_AT_ONCE } from '../../nodes/lib/jobs/node-jobs';
+import { DURABLE_FILE } from '../../nodes/lib/state/durable-store';
+import { FileStore } from '../../nodes/lib/state/file-store';
+import { MemoryStore } from '../../nodes/lib/state/memory-store';
+import { newJob, UNISOUND_BOOK_PREFIX, type UnisoundJobData } from '../../nodes/lib/unisound/jobs';
+import { wavBytes } from './kit';
+
+/** The issue's number; JOBS_AT_SCALE overrides it for a quick local look. */
+const SEEDED = Number(process.env.JOBS_AT_SCALE) || 100_000;
+const SUBMIT = 'submit';
+const CLOSE_TIMED_OUT = /Close timed out/i;
+
+interface ProcMemory {
+  rssMB: number;
+  peakMB: number;
+}
+
+/** VmRSS and VmHWM (peak) of a process, from /proc (Linux); undefined elsewhere. */
+function memoryOf(pid: number | undefined): ProcMemory | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rssMB: Math.round(kb('VmRSS') / 1024), peakMB: Math.round(kb('VmHWM') / 1024) };
+  } catch {
+    return undefined;
+  }
+}
+
+describe('reliability: 100,000 pending Unisound jobs at start-up (real Node-RED)', function () {
+  this.timeout(240000);
+  let emulator: UnisoundEmulator;
+  let red: NodeRedProcess | undefined;
+  const seeded = new Set<string>();
+
+  before(async () => {
+    // Seeded tasks are created "now" and take hours: they stay Waiting, so resumed waits poll all along.
+    emulator = new UnisoundEmulator({ processingMs: 6 * 60 * 60_000, tasksPerMinute: 1000 });
+    await emulator.listen();
+  });
+  after(async () => {
+    await red?.stop(2000);
+    await emulator.close();
+  });
+
+  /** Poll requests the emulator has seen from index `from` on. */
+  const pollsFrom = (from = 0) => emulator.requests.slice(from).filter((r) => r.action === 'poll');
+  const seededPolled = (from = 0) =>
+    new Set(
+      pollsFrom(from)
+        .map((r) => r.params.task_id)
+        .filter((id) => seeded.has(id)),
+    );
+
+  /** Presses the inject button; resolves with the new task's id once the emulator saw its create. */
+  async function submitNew(): Promise<string> {
+    const before = new Set(emulator.tasks.keys());
+    const creates = emulator.requests.filter((r) => r.action === 'create').length;
+    await red!.inject('in');
+    await waitFor(
+      () => emulator.requests.filter((r) => r.action === 'create' && r.status === 200).length > creates,
+      'the new submission created at the emulator',
+      60000,
+      20,
+    );
+    const taskId = [...emulator.tasks.keys()].find((id) => !before.has(id));
+    assert.ok(taskId, 'a new task');
+    return taskId;
+  }
+
+  it(`resumes ${SEEDED.toLocaleString('en-US')} jobs at a bounded pace: admin answers, new work goes first, redeploy and stop close promptly`, async () => {
+    const userDir = await createUserDir();
+    linkPackage(userDir.dir);
+    const audio = path.join(userDir.dir, 'new.wav');
+    fs.writeFileSync(audio, wavBytes(4096));
+    const results = path.join(userDir.dir, 'results.txt');
+    const flows: FlowNode[] = [
+      { id: 't1', type: 'tab', label: 'jobs at scale' },
+      {
+        id: 'cfg',
+        type: 'unisound-config',
+        endpoint: emulator.url,
+        // The highest the node allows: the seeded polls must not be held back by our own quota.
+        rateLimit: 10000,
+        timeout: 10,
+        maxRetries: 1,
+        credentials: { apiKey: UNISOUND_DEFAULTS.apiKey },
+      },
+      {
+        id: 'in',
+        type: 'inject',
+        z: 't1',
+        props: [{ p: 'payload' }, { p: 'topic', v: 'new', vt: 'str' }],
+        payload: audio,
+        payloadType: 'str',
+        repeat: '',
+        once: false,
+        x: 100,
+        y: 100,
+        wires: [[SUBMIT]],
+      },
+      {
+        id: SUBMIT,
+        type: 'unisound-asr-submit',
+        z: 't1',
+        unisound: 'cfg',
+        pollInterval: 0.2,
+        x: 300,
+        y: 100,
+        wires: [['line']],
+      },
+      {
+        id: 'line',
+        type: 'change',
+        z: 't1',
+        rules: [{ t: 'set', p: 'payload', pt: 'msg', to: '"" & taskId & " " & topic', tot: 'jsonata' }],
+        x: 500,
+        y: 100,
+        wires: [['file']],
+      },
+      {
+        id: 'file',
+        type: 'file',
+        z: 't1',
+        filename: results,
+        filenameType: 'str',
+        appendNewline: true,
+        createDir: true,
+        overwriteFile: 'false',
+        encoding: 'none',
+        x: 700,
+        y: 100,
+        wires: [],
+      },
+    ];
+    const resultLines = () => (fs.existsSync(results) ? fs.readFileSync(results, 'utf8').trim().split('\n') : []);
+
+    // 1. The flow deployed on an empty book (its credentials saved as Node-RED saves them); the RSS to compare with.
+    red = await startNodeRed(userDir, { removeUserDirOnStop: false });
+    await red.deploy(flows);
+    const empty = memoryOf(red.pid);
+    await red.stop(20000);
+
+    // 2. The pending jobs, written by the product's own book and store.
+    const jobsFile = path.join(userDir.dir, DURABLE_FILE);
+    const book = new JobBook<UnisoundJobData>(new FileStore(jobsFile), UNISOUND_BOOK_PREFIX, {
+      store: new MemoryStore(),
+    });
+    const owner = keyFingerprint(UNISOUND_DEFAULTS.apiKey);
+    const adds: Promise<void>[] = [];
+    for (let i = 0; i < SEEDED; i++) {
+      const taskId = newTaskId();
+      seeded.add(taskId);
+      emulator.tasks.set(taskId, { taskId, owner, body: { model: 'u2-asr' }, createdAt: Date.now(), script: [] });
+      const data: UnisoundJobData = { fileId: 310_000_000_001 + i, deleteFile: false, confirmed: true };
+      adds.push(book.add(newJob(SUBMIT, taskId, { _msgid: `seed${i}`, topic: 'seeded' }, data, 360 * 60_000)));
+    }
+    // One write carries them all: concurrent changes share a write.
+    await Promise.all(adds);
+    const fileMB = fs.statSync(jobsFile).size / 1024 / 1024;
+    assert.equal(Object.keys(JSON.parse(fs.readFileSync(jobsFile, 'utf8')).entries).length, SEEDED);
+
+    // 3. Start-up with the book full: the admin API must answer (startNodeRed waits for GET /settings).
+    const started = Date.now();
+    red = await startNodeRed(userDir, { removeUserDirOnStop: true, startTimeoutMs: 180000 });
+    const firstAnswerMs = Date.now() - started;
+    const pollsAtFirstAnswer = pollsFrom().length;
+    await waitFor(() => pollsFrom().length > 0, 'the first resumed poll', 180000, 20);
+    const firstPollMs = Date.now() - started;
+
+    // While resumed polls arrive, the admin API keeps answering: every request is answered, and polls go on meanwhile.
+    const answers: Array<{ ms: number; pollsDuring: number }> = [];
+    const pollsBeforeSeries = pollsFrom().length;
+    for (let i = 0; i < 10; i++) {
+      const at = pollsFrom().length;
+      const t0 = Date.now();
+      const res: { status: number } = await red.admin.get('/settings', { timeout: 0 });
+      assert.equal(res.status, 200, 'GET /settings during the resume');
+      answers.push({ ms: Date.now() - t0, pollsDuring: pollsFrom().length - at });
+    }
+    await waitFor(
+      () => pollsFrom().length > pollsBeforeSeries,
+      'resumed polls going on around the admin requests',
+      60000,
+      20,
+    );
+
+    // Only a bounded number of the seeded jobs is waited for at once, whatever the book holds.
+    await waitFor(
+      () => seededPolled().size >= MAX_RESUMED_AT_ONCE,
+      `${MAX_RESUMED_AT_ONCE} seeded tasks polled`,
+      120000,
+      20,
+    );
+    const resumed = memoryOf(red.pid);
+
+    // 4. A new submission is polled ahead of the backlog: between its create and its first poll only the
+    //    resumed waits already running polled, never another of the 100k.
+    const createIndex = emulator.requests.length;
+    const fresh = await submitNew();
+    await waitFor(
+      () => emulator.requests.some((r) => r.action === 'poll' && r.params.task_id === fresh),
+      'the new task polled',
+      60000,
+      20,
+    );
+    const create = emulator.requests.findIndex((r, i) => i >= createIndex && r.action === 'create' && r.status === 200);
+    const firstPoll = emulator.requests.findIndex((r) => r.action === 'poll' && r.params.task_id === fresh);
+    const between = emulator.requests.slice(create + 1, firstPoll).filter((r) => r.action === 'poll');
+    const betweenDistinct = new Set(between.map((r) => r.params.task_id));
+    assert.ok(
+      betweenDistinct.size <= MAX_RESUMED_AT_ONCE,
+      `the new job waited behind polls of ${betweenDistinct.size} different seeded tasks`,
+    );
+    // It finishes like any job: its result is emitted.
+    emulator.tasks.get(fresh)!.createdAt = 0;
+    await waitFor(() => resultLines().includes(`${fresh} new`), 'the new job emitted', 60000, 50);
+    assert.ok(
+      seededPolled().size <= MAX_RESUMED_AT_ONCE,
+      `${seededPolled().size} seeded tasks polled at once (at most ${MAX_RESUMED_AT_ONCE} while none finishes)`,
+    );
+
+    // 5. A full redeploy with the book full: the node closes in time and its replacement carries on.
+    await red.deploy(flows, 120000);
+    // "Started flows": the old node is closed, so what is polled from here on is the new node's doing.
+    const deployIndex = emulator.requests.length;
+    await waitFor(() => seededPolled(deployIndex).size > 0, 'resumed polls after the redeploy', 120000, 20);
+    const again = await submitNew();
+    emulator.tasks.get(again)!.createdAt = 0;
+    await waitFor(
+      () => resultLines().includes(`${again} new`),
+      'a job submitted after the redeploy emitted',
+      60000,
+      50,
+    );
+    assert.deepEqual(red.grep(CLOSE_TIMED_OUT), [], 'no close timed out on the redeploy');
+    assert.equal(resultLines().filter((l) => l.endsWith(' seeded')).length, 0, 'no seeded job emitted: none finished');
+
+    // 6. Shutdown with the book full: Node-RED stops the node in time (its close timeout is 15 s) and exits by itself.
+    const output = red.lines;
+    const left = await red.stop(60000).then(() => red!.exited);
+    red = undefined;
+    assert.equal(left.signal, null, 'Node-RED exited by itself, not killed');
+    assert.deepEqual(
+      output.filter((l) => CLOSE_TIMED_OUT.test(l)),
+      [],
+      'no close timed out on shutdown',
+    );
+
+    const report = {
+      seeded: SEEDED,
+      jobsFileMB: Number(fileMB.toFixed(1)),
+      adminFirstAnswerMs: firstAnswerMs,
+      pollsAtFirstAnswer,
+      firstResumedPollMs: firstPollMs,
+      adminDuringResume: answers,
+      memoryEmptyBook: empty,
+      memoryResumed: resumed,
+      newJobPollsBetweenCreateAndFirstPoll: between.length,
+      newJobDistinctTasksBetween: betweenDistinct.size,
+      seededTasksPolled: seededPolled().size,
+      resumedPollsAfterRedeploy: pollsFrom(deployIndex).filter((r) => seeded.has(r.params.task_id)).length,
+    };
+    console.log(`      jobs at scale: ${JSON.stringify(report)}`);
+  });
+});
