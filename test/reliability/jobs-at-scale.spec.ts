@@ -8,13 +8,14 @@
  * Proven: the admin API answers while resumed polls arrive; no more than MAX_RESUMED_AT_ONCE seeded
  * tasks are ever polled (the rest wait in the book, not in timers and a limiter queue); a new
  * submission is polled without waiting behind the backlog; a full redeploy and a shutdown close
- * the node without "Close timed out", and the node keeps working after the redeploy. Timings and
- * memory are printed, not bounded: they depend on the machine.
+ * the node without "Close timed out", and the node keeps working after the redeploy; when the seeded
+ * tasks finish, each completion writes a fixed number of bytes (counted by the kernel), not a
+ * rewrite of the 34 MB book. Timings and memory are printed, not bounded: they depend on the machine.
  */
 import assert from 'assert/strict';
 import fs from 'fs';
 import path from 'path';
-import { UnisoundEmulator, UNISOUND_DEFAULTS } from '../emulator/unisound';
+import { DEFAULT_SCRIPT, UnisoundEmulator, UNISOUND_DEFAULTS } from '../emulator/unisound';
 import { keyFingerprint } from '../emulator/unisound/auth';
 import { newTaskId } from '../emulator/unisound/tasks';
 import {
@@ -37,6 +38,13 @@ import { wavBytes } from './kit';
 const SEEDED = Number(process.env.JOBS_AT_SCALE) || 100_000;
 const SUBMIT = 'submit';
 const CLOSE_TIMED_OUT = /Close timed out/i;
+/** Completions counted for the write budget: enough for many batches of MAX_RESUMED_AT_ONCE. */
+const DRAINED = 500;
+/**
+ * Bytes one completed job may cost in writes: its poll request, its line in the results file, its
+ * removal from the book, log lines. A fixed size, far below a rewrite of the book per batch.
+ */
+const WRITE_BUDGET_PER_JOB = 64 * 1024;
 
 interface ProcMemory {
   rssMB: number;
@@ -49,6 +57,17 @@ function memoryOf(pid: number | undefined): ProcMemory | undefined {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
     return { rssMB: Math.round(kb('VmRSS') / 1024), peakMB: Math.round(kb('VmHWM') / 1024) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** bytes the process passed to write(2) and friends (disk, sockets, pipes), from /proc (Linux); undefined elsewhere. */
+function ioOf(pid: number | undefined): { wchar: number } | undefined {
+  try {
+    const io = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
+    const wchar = Number(/^wchar:\s+(\d+)/m.exec(io)?.[1]);
+    return Number.isFinite(wchar) ? { wchar } : undefined;
   } catch {
     return undefined;
   }
@@ -174,18 +193,19 @@ describe('reliability: 100,000 pending Unisound jobs at start-up (real Node-RED)
       store: new MemoryStore(),
     });
     const owner = keyFingerprint(UNISOUND_DEFAULTS.apiKey);
+    const script = DEFAULT_SCRIPT.map((x) => ({ ...x }));
     const adds: Promise<void>[] = [];
     for (let i = 0; i < SEEDED; i++) {
       const taskId = newTaskId();
       seeded.add(taskId);
-      emulator.tasks.set(taskId, { taskId, owner, body: { model: 'u2-asr' }, createdAt: Date.now(), script: [] });
+      emulator.tasks.set(taskId, { taskId, owner, body: { model: 'u2-asr' }, createdAt: Date.now(), script });
       const data: UnisoundJobData = { fileId: 310_000_000_001 + i, deleteFile: false, confirmed: true };
       adds.push(book.add(newJob(SUBMIT, taskId, { _msgid: `seed${i}`, topic: 'seeded' }, data, 360 * 60_000)));
     }
     // One write carries them all: concurrent changes share a write.
     await Promise.all(adds);
     const fileMB = fs.statSync(jobsFile).size / 1024 / 1024;
-    assert.equal(Object.keys(JSON.parse(fs.readFileSync(jobsFile, 'utf8')).entries).length, SEEDED);
+    assert.equal((await new FileStore(jobsFile).keys(`${UNISOUND_BOOK_PREFIX}${SUBMIT}:`)).length, SEEDED);
 
     // 3. Start-up with the book full: the admin API must answer (startNodeRed waits for GET /settings).
     const started = Date.now();
@@ -261,9 +281,28 @@ describe('reliability: 100,000 pending Unisound jobs at start-up (real Node-RED)
       50,
     );
     assert.deepEqual(red.grep(CLOSE_TIMED_OUT), [], 'no close timed out on the redeploy');
-    assert.equal(resultLines().filter((l) => l.endsWith(' seeded')).length, 0, 'no seeded job emitted: none finished');
+    const seededDone = () => resultLines().filter((l) => l.endsWith(' seeded')).length;
+    assert.equal(seededDone(), 0, 'no seeded job emitted: none finished');
 
-    // 6. Shutdown with the book full: Node-RED stops the node in time (its close timeout is 15 s) and exits by itself.
+    // 6. The seeded tasks finish (as after an outage): each completion takes its job out of the book. What that
+    //    writes must not grow with the book (a whole 100k-job file per batch of completions): bytes written by
+    //    the process per completed job stay within a fixed budget, counted by the kernel, not timed.
+    for (const id of seeded) emulator.tasks.get(id)!.createdAt = 0;
+    const ioBefore = ioOf(red.pid);
+    const drainStart = Date.now();
+    await waitFor(() => seededDone() >= DRAINED, `${DRAINED} seeded jobs emitted`, 180000, 50);
+    const ioAfter = ioOf(red.pid);
+    const memoryDrained = memoryOf(red.pid);
+    const drained = seededDone();
+    const drainMs = Date.now() - drainStart;
+    const writtenPerJob = ioBefore && ioAfter ? Math.round((ioAfter.wchar - ioBefore.wchar) / drained) : undefined;
+    if (writtenPerJob !== undefined)
+      assert.ok(
+        writtenPerJob <= WRITE_BUDGET_PER_JOB,
+        `${writtenPerJob} bytes written per completed job (budget ${WRITE_BUDGET_PER_JOB}); the job file is ${fileMB.toFixed(1)} MB`,
+      );
+
+    // 7. Shutdown with the book full: Node-RED stops the node in time (its close timeout is 15 s) and exits by itself.
     const output = red.lines;
     const left = await red.stop(60000).then(() => red!.exited);
     red = undefined;
@@ -285,7 +324,12 @@ describe('reliability: 100,000 pending Unisound jobs at start-up (real Node-RED)
       memoryResumed: resumed,
       newJobPollsBetweenCreateAndFirstPoll: between.length,
       newJobDistinctTasksBetween: betweenDistinct.size,
+      newJobMsBetweenCreateAndFirstPoll: emulator.requests[firstPoll].at - emulator.requests[create].at,
       seededTasksPolled: seededPolled().size,
+      drained,
+      drainMs,
+      writtenPerJob,
+      memoryDrained,
       resumedPollsAfterRedeploy: pollsFrom(deployIndex).filter((r) => seeded.has(r.params.task_id)).length,
     };
     console.log(`      jobs at scale: ${JSON.stringify(report)}`);
