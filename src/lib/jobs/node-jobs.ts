@@ -19,7 +19,8 @@ export interface JobHooks<TData, R> {
   timeoutError(job: PendingJob<TData>): SpeechApiError;
   /**
    * Several instances share the book (Redis): look this often for jobs whose owner's lease ran
-   * out (it died) and take them over. Unset: only this process uses the book.
+   * out (it died) and take them over, whenever no resumed job is still waiting for its turn.
+   * Unset: only this process uses the book.
    */
   takeoverEveryMs?: number;
   /**
@@ -107,15 +108,25 @@ export class NodeJobs<TData, R> {
     const every = this.hooks.takeoverEveryMs;
     if (every && !this.scanTimer && !this.closed) {
       this.scanTimer = setInterval(() => {
-        if (this.scanning) return;
-        this.scanning = true;
-        this.takeOver()
-          .catch(() => undefined)
-          .finally(() => (this.scanning = false));
+        // Jobs found now would queue behind the backlog anyway: reading the whole book again (100,000
+        // GETs every few seconds) would only load Redis and this process while the backlog drains.
+        if (this.scanning || this.backlog.length) return;
+        this.scan().catch(() => undefined);
       }, every);
       this.scanTimer.unref();
     }
-    return this.takeOver();
+    return this.scan();
+  }
+
+  /** One read of the book at a time: the first one (100,000 jobs take a while) must not be joined by the timer's. */
+  private async scan(): Promise<number> {
+    if (this.scanning) return 0;
+    this.scanning = true;
+    try {
+      return await this.takeOver();
+    } finally {
+      this.scanning = false;
+    }
   }
 
   private async takeOver(): Promise<number> {
