@@ -26,12 +26,16 @@ import {
   type FlowNode,
   type NodeRedProcess,
 } from '../e2e/node-red-process';
-import { JobBook } from '../../nodes/lib/jobs/job-book';
+import { JobBook, type PendingJob } from '../../nodes/lib/jobs/job-book';
 import { MAX_RESUMED_AT_ONCE } from '../../nodes/lib/jobs/node-jobs';
 import { DURABLE_FILE } from '../../nodes/lib/state/durable-store';
+import { ENV_URL, readRedisConfig } from '../../nodes/lib/state/redis-config';
+import { RedisLink } from '../../nodes/lib/state/redis-link';
+import { RedisStore } from '../../nodes/lib/state/redis-store';
 import { FileStore } from '../../nodes/lib/state/file-store';
 import { MemoryStore } from '../../nodes/lib/state/memory-store';
 import { newJob, UNISOUND_BOOK_PREFIX, type UnisoundJobData } from '../../nodes/lib/unisound/jobs';
+import { RedisServer } from '../e2e/redis/redis-server';
 import { wavBytes } from './kit';
 
 /** The issue's number; JOBS_AT_SCALE overrides it for a quick local look. */
@@ -45,6 +49,8 @@ const DRAINED = 500;
  * removal from the book, log lines. A fixed size, far below a rewrite of the book per batch.
  */
 const WRITE_BUDGET_PER_JOB = 64 * 1024;
+/** Bytes of memory per byte of the job file: the text read, the entries kept, the backlog parsed from them. */
+const MEMORY_PER_STORED_BYTE = 16;
 
 interface ProcMemory {
   rssMB: number;
@@ -114,13 +120,24 @@ describe('reliability: 100,000 pending Unisound jobs at start-up (real Node-RED)
     return taskId;
   }
 
-  it(`resumes ${SEEDED.toLocaleString('en-US')} jobs at a bounded pace: admin answers, new work goes first, redeploy and stop close promptly`, async () => {
-    const userDir = await createUserDir();
-    linkPackage(userDir.dir);
-    const audio = path.join(userDir.dir, 'new.wav');
-    fs.writeFileSync(audio, wavBytes(4096));
-    const results = path.join(userDir.dir, 'results.txt');
-    const flows: FlowNode[] = [
+  /** `count` unfinished tasks at the emulator, and the pending job a submit node would have kept for each. */
+  function seedTasks(count: number): PendingJob<UnisoundJobData>[] {
+    const owner = keyFingerprint(UNISOUND_DEFAULTS.apiKey);
+    const script = DEFAULT_SCRIPT.map((x) => ({ ...x }));
+    const jobs: PendingJob<UnisoundJobData>[] = [];
+    for (let i = 0; i < count; i++) {
+      const taskId = newTaskId();
+      seeded.add(taskId);
+      emulator.tasks.set(taskId, { taskId, owner, body: { model: 'u2-asr' }, createdAt: Date.now(), script });
+      const data: UnisoundJobData = { fileId: 310_000_000_001 + i, deleteFile: false, confirmed: true };
+      jobs.push(newJob(SUBMIT, taskId, { _msgid: `seed${i}`, topic: 'seeded' }, data, 360 * 60_000));
+    }
+    return jobs;
+  }
+
+  /** inject (a new WAV) → unisound-asr-submit → one line per result in `results`. */
+  function flowsFor(audio: string, results: string): FlowNode[] {
+    return [
       { id: 't1', type: 'tab', label: 'jobs at scale' },
       {
         id: 'cfg',
@@ -179,6 +196,15 @@ describe('reliability: 100,000 pending Unisound jobs at start-up (real Node-RED)
         wires: [],
       },
     ];
+  }
+
+  it(`resumes ${SEEDED.toLocaleString('en-US')} jobs at a bounded pace: admin answers, new work goes first, redeploy and stop close promptly`, async () => {
+    const userDir = await createUserDir();
+    linkPackage(userDir.dir);
+    const audio = path.join(userDir.dir, 'new.wav');
+    fs.writeFileSync(audio, wavBytes(4096));
+    const results = path.join(userDir.dir, 'results.txt');
+    const flows = flowsFor(audio, results);
     const resultLines = () => (fs.existsSync(results) ? fs.readFileSync(results, 'utf8').trim().split('\n') : []);
 
     // 1. The flow deployed on an empty book (its credentials saved as Node-RED saves them); the RSS to compare with.
@@ -192,16 +218,8 @@ describe('reliability: 100,000 pending Unisound jobs at start-up (real Node-RED)
     const book = new JobBook<UnisoundJobData>(new FileStore(jobsFile), UNISOUND_BOOK_PREFIX, {
       store: new MemoryStore(),
     });
-    const owner = keyFingerprint(UNISOUND_DEFAULTS.apiKey);
-    const script = DEFAULT_SCRIPT.map((x) => ({ ...x }));
     const adds: Promise<void>[] = [];
-    for (let i = 0; i < SEEDED; i++) {
-      const taskId = newTaskId();
-      seeded.add(taskId);
-      emulator.tasks.set(taskId, { taskId, owner, body: { model: 'u2-asr' }, createdAt: Date.now(), script });
-      const data: UnisoundJobData = { fileId: 310_000_000_001 + i, deleteFile: false, confirmed: true };
-      adds.push(book.add(newJob(SUBMIT, taskId, { _msgid: `seed${i}`, topic: 'seeded' }, data, 360 * 60_000)));
-    }
+    for (const job of seedTasks(SEEDED)) adds.push(book.add(job));
     // One write carries them all: concurrent changes share a write.
     await Promise.all(adds);
     const fileMB = fs.statSync(jobsFile).size / 1024 / 1024;
@@ -240,6 +258,13 @@ describe('reliability: 100,000 pending Unisound jobs at start-up (real Node-RED)
       20,
     );
     const resumed = memoryOf(red.pid);
+    // Memory follows what is stored, not the number of waits: the peak since start-up (reading the file, the
+    // backlog) grows by a small multiple of the job file. The issue's 1.3 GB was ~40 times a file like this one.
+    if (empty && resumed)
+      assert.ok(
+        resumed.peakMB - empty.rssMB <= MEMORY_PER_STORED_BYTE * fileMB,
+        `peak RSS ${resumed.peakMB} MB vs ${empty.rssMB} MB with an empty book; the job file is ${fileMB.toFixed(1)} MB`,
+      );
 
     // 4. A new submission is polled ahead of the backlog: between its create and its first poll only the
     //    resumed waits already running polled, never another of the 100k.
@@ -333,5 +358,96 @@ describe('reliability: 100,000 pending Unisound jobs at start-up (real Node-RED)
       resumedPollsAfterRedeploy: pollsFrom(deployIndex).filter((r) => seeded.has(r.params.task_id)).length,
     };
     console.log(`      jobs at scale: ${JSON.stringify(report)}`);
+  });
+  it(`with Redis: ${SEEDED.toLocaleString('en-US')} jobs in Redis are read once while the backlog drains, not again at every takeover scan`, async () => {
+    emulator.reset();
+    seeded.clear();
+    const redis = await RedisServer.start();
+    try {
+      const userDir = await createUserDir();
+      linkPackage(userDir.dir);
+      // Leases of 1 s: a takeover scan every 500 ms, many of them while the backlog waits.
+      fs.writeFileSync(
+        userDir.settingsFile,
+        fs
+          .readFileSync(userDir.settingsFile, 'utf8')
+          .replace('module.exports = {', 'module.exports = {\n    "speechPipelines": { "leaseSeconds": 1 },'),
+      );
+      const audio = path.join(userDir.dir, 'new.wav');
+      fs.writeFileSync(audio, wavBytes(4096));
+      const flows = flowsFor(audio, path.join(userDir.dir, 'results.txt'));
+      const env = { [ENV_URL]: redis.url };
+      red = await startNodeRed(userDir, { removeUserDirOnStop: false, env });
+      await red.deploy(flows);
+      await red.stop(20000);
+
+      // The jobs in Redis, written by the product's own book and Redis store.
+      const config = readRedisConfig({}, { [ENV_URL]: redis.url })!;
+      const link = new RedisLink(
+        { ...config, commandTimeoutMs: 60_000 },
+        { info: () => undefined, warn: () => undefined },
+      );
+      link.start();
+      try {
+        await waitFor(() => link.up, 'the seeding connection to Redis', 30000, 20);
+        const book = new JobBook<UnisoundJobData>(new RedisStore(link), UNISOUND_BOOK_PREFIX, {
+          store: new MemoryStore(),
+        });
+        const jobs = seedTasks(SEEDED);
+        for (let i = 0; i < jobs.length; i += 5000) await Promise.all(jobs.slice(i, i + 5000).map((j) => book.add(j)));
+        assert.equal((await new RedisStore(link).keys(`${UNISOUND_BOOK_PREFIX}${SUBMIT}:`)).length, SEEDED);
+        /** Calls of one command Redis has answered so far: SCAN only comes from reading the book, GET from much else. */
+        const calls = async (command: 'get' | 'scan') =>
+          Number(
+            new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(
+              await link.command<string>(['INFO', 'commandstats']),
+            )?.[1] ?? 0,
+          );
+
+        const started = Date.now();
+        red = await startNodeRed(userDir, { removeUserDirOnStop: true, startTimeoutMs: 180000, env });
+        const firstAnswerMs = Date.now() - started;
+        await waitFor(() => seededPolled().size >= MAX_RESUMED_AT_ONCE, 'the resumed jobs polled', 180000, 20);
+        const firstPollsMs = Date.now() - started;
+        // From here on the backlog holds the other jobs: count Redis GETs while the resumed ones poll on.
+        const getsBefore = await calls('get');
+        const scansBefore = await calls('scan');
+        const pollsBefore = pollsFrom().length;
+        const watched = [...seededPolled()];
+        const pollsOf = (id: string) => pollsFrom(0).filter((r) => r.params.task_id === id).length;
+        const countsBefore = new Map(watched.map((id) => [id, pollsOf(id)]));
+        // Six more polls of each take over 4 s of poll intervals (0.2 s growing by 1.5): eight takeover periods.
+        await waitFor(
+          () => watched.every((id) => pollsOf(id) >= countsBefore.get(id)! + 6),
+          'six more polls of every resumed job',
+          180000,
+          50,
+        );
+        const getsDuring = (await calls('get')) - getsBefore;
+        const scansDuring = (await calls('scan')) - scansBefore;
+        const pollsDuring = pollsFrom().length - pollsBefore;
+        assert.equal(
+          scansDuring,
+          0,
+          `the book was read again (${scansDuring} SCANs, ${getsDuring} GETs) while the backlog waited`,
+        );
+        assert.ok(seededPolled().size <= MAX_RESUMED_AT_ONCE);
+        const memory = memoryOf(red.pid);
+        const output = red.lines;
+        await red.stop(60000);
+        red = undefined;
+        assert.deepEqual(
+          output.filter((l) => CLOSE_TIMED_OUT.test(l)),
+          [],
+        );
+        console.log(
+          `      jobs at scale, Redis: ${JSON.stringify({ seeded: SEEDED, adminFirstAnswerMs: firstAnswerMs, firstPollsMs, scansDuring, getsDuring, pollsDuring, memory })}`,
+        );
+      } finally {
+        link.close();
+      }
+    } finally {
+      await redis.stop();
+    }
   });
 });
