@@ -325,7 +325,25 @@ describe('reliability: 100,000 pending Unisound jobs at start-up (real Node-RED)
         `${writtenPerJob} bytes written per completed job (budget ${WRITE_BUDGET_PER_JOB}); the job file is ${fileMB.toFixed(1)} MB`,
       );
 
-    // 7. Shutdown with the book full: Node-RED stops the node in time (its close timeout is 15 s) and exits by itself.
+    // 7. The node deleted with the book still nearly full: its jobs end with it, within Node-RED's close timeout.
+    const removeIndex = red.lines.length;
+    const removeStart = Date.now();
+    await red.deploy(
+      flows.filter((n) => n.id !== SUBMIT),
+      120000,
+    );
+    const removeMs = Date.now() - removeStart;
+    const removeLines = red.lines.slice(removeIndex);
+    assert.deepEqual(
+      removeLines.filter((l) => CLOSE_TIMED_OUT.test(l)),
+      [],
+      'no close timed out when the node is deleted',
+    );
+    // Read as the next start would read it: snapshot and journal.
+    const remaining = (await new FileStore(jobsFile).keys(`${UNISOUND_BOOK_PREFIX}${SUBMIT}:`)).length;
+    assert.equal(remaining, 0, 'the deleted node left no job in the book');
+
+    // 8. Shutdown: Node-RED closes everything in time and exits by itself.
     const output = red.lines;
     const left = await red.stop(60000).then(() => red!.exited);
     red = undefined;
@@ -351,6 +369,7 @@ describe('reliability: 100,000 pending Unisound jobs at start-up (real Node-RED)
       seededTasksPolled: seededPolled().size,
       drained,
       drainMs,
+      nodeDeletedCloseMs: removeMs,
       writtenPerJob,
       memoryDrained,
       resumedPollsAfterRedeploy: pollsFrom(deployIndex).filter((r) => seeded.has(r.params.task_id)).length,
@@ -431,15 +450,36 @@ describe('reliability: 100,000 pending Unisound jobs at start-up (real Node-RED)
         );
         assert.ok(seededPolled().size <= MAX_RESUMED_AT_ONCE);
         const memory = memoryOf(red.pid);
+
+        // The node deleted here: its jobs stay in Redis for the instances still running it (a rolling deploy),
+        // this instance's leases given up, within Node-RED's close timeout.
+        const removeStart = Date.now();
+        await red.deploy(
+          flows.filter((n) => n.id !== SUBMIT),
+          120000,
+        );
+        const releaseMs = Date.now() - removeStart;
+        assert.equal((await new RedisStore(link).keys(`${UNISOUND_BOOK_PREFIX}${SUBMIT}:`)).length, SEEDED);
+        // After the close, each job is given its deadline as expiry, so the jobs of a node gone everywhere end.
+        const sample = jobs.filter((_, i) => i % Math.ceil(SEEDED / 100) === 0);
+        const ttl = (j: PendingJob<UnisoundJobData>) =>
+          link.command<number>(['PTTL', `${config.keyPrefix}${UNISOUND_BOOK_PREFIX}${SUBMIT}:${j.jobId}`]);
+        await waitFor(
+          async () => (await Promise.all(sample.map(ttl))).every((ms) => ms > 0),
+          'every released job with an expiry',
+          120000,
+          200,
+        );
         const output = red.lines;
         await red.stop(60000);
         red = undefined;
         assert.deepEqual(
           output.filter((l) => CLOSE_TIMED_OUT.test(l)),
           [],
+          'no close timed out: node deleted, or shutdown',
         );
         console.log(
-          `      jobs at scale, Redis: ${JSON.stringify({ seeded: SEEDED, adminFirstAnswerMs: firstAnswerMs, firstPollsMs, scansDuring, getsDuring, pollsDuring, memory })}`,
+          `      jobs at scale, Redis: ${JSON.stringify({ seeded: SEEDED, adminFirstAnswerMs: firstAnswerMs, firstPollsMs, scansDuring, getsDuring, pollsDuring, releaseMs, memory })}`,
         );
       } finally {
         link.close();

@@ -181,11 +181,18 @@ export class NodeJobs<TData, R> {
     this.closed = true;
     if (this.scanTimer) clearInterval(this.scanTimer);
     this.scanTimer = undefined;
+    const held = [...this.active.keys()];
     const waits = [...this.active.values()];
     for (const a of waits) a.controller.abort();
     await Promise.all(waits.map((a) => a.done));
     this.backlog = [];
-    if (removed) await (this.hooks.shared ? this.book.release(this.node.id) : this.book.removeAll(this.node.id));
+    if (!removed) return;
+    if (!this.hooks.shared) return this.book.removeAll(this.node.id);
+    // Our leases go at once: that is what lets the instances still running the node take the jobs over.
+    // Giving each job its expiry is a read and a write per job (100,000 in Redis take longer than
+    // Node-RED's close timeout), so it goes on after the close.
+    await this.book.giveUp(this.node.id, held);
+    void this.book.release(this.node.id).catch(() => undefined);
   }
 
   private wait(job: PendingJob<TData>, msg: NodeMessage, send: SendFn, done: DoneFn, resumed = false): void {
