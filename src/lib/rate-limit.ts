@@ -9,10 +9,20 @@ export interface SharedWindows {
    * meantime is not in the shared count, so a window of `windowMs` must pass first.
    */
   usable(windowMs: number): boolean;
-  /** Records one start in `key`'s window if fewer than `limit` are in it. Rejects when the backend fails. */
+  /**
+   * Records one start in `key`'s window if fewer than `limit` are in it, less the shares of
+   * instances that may be counting on their own. Rejects when the backend fails.
+   */
   take(key: string, limit: number, windowMs: number): Promise<SharedTake>;
   /** What one instance may use of `limit` on its own: conservative, so instances together stay within it. */
   share(limit: number): number;
+  /**
+   * The local time from which every other instance has set this one's share aside, having
+   * stopped hearing from it (undefined: nobody counts on hearing from it). Local starts wait for it.
+   */
+  setAsideFrom?(): number | undefined;
+  /** A start made while counting locally, which counts against the quota until `at + windowMs`. */
+  startedLocally?(at: number, windowMs: number): void;
 }
 
 /** The answer of one shared take. */
@@ -52,6 +62,8 @@ export class RateLimiter {
   /** The shared window as last seen (local times), and whether the last decision used it. */
   private seen: number[] = [];
   private mode: 'shared' | 'local' | undefined;
+  /** Counting locally: no start before this (the others must first set this instance's share aside). */
+  private localFrom = 0;
 
   constructor(
     readonly limit: number,
@@ -109,7 +121,7 @@ export class RateLimiter {
       const t = this.now();
       // Without the shared count, each instance keeps to its share of the quota.
       const usable = shared?.usable(this.windowMs) ?? false;
-      if (shared) this.switchMode(usable ? 'shared' : 'local', t);
+      if (shared) this.switchMode(usable ? 'shared' : 'local', t, shared);
       while (this.starts.length > 0 && this.starts[0] <= t - this.windowMs) this.starts.shift();
       const limit = shared && !usable ? shared.share(this.limit) : this.limit;
       if (this.starts.length >= limit) {
@@ -120,7 +132,12 @@ export class RateLimiter {
         this.takeShared(shared);
         return;
       }
+      if (shared && t < this.localFrom) {
+        this.wake(this.localFrom - t);
+        return;
+      }
       this.starts.push(t);
+      shared?.startedLocally?.(t, this.windowMs);
       (this.waiters.shift() as () => void)();
     }
   }
@@ -130,14 +147,21 @@ export class RateLimiter {
    * seen in it (every instance's) at their times, and the places not seen taken as if just now
    * (another instance may have taken them after this one last looked). So each instance counts a
    * window at least as full and as late as the real one, waits until fewer than its share remain,
-   * and together they stay within the quota whatever each had taken. The price: up to one window
-   * without starts after Redis is lost.
+   * and together they stay within the quota whatever each had taken. If only this instance lost
+   * Redis, the others go on counting there: they set its share aside once they stop hearing from
+   * it, and it starts nothing on its own until a window after that. The price: a pause of the
+   * heartbeat's quiet time plus a window after Redis is lost. Back, it stays silent to the others
+   * (its share still set aside) until its local starts have left their windows.
    */
-  private switchMode(mode: 'shared' | 'local', t: number): void {
+  private switchMode(mode: 'shared' | 'local', t: number, shared: SharedWindows): void {
     if (mode === 'local' && this.mode === 'shared') {
       const still = this.seen.filter((s) => s > t - this.windowMs).sort((a, b) => a - b);
       while (still.length < this.limit) still.push(t);
       this.starts.splice(0, this.starts.length, ...still);
+      // Until the others set this share aside they may fill whole windows; one more window, and those starts are gone.
+      const setAside = shared.setAsideFrom?.();
+      const alone = shared.share(this.limit) >= this.limit;
+      this.localFrom = setAside === undefined || alone ? 0 : setAside + this.windowMs;
     }
     this.mode = mode;
   }

@@ -98,17 +98,20 @@ function samples(): Buffer[] {
   return out;
 }
 
-/** Keeps `concurrency` messages in flight through node `id` for `seconds`; each output lets the next one in. */
+/**
+ * Keeps `concurrency` messages in flight through node `id` for `seconds`; each message's completion
+ * (its done(), reported by a complete node) lets the next one in. Not its output: the decoder sends a
+ * repeated final sentence only once, so a message may end with nothing sent.
+ */
 function closedLoop(
   id: string,
-  outId: string,
   inputs: Buffer[],
   concurrency: number,
   seconds: number,
 ): Promise<{ rps: number; errors: number }> {
   return new Promise((resolve) => {
     const node = helper.getNode(id);
-    const out = helper.getNode(outId);
+    const out = helper.getNode('done');
     const errors = helper.getNode('errors');
     const end = Date.now() + seconds * 1000;
     let done = 0;
@@ -119,7 +122,7 @@ function closedLoop(
     const next = (): void => {
       if (Date.now() < end) {
         inFlight++;
-        node.receive({ payload: inputs[i++ % inputs.length], topic: 'room' });
+        node.receive({ payload: inputs[i++ % inputs.length], topic: 'room', side: id });
       } else if (inFlight === 0) {
         out.removeAllListeners('input');
         errors.removeAllListeners('input');
@@ -132,7 +135,7 @@ function closedLoop(
       else failed++;
       next();
     };
-    out.on('input', () => settle(true));
+    out.on('input', (m: Msg) => m.side === id && settle(true));
     errors.on('input', () => settle(false));
     for (let k = 0; k < concurrency; k++) next();
   });
@@ -208,6 +211,9 @@ export async function runAgoraDecodeBench(opts: Partial<AgoraDecodeBenchOptions>
         },
         { id: 'outOurs', type: 'helper', z: TAB, x: 0, y: 0 },
         { id: 'outFn', type: 'helper', z: TAB, x: 0, y: 0 },
+        // One complete node for both (the test helper registers the type once per complete node in a flow).
+        { id: 'complete', type: 'complete', z: TAB, x: 0, y: 0, scope: ['ours', 'fn'], wires: [['done']] },
+        { id: 'done', type: 'helper', z: TAB, x: 0, y: 0 },
         { id: 'catch', type: 'catch', z: TAB, x: 0, y: 0, scope: null, uncaught: false, wires: [['errors']] },
         { id: 'errors', type: 'helper', z: TAB, x: 0, y: 0 },
       ],
@@ -217,12 +223,12 @@ export async function runAgoraDecodeBench(opts: Partial<AgoraDecodeBenchOptions>
     removeHarnessSpies();
     await sameResults(inputs);
     const sides = {
-      ours: () => closedLoop('ours', 'outOurs', inputs, o.concurrency, o.seconds),
-      function: () => closedLoop('fn', 'outFn', inputs, o.concurrency, o.seconds),
+      ours: () => closedLoop('ours', inputs, o.concurrency, o.seconds),
+      function: () => closedLoop('fn', inputs, o.concurrency, o.seconds),
     };
     o.log(`  agora-stt-decode: warm-up ${o.warmupSeconds} s each`);
-    await closedLoop('ours', 'outOurs', inputs, o.concurrency, o.warmupSeconds);
-    await closedLoop('fn', 'outFn', inputs, o.concurrency, o.warmupSeconds);
+    await closedLoop('ours', inputs, o.concurrency, o.warmupSeconds);
+    await closedLoop('fn', inputs, o.concurrency, o.warmupSeconds);
     const runs: Record<'ours' | 'function', Array<{ rps: number; errors: number }>> = { ours: [], function: [] };
     for (let r = 0; r < o.rounds; r++) {
       const order: Array<'ours' | 'function'> = r % 2 ? ['function', 'ours'] : ['ours', 'function'];

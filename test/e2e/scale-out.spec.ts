@@ -28,6 +28,7 @@ import {
   type NodeRedProcess,
 } from './node-red-process';
 import { RedisServer } from './redis/redis-server';
+import { busiest } from '../support/busiest';
 
 const [[ACCESS_KEY_ID, ACCESS_KEY_SECRET]] = Object.entries(DEFAULT_CREDENTIALS);
 const AUTH_KEY = 'scale-out-authkey';
@@ -573,7 +574,10 @@ describe('Scale-out: two Node-RED instances share the work through Redis (e2e)',
     assert.ok(shared.starts.size <= 200);
     assertWithinRate([...shared.starts.values()], 20, 1000);
     console.log(
-      `      Redis counted ${shared.starts.size} of the 200 starts as read (busiest second at the emulator: ${busiest(creates.map((r) => r.at))} arrivals)`,
+      `      Redis counted ${shared.starts.size} of the 200 starts as read (busiest second at the emulator: ${busiest(
+        creates.map((r) => r.at),
+        1000,
+      )} arrivals)`,
     );
     // Both instances got their turn: neither was starved.
     for (const name of ['A', 'B']) assert.ok(outcomes.filter((l) => l.includes(`:${name}:`)).length === 100);
@@ -622,7 +626,10 @@ describe('Scale-out: two Node-RED instances share the work through Redis (e2e)',
     // checked on a fake clock in test/unit/rate-limit-outage.spec.ts.
     assertWithinRate([...shared.starts.values()], 20, 1000);
     console.log(
-      `      outage: Redis counted ${shared.starts.size} starts as read, the other ${160 - shared.starts.size} counted locally (or missed by the reads) (busiest second at the emulator: ${busiest(creates().map((r) => r.at))} arrivals)`,
+      `      outage: Redis counted ${shared.starts.size} starts as read, the other ${160 - shared.starts.size} counted locally (or missed by the reads) (busiest second at the emulator: ${busiest(
+        creates().map((r) => r.at),
+        1000,
+      )} arrivals)`,
     );
     instances.forEach((i, n) => {
       assert.equal(
@@ -659,17 +666,6 @@ describe('Scale-out: two Node-RED instances share the work through Redis (e2e)',
     assert.equal(unisound.requests.filter((r: any) => r.action === 'create').length, 1);
   });
 });
-
-/** The most timestamps in any 1 s window. */
-function busiest(times: number[]): number {
-  const t = [...times].sort((x, y) => x - y);
-  let best = 0;
-  for (let hi = 0, lo = 0; hi < t.length; hi++) {
-    while (t[hi] - t[lo] >= 1000) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 /** No more than `limit` timestamps in any window of `windowMs`. */
 function assertWithinRate(times: number[], limit: number, windowMs: number): void {

@@ -158,7 +158,7 @@ describe('agora-stt-decode node', () => {
         JSON.stringify({ transcript: { uid: 1, text: '北选手', isFinal: false, language: 'zh-CN' } }),
       ),
     });
-    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 500 && out.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
     out.map((m) => m.payload.text).should.eql(['Hello, how', '北选手']);
   });
 

@@ -1,4 +1,6 @@
 import should from 'should';
+import { processStore } from '../../nodes/lib/state/memory-store';
+import { recordStartClaims } from '../support/start-claims';
 import { AgoraEmulator, AGORA_DEFAULTS, checkRtcToken } from '../emulator/agora';
 import {
   agoraConfig,
@@ -254,13 +256,21 @@ describe('Agora STT action nodes against the emulator', function () {
     it('spaces concurrent starts for one channel at least 1 s apart', async () => {
       const channel = freshChannel();
       await loadAgora([agoraConfig(emulator), startNode({ channel, pubBotUid: '13' })], agoraCredentials());
-      const [a, b] = await Promise.all([send('start', {}), send('start', {})]);
-      should.not.exist(a.error || b.error);
-      a.msg!.taskId.should.not.equal(b.msg!.taskId);
-      const [first, second] = requests('join')
-        .map((r) => r.at)
-        .sort((x, y) => x - y);
-      (second - first).should.be.aboveOrEqual(990);
+      // The client's decisions to send (see recordStartClaims), not arrivals in this busy process.
+      const { claims, stop } = recordStartClaims(processStore, channel);
+      try {
+        const [a, b] = await Promise.all([send('start', {}), send('start', {})]);
+        should.not.exist(a.error || b.error);
+        a.msg!.taskId.should.not.equal(b.msg!.taskId);
+      } finally {
+        stop();
+      }
+      claims.length.should.equal(2);
+      (claims[1] - claims[0]).should.be.aboveOrEqual(1000);
+      // Each start was sent after its claim: the emulator saw both, after the first claim.
+      const joins = requests('join').map((r) => r.at);
+      joins.length.should.equal(2);
+      for (const at of joins) at.should.be.aboveOrEqual(claims[0]);
     });
 
     it('queues updates to keep the spacing, saying "waiting", with increasing sequence ids', async () => {
@@ -359,7 +369,9 @@ describe('Agora STT action nodes against the emulator', function () {
       await send('start', {});
       await send('start', {});
       // RUNNING (state 2) once the emulator's STARTING step has passed.
-      await new Promise((r) => setTimeout(r, 200));
+      const running = () =>
+        [...emulator.agents.values()].filter((a) => a.channel === channel && a.status === 'RUNNING').length;
+      for (let i = 0; i < 500 && running() < 2; i++) await new Promise((r) => setTimeout(r, 10));
       const { msg, error } = await send('query', {});
       should.not.exist(error, JSON.stringify(error));
       msg!.payload.agents.length.should.equal(2);

@@ -1,10 +1,14 @@
 /**
  * Nesting depth, oversized keys and chunked bodies against every HTTP endpoint the package
- * serves: the Alibaba callback, the caption page, feed, files and room list, and the config
- * nodes' Test routes on the admin app. Each is answered with a status below 500, nothing is
- * emitted from a refused callback, and every endpoint still answers afterwards.
+ * serves: the Alibaba callback, Agora's task events (NCS), the IMS workflow's sentence posts,
+ * the caption page, feed, files and room list, and the config nodes' Test routes on the admin
+ * app. Each is answered with a status below 500, nothing is emitted from a refused request, and
+ * every endpoint still answers afterwards.
  */
+import crypto from 'crypto';
+import fs from 'fs';
 import http from 'http';
+import path from 'path';
 import { AddressInfo } from 'net';
 import { ALL_NODES, helper, tab } from '../nodes/harness';
 import { callbackBody, signedHeaders } from '../nodes/callback-client';
@@ -15,6 +19,13 @@ type Msg = Record<string, any>;
 const CALLBACK_URL = 'https://public.example.com/ep/cb';
 const AUTH_KEY = 'endpoint-fuzz-key';
 const TOKEN = 'endpoint-fuzz-token-5d1e';
+const NCS_SECRET = 'endpoint-fuzz-ncs-secret';
+const IMS_SECRET = 'endpoint-fuzz-ims-secret';
+/** Signed as Agora's Notifications service signs, with node:crypto directly. */
+const ncsSigned = (body: string) => ({
+  'Agora-Signature': crypto.createHmac('sha1', NCS_SECRET).update(body).digest('hex'),
+  'Agora-Signature-V2': crypto.createHmac('sha256', NCS_SECRET).update(body).digest('hex'),
+});
 /** Connection refused at once: a Test route that reaches out fails fast and offline. */
 const DEAD_ENDPOINT = 'http://127.0.0.1:1';
 
@@ -107,8 +118,11 @@ describe('reliability: nesting, oversized keys and chunked bodies on every HTTP 
         { id: 'cbcfg', type: 'aliyun-live-callback-config', callbackUrl: CALLBACK_URL },
         { id: 'cb', type: 'aliyun-live-asr-callback', callback: 'cbcfg', path: '/ep/cb', wires: [['out', 'out2']] },
         { id: 'cap', type: 'transcript-captions', path: '/ep/captions', wires: [] },
+        { id: 'ncs', type: 'agora-stt-events', path: '/ep/ncs', wires: [['evOut']] },
+        { id: 'ims', type: 'aliyun-ims-workflow-in', path: '/ep/ims', secretParam: 'secret', wires: [['evOut']] },
+        { id: 'evOut', type: 'helper' },
       ]),
-      { cbcfg: { authKey: AUTH_KEY }, cap: { token: TOKEN } },
+      { cbcfg: { authKey: AUTH_KEY }, cap: { token: TOKEN }, ncs: { secret: NCS_SECRET }, ims: { secret: IMS_SECRET } },
     );
     server = http.createServer(RED.httpNode);
     admin = http.createServer((helper as unknown as { _httpAdmin: http.RequestListener })._httpAdmin);
@@ -145,6 +159,30 @@ describe('reliability: nesting, oversized keys and chunked bodies on every HTTP 
     out[0].payload.text.should.equal('good');
   });
 
+  it("Agora's task events and the IMS workflow's sentences refuse them with 4xx when authenticated, emit nothing, and still accept a good one", async () => {
+    const emitted: Msg[] = [];
+    helper.getNode('evOut').on('input', (m: Msg) => emitted.push(m));
+    for (const [name, body] of Object.entries(BODIES))
+      for (const chunked of [false, true]) {
+        const ncs = await send(port, 'POST', '/ep/ncs', body, chunked, ncsSigned(body));
+        ncs.status.should.be.within(400, 499, `NCS ${name}${chunked ? ' chunked' : ''}: ${ncs.status} ${ncs.body}`);
+        const ims = await send(port, 'POST', `/ep/ims?secret=${IMS_SECRET}`, body, chunked);
+        ims.status.should.be.within(400, 499, `IMS ${name}${chunked ? ' chunked' : ''}: ${ims.status} ${ims.body}`);
+      }
+    emitted.should.have.length(0);
+    const joined = JSON.parse(
+      fs.readFileSync(
+        path.join(__dirname, '..', 'fixtures', 'vendors', 'agora', 'notifications', 'v7-101-agent-joined.json'),
+        'utf8',
+      ),
+    );
+    const event = JSON.stringify({ ...joined, noticeId: 'endpoint-fuzz-1', notifyMs: Date.now() });
+    (await send(port, 'POST', '/ep/ncs', event, true, ncsSigned(event))).status.should.equal(200);
+    const sentence = JSON.stringify({ Text: 'still here', SentenceEnd: true });
+    (await send(port, 'POST', `/ep/ims?secret=${IMS_SECRET}`, sentence, true)).status.should.equal(200);
+    (await eventually(() => emitted.length === 2, 10000)).should.be.true();
+  });
+
   it('every caption route answers them below 500 (405 to a body-carrying POST), with and without the token', async () => {
     const routes = ['', '/events', '/captions.vtt', '/captions.srt', '/rooms', '/caption-page.js', '/caption-page.css'];
     for (const route of routes)
@@ -165,7 +203,13 @@ describe('reliability: nesting, oversized keys and chunked bodies on every HTTP 
   });
 
   it("the config nodes' Test routes answer them below 500", async () => {
-    const types = ['aliyun-live-config', 'aliyun-live-callback-config', 'agora-config', 'unisound-config'];
+    const types = [
+      'aliyun-live-config',
+      'aliyun-ims-config',
+      'aliyun-live-callback-config',
+      'agora-config',
+      'unisound-config',
+    ];
     for (const type of types)
       for (const [name, body] of Object.entries(BODIES))
         for (const chunked of [false, true]) {

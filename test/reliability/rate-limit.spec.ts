@@ -8,6 +8,7 @@
 import should from 'should';
 import { ALL_NODES, helper, tab } from '../nodes/harness';
 import { ACTION_CASES, ActionCase, ALIYUN, EmulatorLike, eventually, Msg, recordLimiterStarts } from './kit';
+import { busiestWindow } from '../support/busiest';
 
 const MESSAGES = Number(process.env.RATE_LIMIT_MESSAGES ?? 200);
 
@@ -15,17 +16,6 @@ const MESSAGES = Number(process.env.RATE_LIMIT_MESSAGES ?? 200);
 const LIMITS: Record<string, { perWindow: number; windowMs: number }> = {
   aliyun: { perWindow: 20, windowMs: 1000 },
 };
-
-/** The busiest window of `windowMs` over sorted arrival times: how many arrivals it holds. */
-export function busiestWindow(times: number[], windowMs: number): { count: number; at: number } {
-  let best = { count: 0, at: 0 };
-  let lo = 0;
-  for (let hi = 0; hi < times.length; hi++) {
-    while (times[hi] - times[lo] >= windowMs) lo++;
-    if (hi - lo + 1 > best.count) best = { count: hi - lo + 1, at: times[lo] };
-  }
-  return best;
-}
 
 // Alibaba's 20 requests/s per AccessKey; Unisound's 20/min has its own spec (unisound-rate).
 const CASES: ActionCase[] = ACTION_CASES.filter((c) => c.kit === ALIYUN && c.name === c.type && !c.idempotent);

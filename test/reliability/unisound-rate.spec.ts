@@ -12,19 +12,9 @@ import { UnisoundEmulator, UNISOUND_DEFAULTS } from '../emulator/unisound';
 import { ALL_NODES, helper, tab } from '../nodes/harness';
 import { UnisoundClient } from '../../nodes/vendors/unisound/client';
 import { eventually, Msg, recordLimiterStarts } from './kit';
+import { busiest } from '../support/busiest';
 
 const PER_WINDOW = 5;
-
-/** Most arrivals inside any `windowMs` of sorted times. */
-function busiest(times: number[], windowMs: number): number {
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < times.length; hi++) {
-    while (times[hi] - times[lo] >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 describe('reliability: Unisound tasks rate limit (per key, per minute)', function () {
   this.timeout(30000);

@@ -7,6 +7,7 @@
 import assert from 'assert/strict';
 import { RateLimiter, SharedTake, SharedWindows } from '../../nodes/lib/rate-limit';
 import { mapReply } from '../../nodes/lib/state/redis-windows';
+import { busiest } from '../support/busiest';
 
 /** Date.now and setTimeout on a clock that moves only when told; setImmediate stays real to let promises settle. */
 class FakeClock {
@@ -74,17 +75,6 @@ class FakeWindows implements SharedWindows {
   share(limit: number): number {
     return Math.max(1, Math.floor(limit / this.live));
   }
-}
-
-/** The most starts inside any window of `windowMs`. */
-function busiest(times: number[], windowMs: number): number {
-  const t = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let hi = 0, lo = 0; hi < t.length; hi++) {
-    while (t[hi] - t[lo] >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
 }
 
 describe('RateLimiter: the shared quota across a Redis outage (fake clock)', () => {

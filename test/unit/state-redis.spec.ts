@@ -17,6 +17,7 @@ import { RedisLink } from '../../nodes/lib/state/redis-link';
 import { RedisStore } from '../../nodes/lib/state/redis-store';
 import { RedisWindows } from '../../nodes/lib/state/redis-windows';
 import { RedisServer } from '../e2e/redis/redis-server';
+import { busiest } from '../support/busiest';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,9 +28,9 @@ describe('shared state on Redis', function () {
   const logs: string[] = [];
 
   /** `record`: this link's log lines go to `logs` (every link logs its own outage). */
-  function link(prefix = 'test:', record = false): RedisLink {
+  function link(prefix = 'test:', record = false, url = server.url): RedisLink {
     const config = readRedisConfig({
-      speechPipelines: { redis: { url: server.url, keyPrefix: prefix, commandTimeoutMs: 300 }, instances: 2 },
+      speechPipelines: { redis: { url, keyPrefix: prefix, commandTimeoutMs: 300 }, instances: 2 },
     })!;
     const push = (m: string) => record && logs.push(m);
     const l = new RedisLink(config, { info: (m) => push(`info ${m}`), warn: (m) => push(`warn ${m}`) });
@@ -140,9 +141,9 @@ describe('shared state on Redis', function () {
     await Promise.all([untilUp(a), untilUp(b), untilUp(c)]);
     // Beats by hand; an entry lives 300 ms.
     const beats = [
-      new Heartbeat(a, 'A', 60_000, 300),
-      new Heartbeat(b, 'B', 60_000, 300),
-      new Heartbeat(c, 'C', 60_000, 300),
+      new Heartbeat(a, 'A', { everyMs: 60_000, ttlMs: 300 }),
+      new Heartbeat(b, 'B', { everyMs: 60_000, ttlMs: 300 }),
+      new Heartbeat(c, 'C', { everyMs: 60_000, ttlMs: 300 }),
     ];
     try {
       for (const h of beats) await h.beat();
@@ -159,9 +160,71 @@ describe('shared state on Redis', function () {
       beats[2].live!.should.equal(2);
       new RedisWindows(c, 'C', 2, beats[2]).share(20).should.equal(10);
       // Before any beat was answered, the configured number applies.
-      new RedisWindows(c, 'C', 4, new Heartbeat(c, 'D', 60_000)).share(20).should.equal(5);
+      new RedisWindows(c, 'C', 4, new Heartbeat(c, 'D', { everyMs: 60_000 })).share(20).should.equal(5);
     } finally {
       beats.forEach((h) => h.close());
+    }
+  });
+
+  it('when only one instance loses Redis, the other sets its share aside: never more than the limit in any window', async () => {
+    // A reaches Redis directly, B through a proxy that is cut, then restored. Each has a limiter of 10 per 400 ms;
+    // beats every 200 ms, so the others set B's share aside 600 ms after its last: later than one window.
+    const proxy = await cuttableProxy(server.port);
+    const a = link('split:');
+    const b = link('split:', false, server.url.replace(`:${server.port}`, `:${proxy.port}`));
+    await Promise.all([untilUp(a), untilUp(b)]);
+    const hbA = new Heartbeat(a, 'A', { everyMs: 200 });
+    const hbB: Heartbeat = new Heartbeat(b, 'B', { everyMs: 200, countingLocally: () => wb.countingLocally() });
+    const wa = new RedisWindows(a, 'A', 2, hbA);
+    const wb: RedisWindows = new RedisWindows(b, 'B', 2, hbB);
+    // What counts against the quota: starts granted in Redis, at Redis's time; B's starts on its own, at its time.
+    const sharedStarts: Array<{ by: string; at: number }> = [];
+    const localStarts: number[] = [];
+    for (const [by, w] of [
+      ['A', wa],
+      ['B', wb],
+    ] as const) {
+      const take = w.take.bind(w);
+      w.take = async (...args) => {
+        const answer = await take(...args);
+        if (answer.waitMs === 0 && answer.sharedAt !== undefined) sharedStarts.push({ by, at: answer.sharedAt });
+        return answer;
+      };
+    }
+    const la = new RateLimiter(10, 400, Date.now, 'split-cred', wa);
+    const lb = new RateLimiter(10, 400, Date.now, 'split-cred', wb);
+    const startedLocally = wb.startedLocally.bind(wb);
+    wb.startedLocally = (at, windowMs) => (localStarts.push(at), startedLocally(at, windowMs));
+    const both = (n: number) =>
+      Promise.all([...Array.from({ length: n }, () => la.acquire()), ...Array.from({ length: n }, () => lb.acquire())]);
+    hbA.start();
+    hbB.start();
+    try {
+      for (let i = 0; i < 200 && (hbA.live !== 2 || hbB.live !== 2); i++) await sleep(25);
+      [hbA.live, hbB.live].should.eql([2, 2]);
+      await both(15);
+      // The split: B loses Redis while both still have work queued; A still reaches it.
+      const byA = () => sharedStarts.filter((s) => s.by === 'A').length;
+      const beforeSplit = byA();
+      const split = both(25);
+      proxy.cut();
+      await untilUp(b, false);
+      await split;
+      // Both went on working: A in Redis, B on its own.
+      byA().should.be.above(beforeSplit);
+      localStarts.length.should.be.above(0);
+      // B comes back: it counts on its own a while longer, silent to A until those starts have left their windows.
+      await proxy.restore();
+      await untilUp(b, true);
+      await both(25);
+      const all = [...sharedStarts.map((s) => s.at), ...localStarts];
+      all.length.should.be.aboveOrEqual(130);
+      const most = busiest(all, 400);
+      most.should.be.belowOrEqual(10, `${most} starts in one window of 400 ms`);
+    } finally {
+      hbA.close();
+      hbB.close();
+      proxy.close();
     }
   });
 
@@ -196,7 +259,7 @@ describe('shared state on Redis', function () {
   it('notices a Redis that stops answering while connected (no message flowing), once, and its return', async () => {
     const l = link('hang:', true);
     await untilUp(l);
-    const beat = new Heartbeat(l, 'H', 100);
+    const beat = new Heartbeat(l, 'H', { everyMs: 100 });
     beat.start();
     logs.length = 0;
     server.pause();
@@ -287,11 +350,13 @@ describe('shared state on Redis', function () {
       // Redis away: 2 of 4 per window for this instance.
       await server.stop();
       await untilUp(l, false);
-      const t0 = Date.now();
+      // Judged by the limiter's own starts: when a grant's callback runs depends on how busy the machine is.
       const times: number[] = [];
-      await Promise.all(Array.from({ length: 4 }, () => limiter.acquire().then(() => times.push(Date.now() - t0))));
-      times.sort((x, y) => x - y);
-      (times[2] - times[0]).should.be.aboveOrEqual(390);
+      const own = (limiter as unknown as { starts: number[] }).starts;
+      own.push = (...v: number[]) => (times.push(...v), Array.prototype.push.apply(own, v));
+      await Promise.all(Array.from({ length: 4 }, () => limiter.acquire()));
+      times.should.have.length(4);
+      (times[2] - times[0]).should.be.aboveOrEqual(400);
       await server.start();
       await untilUp(l, true);
     } finally {
@@ -329,3 +394,45 @@ describe('shared state on Redis', function () {
     (await bookA.list('n1')).should.eql([]);
   });
 });
+
+/** A TCP proxy to `port` that can be cut (every connection dropped, new ones refused) and restored on the same port. */
+async function cuttableProxy(target: number) {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = net.createServer((client) => {
+        const upstream = net.connect(target, '127.0.0.1');
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('error', () => undefined);
+          s.on('close', () => {
+            sockets.delete(s);
+            client.destroy();
+            upstream.destroy();
+          });
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, '127.0.0.1', () => {
+        port = (server!.address() as net.AddressInfo).port;
+        resolve();
+      });
+    });
+  await listen();
+  return {
+    get port() {
+      return port;
+    },
+    cut() {
+      server?.close();
+      for (const s of sockets) s.destroy();
+    },
+    restore: listen,
+    close() {
+      server?.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
+}

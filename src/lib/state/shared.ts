@@ -49,8 +49,12 @@ export function sharedState(RED: NodeAPI): Decided {
   const { Heartbeat } = require('./redis-heartbeat') as typeof import('./redis-heartbeat');
   const link = new RedisLink(config, log);
   const shared = new RedisStore(link);
-  const heartbeat = new Heartbeat(link, INSTANCE_ID);
-  useSharedWindows(new RedisWindows(link, INSTANCE_ID, config.instances, heartbeat));
+  // Back from an outage, this instance does not beat until its limiters count in Redis again: the others keep its share aside.
+  const heartbeat: Heartbeat = new Heartbeat(link, INSTANCE_ID, {
+    countingLocally: (): boolean => windows.countingLocally(),
+  });
+  const windows: InstanceType<typeof RedisWindows> = new RedisWindows(link, INSTANCE_ID, config.instances, heartbeat);
+  useSharedWindows(windows);
   link.start();
   heartbeat.start();
   // A stop (shutdown, or the moment of a full redeploy) takes this instance off the live count; flows starting put it back.
