@@ -256,7 +256,9 @@ export class FileStore implements StateStore {
   private async write(lines: string[]): Promise<void> {
     const text = lines.length ? `${lines.join('\n')}\n` : '';
     const bytes = Buffer.byteLength(text);
-    if (!this.rewrite && this.liveBytes > SMALL_BYTES && (this.journalBytes + bytes) * 2 < this.liveBytes) {
+    // Journal 0: the file on disk names no journal (none yet, or written before journals): start one with a snapshot.
+    const append = !this.rewrite && this.journal > 0 && this.liveBytes > SMALL_BYTES;
+    if (append && (this.journalBytes + bytes) * 2 < this.liveBytes) {
       // A newline first: a line a crash cut short before it ends there instead of swallowing this one.
       await appendSynced(this.journalFile(), `\n${text}`);
       this.journalBytes += bytes + 1;
@@ -265,6 +267,8 @@ export class FileStore implements StateStore {
     const next = this.journal + 1;
     const data: FileShape = { version: 1, journal: next, entries: Object.fromEntries(this.entries) };
     this.rewrite = true;
+    // A journal of that number left by an older file (one set aside as corrupt) must not be replayed over this one.
+    await fs.promises.rm(this.journalFile(next), { force: true });
     await writeAtomic(this.file, JSON.stringify(data));
     // The snapshot on disk now names the new journal: the old one is never read again.
     const old = this.journalFile();
