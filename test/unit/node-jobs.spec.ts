@@ -89,6 +89,53 @@ describe('NodeJobs: many pending jobs, failing stores, a shared book', function 
     assert.equal(limiter.pending, 0, 'nothing left waiting in the limiter');
   });
 
+  it('a shared book is not read again while resumed jobs still wait in the backlog; once it drains, the scan finds new ones', async () => {
+    const store = new MemoryStore();
+    let scans = 0;
+    const counted: StateStore = {
+      setIfAbsent: (k, v, ttl) => store.setIfAbsent(k, v, ttl),
+      get: (k) => store.get(k),
+      set: (k, v, ttl) => store.set(k, v, ttl),
+      delete: (k) => store.delete(k),
+      keys: (p) => {
+        scans++;
+        return store.keys(p);
+      },
+    };
+    const book = new JobBook<{ n: string }>(counted, 'u:', { store: new MemoryStore(), owner: 'me', ms: 60_000 });
+    for (let i = 0; i < 2000; i++) await book.add(job('n', `old-${i}`));
+    const polls = new Map<string, number>();
+    const finished = new Set<string>();
+    const jobs = new NodeJobs<{ n: string }, string>(fakeNode() as never, book, t as never, {
+      firstPollMs: 1,
+      maxPollMs: 4,
+      // Due before the fifth poll of any job (1 + 1.5 + 2.25 + 3.4 ms): the scan timer has fired by then.
+      takeoverEveryMs: 5,
+      timeoutError: () => new Error('timeout') as never,
+      async poll(j) {
+        const n = (polls.get(j.jobId) ?? 0) + 1;
+        polls.set(j.jobId, n);
+        // Once told to, every job but two finishes on its next poll, so the backlog drains.
+        if (finished.has('drain') && j.jobId !== 'old-0' && j.jobId !== 'old-1') return { done: true, result: 'ok' };
+        return { done: false, state: 'running' };
+      },
+      async complete() {},
+    });
+    await jobs.resume();
+    assert.equal(scans, 1);
+    await until(
+      () => [...polls.values()].filter((n) => n >= 6).length >= MAX_RESUMED_AT_ONCE,
+      'six polls of each resumed job',
+    );
+    assert.equal(scans, 1, 'the book was not read again while 1,950 jobs waited in the backlog');
+    // A job another instance left behind, then the backlog drains: a scan finds it.
+    await book.add(job('n', 'late'));
+    finished.add('drain');
+    await until(() => polls.has('late'), 'the late job found by a scan once the backlog drained', 60000);
+    assert.ok(scans >= 2);
+    await jobs.close(false);
+  });
+
   for (const order of ['the removal fails too, the store recovers later', 'the store recovers before the removal']) {
     it(`a job-store write fails after the task was created (${order}): one error, never an emission later`, async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobs-fail-'));

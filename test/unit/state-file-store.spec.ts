@@ -60,6 +60,71 @@ describe('FileStore', () => {
     should(await s.get('t')).be.undefined();
   });
 
+  describe('a large store: changes go to a journal', () => {
+    const value = 'x'.repeat(300);
+    /** About 600 kB: past the size up to which every change rewrites the whole file. */
+    async function large(): Promise<FileStore> {
+      const s = new FileStore(file);
+      await Promise.all(Array.from({ length: 2000 }, (_, i) => s.set(`job:${i}`, `${i}:${value}`)));
+      return s;
+    }
+    const journals = () => fs.readdirSync(path.dirname(file)).filter((f) => f.endsWith('.log'));
+
+    it('appends a change instead of rewriting the store, and a new instance reads snapshot plus journal', async () => {
+      const s = await large();
+      const snapshot = fs.readFileSync(file, 'utf8');
+      await s.delete('job:7');
+      await s.set('job:new', 'n', 60_000);
+      await s.set('job:8', 'changed');
+      fs.readFileSync(file, 'utf8').should.equal(snapshot, 'the snapshot is not rewritten');
+      journals().length.should.equal(1);
+      fs.statSync(path.join(path.dirname(file), journals()[0])).size.should.be.below(400);
+      const b = new FileStore(file);
+      should(await b.get('job:7')).be.undefined();
+      (await b.get('job:new'))!.should.equal('n');
+      (await b.get('job:8'))!.should.equal('changed');
+      (await b.keys('job:')).length.should.equal(2000);
+    });
+
+    it('rewrites the snapshot once the journal reaches half its size, and the old journal is gone', async () => {
+      const s = await large();
+      const first = journals();
+      // 1,200 new values journal ~400 kB: past half of the ~700 kB store.
+      for (let i = 0; i < 1200; i++) await s.set(`job:${i}`, `${i}:${value}!`);
+      const b = new FileStore(file);
+      (await b.keys('job:')).length.should.equal(2000);
+      (await b.get('job:5'))!.should.equal(`5:${value}!`);
+      (await b.get('job:1999'))!.should.equal(`1999:${value}`);
+      journals().length.should.equal(1);
+      journals().should.not.eql(first);
+      (JSON.parse(fs.readFileSync(file, 'utf8')).entries['job:5'].value as string).should.equal(`5:${value}!`);
+    });
+
+    it('skips a journal line a crash cut short, and the next write supersedes the journal', async () => {
+      const s = await large();
+      await s.delete('job:1');
+      fs.appendFileSync(path.join(path.dirname(file), journals()[0]), '\n{"k":"job:2"');
+      const b = new FileStore(file);
+      should(await b.get('job:1')).be.undefined();
+      (await b.get('job:2'))!.should.equal(`2:${value}`, 'the torn removal was never acknowledged');
+      await b.delete('job:3');
+      const c = new FileStore(file);
+      should(await c.get('job:3')).be.undefined();
+      (await c.keys('job:')).length.should.equal(1998);
+    });
+
+    it('never replays the journal of an older snapshot (a crash after the rewrite, before its removal)', async () => {
+      const s = await large();
+      const { journal } = JSON.parse(fs.readFileSync(file, 'utf8')) as { journal: number };
+      fs.writeFileSync(`${file}.${journal - 1}.log`, '\n{"k":"job:ghost","v":"old","e":null}\n{"k":"job:4"}\n');
+      await s.delete('job:5');
+      const b = new FileStore(file);
+      should(await b.get('job:ghost')).be.undefined();
+      (await b.get('job:4'))!.should.equal(`4:${value}`);
+      should(await b.get('job:5')).be.undefined();
+    });
+  });
+
   it('is one object per path in a process', () => {
     FileStore.at(file).should.equal(FileStore.at(path.join(dir, 'sub', '..', 'sub', 'jobs.json')));
   });

@@ -61,6 +61,9 @@ export interface LeaseOptions {
   ms: number;
 }
 
+/** Jobs read, removed or released at once. */
+const KEY_BATCH = 500;
+
 /** Claims are kept long after the job is gone, so a stale copy of the job can never be emitted again. */
 const CLAIM_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -101,18 +104,24 @@ export class JobBook<TData = Record<string, unknown>> {
     await this.leases.store.set(`lease:${key}`, this.leases.owner, this.leases.ms);
   }
 
-  /** The node's pending jobs; an unreadable entry is dropped rather than blocking the others. */
+  /**
+   * The node's pending jobs, oldest first as stored; an unreadable entry is dropped rather than
+   * blocking the others. Read a batch at a time (one round trip for many jobs in Redis), letting
+   * Node-RED's HTTP and timers run between batches.
+   */
   async list(nodeId: string): Promise<PendingJob<TData>[]> {
     const jobs: PendingJob<TData>[] = [];
-    let n = 0;
-    for (const key of await this.store.keys(`${this.prefix}${nodeId}:`)) {
-      // Thousands of jobs: let Node-RED's HTTP and timers run between batches.
-      if (++n % 500 === 0) await new Promise((r) => setImmediate(r));
-      const text = await this.store.get(key);
-      if (text === undefined) continue; // claimed meanwhile
-      const job = parse<TData>(text);
-      if (job) jobs.push(job);
-      else await this.store.delete(key);
+    const keys = await this.store.keys(`${this.prefix}${nodeId}:`);
+    for (let i = 0; i < keys.length; i += KEY_BATCH) {
+      if (i) await new Promise((r) => setImmediate(r));
+      const batch = keys.slice(i, i + KEY_BATCH);
+      const texts = await Promise.all(batch.map((key) => this.store.get(key)));
+      for (let j = 0; j < batch.length; j++) {
+        if (texts[j] === undefined) continue; // claimed meanwhile
+        const job = parse<TData>(texts[j]);
+        if (job) jobs.push(job);
+        else await this.store.delete(batch[j]);
+      }
     }
     return jobs;
   }
@@ -159,30 +168,51 @@ export class JobBook<TData = Record<string, unknown>> {
     await this.leases.store.delete(`lease:${key}`).catch(() => undefined);
   }
 
-  /**
-   * The node was deleted here, but other instances sharing the book may still run it (a rolling
-   * deploy runs old and new flows side by side): its jobs stay for them, with our leases given up
-   * so they are taken over at once, and each expires at its deadline, so the jobs of a node gone
-   * everywhere do not stay forever.
-   */
-  async release(nodeId: string): Promise<void> {
-    let n = 0;
-    for (const key of await this.store.keys(`${this.prefix}${nodeId}:`)) {
-      if (++n % 500 === 0) await new Promise((r) => setImmediate(r));
-      const text = await this.store.get(key);
-      const job = parse<TData>(text);
-      if (text !== undefined && job && this.store.extendIfValue)
-        await this.store.extendIfValue(key, text, Math.max(this.leases.ms, job.deadline - Date.now()));
-      const lease = `lease:${key}`;
-      if ((await this.leases.store.get(lease)) === this.leases.owner)
-        await this.leases.store.delete(lease).catch(() => undefined);
-    }
+  /** Gives up our leases of these jobs, so another instance may take them over at once. */
+  async giveUp(nodeId: string, jobIds: Iterable<string>): Promise<void> {
+    await Promise.all(
+      [...jobIds].map(async (jobId) => {
+        const lease = `lease:${this.key(nodeId, jobId)}`;
+        if ((await this.leases.store.get(lease)) === this.leases.owner)
+          await this.leases.store.delete(lease).catch(() => undefined);
+      }),
+    );
   }
 
+  /**
+   * The node was deleted here, but other instances sharing the book may still run it (a rolling
+   * deploy runs old and new flows side by side): its jobs stay for them (our leases given up with
+   * `giveUp`), each with its deadline as expiry, so the jobs of a node gone everywhere do not stay
+   * forever.
+   */
+  async release(nodeId: string): Promise<void> {
+    const extend = this.store.extendIfValue?.bind(this.store);
+    if (!extend) return;
+    await this.eachKey(nodeId, async (key) => {
+      const text = await this.store.get(key);
+      const job = parse<TData>(text);
+      if (text !== undefined && job) await extend(key, text, Math.max(this.leases.ms, job.deadline - Date.now()));
+    });
+  }
+
+  /**
+   * Forgets every job of a deleted node. Removals go out in batches that share a write (a file
+   * store) or round trips (Redis): one at a time, 100,000 jobs held the deploy past Node-RED's
+   * close timeout.
+   */
   async removeAll(nodeId: string): Promise<void> {
-    for (const key of await this.store.keys(`${this.prefix}${nodeId}:`)) {
+    await this.eachKey(nodeId, async (key) => {
       await this.store.delete(key);
       await this.leases.store.delete(`lease:${key}`).catch(() => undefined);
+    });
+  }
+
+  /** Runs `fn` for every key of the node's jobs, a batch at a time, yielding to I/O between batches. */
+  private async eachKey(nodeId: string, fn: (key: string) => Promise<void>): Promise<void> {
+    const keys = await this.store.keys(`${this.prefix}${nodeId}:`);
+    for (let i = 0; i < keys.length; i += KEY_BATCH) {
+      if (i) await new Promise((r) => setImmediate(r));
+      await Promise.all(keys.slice(i, i + KEY_BATCH).map(fn));
     }
   }
 }

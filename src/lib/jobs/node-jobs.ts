@@ -19,7 +19,8 @@ export interface JobHooks<TData, R> {
   timeoutError(job: PendingJob<TData>): SpeechApiError;
   /**
    * Several instances share the book (Redis): look this often for jobs whose owner's lease ran
-   * out (it died) and take them over. Unset: only this process uses the book.
+   * out (it died) and take them over, whenever no resumed job is still waiting for its turn.
+   * Unset: only this process uses the book.
    */
   takeoverEveryMs?: number;
   /**
@@ -107,15 +108,25 @@ export class NodeJobs<TData, R> {
     const every = this.hooks.takeoverEveryMs;
     if (every && !this.scanTimer && !this.closed) {
       this.scanTimer = setInterval(() => {
-        if (this.scanning) return;
-        this.scanning = true;
-        this.takeOver()
-          .catch(() => undefined)
-          .finally(() => (this.scanning = false));
+        // Jobs found now would queue behind the backlog anyway: reading the whole book again (100,000
+        // GETs every few seconds) would only load Redis and this process while the backlog drains.
+        if (this.scanning || this.backlog.length) return;
+        this.scan().catch(() => undefined);
       }, every);
       this.scanTimer.unref();
     }
-    return this.takeOver();
+    return this.scan();
+  }
+
+  /** One read of the book at a time: the first one (100,000 jobs take a while) must not be joined by the timer's. */
+  private async scan(): Promise<number> {
+    if (this.scanning) return 0;
+    this.scanning = true;
+    try {
+      return await this.takeOver();
+    } finally {
+      this.scanning = false;
+    }
   }
 
   private async takeOver(): Promise<number> {
@@ -170,11 +181,18 @@ export class NodeJobs<TData, R> {
     this.closed = true;
     if (this.scanTimer) clearInterval(this.scanTimer);
     this.scanTimer = undefined;
+    const held = [...this.active.keys()];
     const waits = [...this.active.values()];
     for (const a of waits) a.controller.abort();
     await Promise.all(waits.map((a) => a.done));
     this.backlog = [];
-    if (removed) await (this.hooks.shared ? this.book.release(this.node.id) : this.book.removeAll(this.node.id));
+    if (!removed) return;
+    if (!this.hooks.shared) return this.book.removeAll(this.node.id);
+    // Our leases go at once: that is what lets the instances still running the node take the jobs over.
+    // Giving each job its expiry is a read and a write per job (100,000 in Redis take longer than
+    // Node-RED's close timeout), so it goes on after the close.
+    await this.book.giveUp(this.node.id, held);
+    void this.book.release(this.node.id).catch(() => undefined);
   }
 
   private wait(job: PendingJob<TData>, msg: NodeMessage, send: SendFn, done: DoneFn, resumed = false): void {

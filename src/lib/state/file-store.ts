@@ -11,8 +11,22 @@ interface Entry {
 
 interface FileShape {
   version: 1;
+  /** Which journal (`<file>.<journal>.log`) holds the changes made after this snapshot; absent: 0. */
+  journal?: number;
   entries: Record<string, Entry>;
 }
+
+/** One change in the journal: a set (with `v`) or a removal (without). */
+interface Change {
+  k: string;
+  v?: string;
+  e?: number | null;
+}
+
+/** Below this size the whole file is rewritten on every change: one small file, nothing to replay. */
+const SMALL_BYTES = 256 * 1024;
+/** JSON around each entry, roughly: enough to weigh entries against journal bytes. */
+const ENTRY_OVERHEAD = 40;
 
 export interface FileStoreOptions {
   now?: () => number;
@@ -22,11 +36,14 @@ export interface FileStoreOptions {
 
 /**
  * The embedded store for state that must survive a restart (batch jobs still waiting for a
- * result): one small JSON file, rewritten whole on every change as temp file + fsync +
- * rename, so a crash leaves either the old or the new file, never half of one. A change's
- * promise resolves only once it is on disk. Meant for a few hundred small entries and one
- * Node-RED process per file; every FileStore for one path in a process is the same object
- * (`FileStore.at`), so writers never race on the file.
+ * result): a JSON snapshot, written whole as temp file + fsync + rename, so a crash leaves
+ * either the old or the new file, never half of one. A small store is rewritten whole on every
+ * change. A large one (100,000 pending jobs make 34 MB) appends its changes to a journal
+ * (`<file>.<n>.log`, fsynced) named by the snapshot, and is rewritten only once the journal has
+ * grown to half the snapshot: a change then costs its own bytes, not the whole store's, and
+ * the rewrites cost at most twice what was changed. A change's promise resolves only once it is
+ * on disk. One Node-RED process per file; every FileStore for one path in a process is the same
+ * object (`FileStore.at`), so writers never race on the file.
  */
 export class FileStore implements StateStore {
   private static readonly open = new Map<string, FileStore>();
@@ -47,6 +64,15 @@ export class FileStore implements StateStore {
   private persisted = 0;
   private writing: Promise<void> | undefined;
   private readonly now: () => number;
+  /** Changes not on disk yet, as journal lines. */
+  private pending: string[] = [];
+  /** Roughly the snapshot's size if written now, and what the current journal holds. */
+  private liveBytes = 0;
+  private journalBytes = 0;
+  /** The journal the snapshot on disk names. */
+  private journal = 0;
+  /** A write failed or the journal's end was torn: the next write is a whole snapshot, which supersedes the journal. */
+  private rewrite = false;
 
   constructor(
     readonly file: string,
@@ -76,8 +102,10 @@ export class FileStore implements StateStore {
 
   async delete(key: string): Promise<void> {
     await this.load();
-    if (!this.entries.delete(key)) return;
-    this.version++;
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.drop(key, e);
+    this.change({ k: key });
     await this.persist();
   }
 
@@ -95,15 +123,34 @@ export class FileStore implements StateStore {
   private live(key: string): Entry | undefined {
     const e = this.entries.get(key);
     if (e && e.expires !== null && e.expires <= this.now()) {
-      this.entries.delete(key);
-      this.version++;
+      // Nothing to write: the snapshot and the journal carry the expiry, and reading them drops it too.
+      this.drop(key, e);
       return undefined;
     }
     return e;
   }
 
   private put(key: string, value: string, ttlMs?: number): void {
-    this.entries.set(key, { value, expires: ttlMs !== undefined && ttlMs > 0 ? this.now() + ttlMs : null });
+    const entry: Entry = { value, expires: ttlMs !== undefined && ttlMs > 0 ? this.now() + ttlMs : null };
+    this.apply(key, entry);
+    this.change({ k: key, v: value, e: entry.expires });
+  }
+
+  /** Sets an entry in memory, keeping the size estimate. */
+  private apply(key: string, entry: Entry): void {
+    const old = this.entries.get(key);
+    if (old) this.liveBytes -= weight(key, old);
+    this.entries.set(key, entry);
+    this.liveBytes += weight(key, entry);
+  }
+
+  private drop(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.liveBytes -= weight(key, entry);
+  }
+
+  private change(c: Change): void {
+    this.pending.push(JSON.stringify(c));
     this.version++;
   }
 
@@ -140,8 +187,41 @@ export class FileStore implements StateStore {
         typeof e.value === 'string' &&
         (e.expires === null || (typeof e.expires === 'number' && e.expires > t))
       ) {
-        this.entries.set(k, { value: e.value, expires: e.expires });
+        this.apply(k, { value: e.value, expires: e.expires });
       }
+    }
+    this.journal =
+      Number.isSafeInteger(parsed.journal) && (parsed.journal as number) > 0 ? (parsed.journal as number) : 0;
+    await this.replay(t);
+  }
+
+  private journalFile(n = this.journal): string {
+    return `${this.file}.${n}.log`;
+  }
+
+  /** Applies the snapshot's journal in order; a line cut short by a crash (never acknowledged) is skipped. */
+  private async replay(t: number): Promise<void> {
+    let text: string;
+    try {
+      text = await fs.promises.readFile(this.journalFile(), 'utf8');
+    } catch {
+      return;
+    }
+    this.journalBytes = Buffer.byteLength(text);
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      let c: Change;
+      try {
+        c = JSON.parse(line) as Change;
+      } catch {
+        this.rewrite = true;
+        continue;
+      }
+      if (!c || typeof c.k !== 'string') continue;
+      const old = this.entries.get(c.k);
+      if (old) this.drop(c.k, old);
+      if (typeof c.v === 'string' && (c.e === null || c.e === undefined || (typeof c.e === 'number' && c.e > t)))
+        this.apply(c.k, { value: c.v, expires: c.e ?? null });
     }
   }
 
@@ -154,16 +234,62 @@ export class FileStore implements StateStore {
         continue;
       }
       const version = this.version;
-      const data: FileShape = { version: 1, entries: Object.fromEntries(this.entries) };
-      this.writing = writeAtomic(this.file, JSON.stringify(data))
+      const lines = this.pending;
+      this.pending = [];
+      this.writing = this.write(lines)
         .then(() => {
           this.persisted = Math.max(this.persisted, version);
+        })
+        .catch((err: unknown) => {
+          // What is in memory is written whole by the next write that succeeds.
+          this.rewrite = true;
+          throw err;
         })
         .finally(() => {
           this.writing = undefined;
         });
       await this.writing;
     }
+  }
+
+  /** Appends the changes to the journal, or writes a new snapshot (and starts a new journal) when that is cheaper. */
+  private async write(lines: string[]): Promise<void> {
+    const text = lines.length ? `${lines.join('\n')}\n` : '';
+    const bytes = Buffer.byteLength(text);
+    // Journal 0: the file on disk names no journal (none yet, or written before journals): start one with a snapshot.
+    const append = !this.rewrite && this.journal > 0 && this.liveBytes > SMALL_BYTES;
+    if (append && (this.journalBytes + bytes) * 2 < this.liveBytes) {
+      // A newline first: a line a crash cut short before it ends there instead of swallowing this one.
+      await appendSynced(this.journalFile(), `\n${text}`);
+      this.journalBytes += bytes + 1;
+      return;
+    }
+    const next = this.journal + 1;
+    const data: FileShape = { version: 1, journal: next, entries: Object.fromEntries(this.entries) };
+    this.rewrite = true;
+    // A journal of that number left by an older file (one set aside as corrupt) must not be replayed over this one.
+    await fs.promises.rm(this.journalFile(next), { force: true });
+    await writeAtomic(this.file, JSON.stringify(data));
+    // The snapshot on disk now names the new journal: the old one is never read again.
+    const old = this.journalFile();
+    this.journal = next;
+    this.journalBytes = 0;
+    this.rewrite = false;
+    await fs.promises.rm(old, { force: true }).catch(() => undefined);
+  }
+}
+
+function weight(key: string, e: Entry): number {
+  return key.length + e.value.length + ENTRY_OVERHEAD;
+}
+
+async function appendSynced(file: string, text: string): Promise<void> {
+  const fh = await fs.promises.open(file, 'a', 0o600);
+  try {
+    await fh.writeFile(text, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }
 

@@ -47,9 +47,15 @@ export function waitOptions(def: Record<string, unknown>): {
   };
 }
 
+/** Where Unisound jobs sit in the job store: `<prefix><nodeId>:<taskId>`. */
+export const UNISOUND_BOOK_PREFIX = 'unisound-asr:';
+
 /** The durable book of Unisound jobs, shared by the submit and result nodes (keys start with the node id). */
 export function unisoundBook(RED: NodeAPI): JobBook<UnisoundJobData> {
-  return new JobBook<UnisoundJobData>(jobStore(RED), 'unisound-asr:', { store: volatileStore(RED), ms: leaseMs(RED) });
+  return new JobBook<UnisoundJobData>(jobStore(RED), UNISOUND_BOOK_PREFIX, {
+    store: volatileStore(RED),
+    ms: leaseMs(RED),
+  });
 }
 
 /** A node's job waiter: polls through the config node's client (and its per-key limiter). */
