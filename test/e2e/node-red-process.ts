@@ -31,6 +31,8 @@ export type FlowNode = Record<string, any>;
 
 /** Logged by the runtime when a deployment has started (settings.js pins the log language). */
 const STARTED_FLOWS = /\[info\] Started flows$/;
+/** Started, or stuck on node types that are not installed (then a test says which). */
+const STARTED_OR_WAITING = /\[info\] Started flows$|Waiting for missing types/;
 
 // ---------------------------------------------------------------------------
 // Cleanup of children and temporary directories, however the process ends
@@ -452,8 +454,14 @@ export class NodeRedProcess {
       if (this.hasExited) throw new Error(`Node-RED exited during start-up; output:\n${this.tail()}`);
       try {
         const res = await this.admin.get('/settings', { timeout: 2000 });
-        if (res.status === 200) return;
-      } catch {
+        if (res.status === 200) {
+          // The admin API answers before the saved flows have started: ready is their "Started flows" line
+          // (read from the pipe, which a busy machine delivers late; a deploy counts those lines).
+          await this.waitForLine(STARTED_OR_WAITING, Math.max(1000, deadline - Date.now()));
+          return;
+        }
+      } catch (err) {
+        if (/no Node-RED output line matched/.test((err as Error).message)) throw err;
         // not listening yet
       }
       if (Date.now() > deadline)
